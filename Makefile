@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres lint format setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# The embedded set-up: SQLite, the in-memory channel layer, one daphne process.
+setup: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py loadbank
+
+run: setup
+	@scripts/banner "$(HOST)" "$(PORT)"
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b "$(HOST)" -p "$(PORT)" asgi:application
+
+# The whole suite on SQLite, then on PostgreSQL; Redis tests use the test Redis.
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite:
+	@echo "=== test suite on SQLite ==="
+	TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL) ==="
+	DATABASE_URL="$$TEST_POSTGRES_URL" TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""One error type for refusals, and its JSON shape over HTTP: ``{"error": {code, message}}``.
+
+Services raise ``ServiceError`` with a protocol error code; the HTTP layer turns it into a
+status, the WebSocket layer into an ``error`` event. The codes are the contract's.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+HTTP_STATUS = {
+    "bad_json": status.HTTP_400_BAD_REQUEST,
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "too_large": status.HTTP_400_BAD_REQUEST,
+    "not_authenticated": status.HTTP_401_UNAUTHORIZED,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "conflict": status.HTTP_409_CONFLICT,
+    "name_taken": status.HTTP_409_CONFLICT,
+    "in_use": status.HTTP_409_CONFLICT,
+    "round_closed": status.HTTP_409_CONFLICT,
+    "session_finished": status.HTTP_409_CONFLICT,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
+}
+
+
+class ServiceError(Exception):
+    """A refused request: nothing was changed."""
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS.get(self.code, status.HTTP_400_BAD_REQUEST)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict:
+    """The JSON body of every HTTP error."""
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _first_message(detail: Any) -> str:
+    """A readable one-line message out of DRF's nested validation errors."""
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            inner = _first_message(value)
+            return inner if field == "non_field_errors" else f"{field}: {inner}"
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+DRF_CODES = {
+    exceptions.ParseError: "bad_json",
+    exceptions.ValidationError: "invalid",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "not_authenticated",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limited",
+}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, with every error in the contract's shape."""
+    if isinstance(exc, ServiceError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((code for cls, code in DRF_CODES.items() if isinstance(exc, cls)), "error")
+    details = exc.detail if isinstance(exc, exceptions.ValidationError) else None
+    if isinstance(exc, exceptions.Throttled):
+        message = f"Too many requests; try again in {exc.wait:.0f} s."
+    else:
+        message = _first_message(exc.detail)
+    response.data = error_body(code, message, details)
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """A 404 outside DRF's views, in the same shape."""
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    """A 500, in the same shape, telling nothing of the cause."""
+    return JsonResponse(error_body("server_error", "Internal server error."), status=500)

@@ -1,0 +1,303 @@
+"""The data of the question bank and of live sessions.
+
+The database itself keeps the data honest: the constraints below (one open round per
+session, gap-free event numbers, one score per interviewer and answer, one effect per
+command id) hold however many server processes write at once.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.TextChoices):
+    """The skill areas listed at the top of the customer's notes."""
+
+    CORE_PYTHON = "Core Python"
+    WEB_DEVELOPMENT = "Web Development"
+    DATABASE_MANAGEMENT = "Database Management"
+    SERVER_MANAGEMENT = "Server Management and Deployment"
+    CLOUD_SERVICES = "Cloud Services"
+    VERSION_CONTROL = "Version Control"
+    TESTING_AND_DEBUGGING = "Testing and Debugging"
+    ADDITIONAL_SKILLS = "Additional Skills"
+    PERFORMANCE_OPTIMIZATION = "Performance Optimization"
+    SOFT_SKILLS = "Soft Skills"
+
+
+class Question(models.Model):
+    """One entry of the bank: what the candidate is asked and what the panel listens for."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question"
+        CHALLENGE = "challenge"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.QUESTION)
+    category = models.CharField(max_length=64, choices=Category.choices, db_index=True)
+    difficulty = models.PositiveSmallIntegerField(db_index=True)
+    title = models.CharField(max_length=300)
+    prompt = models.TextField()
+    model_answer = models.TextField()
+    key_points = models.JSONField(default=list)
+    tags = models.JSONField(default=list)
+    time_limit_s = models.PositiveIntegerField(default=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(difficulty__gte=1, difficulty__lte=3), name="question_difficulty_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_s__gte=10, time_limit_s__lte=3600),
+                name="question_time_limit_10s_1h",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InterviewSession(models.Model):
+    """A live interview: a room with a join code, a panel, candidates and spectators."""
+
+    class Status(models.TextChoices):
+        LOBBY = "lobby"
+        LIVE = "live"
+        FINISHED = "finished"
+
+    code = models.CharField(max_length=8, unique=True)
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_sessions"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.LOBBY)
+    # {"time_limit_s": int, "question_ids": [int, ...]}: the panel's defaults and plan.
+    settings = models.JSONField(default=dict, blank=True)
+    # Hash of the secret in the co-interviewer invite link; the secret itself is not kept.
+    panel_invite_hash = models.CharField(max_length=64, blank=True)
+    # The seq of the newest Event; raised in the same transaction that appends the event.
+    last_seq = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+
+class Participant(models.Model):
+    """Someone in a session, holding a participant token of which only the hash is kept."""
+
+    class Role(models.TextChoices):
+        INTERVIEWER = "interviewer"
+        CANDIDATE = "candidate"
+        SPECTATOR = "spectator"
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="participants"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    display_name = models.CharField(max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=Q(user__isnull=False),
+                name="participant_one_seat_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(role="interviewer", user__isnull=False) | ~Q(role="interviewer"),
+                name="participant_interviewer_has_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.role})"
+
+
+class Round(models.Model):
+    """One question put to the room, open from ``opened_at`` until ``closed_at``."""
+
+    class CloseReason(models.TextChoices):
+        INTERVIEWER = "interviewer"
+        DEADLINE = "deadline"
+        NEXT_QUESTION = "next_question"
+        SESSION_FINISHED = "session_finished"
+
+    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="rounds")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="rounds")
+    position = models.PositiveIntegerField()
+    time_limit_s = models.PositiveIntegerField()
+    opened_at = models.DateTimeField()
+    deadline = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="round_unique_position"),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(closed_at__isnull=True),
+                name="round_one_open_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"round {self.position} of session {self.session_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Answer(models.Model):
+    """A candidate's answer to a round: the newest revision counts, every one is kept."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField()
+    revision = models.PositiveIntegerField(default=1)
+    first_submitted_at = models.DateTimeField()
+    submitted_at = models.DateTimeField()
+    # The command id of the newest revision, so a retried submit is recognised.
+    client_command_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["round", "first_submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="answer_one_per_candidate_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.id} (revision {self.revision})"
+
+
+class AnswerRevision(models.Model):
+    """Every submitted text of an answer, in order."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    text = models.TextField()
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answer", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "revision"], name="revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.answer_id} revision {self.revision}"
+
+
+class Score(models.Model):
+    """One interviewer's score of one answer; a rescore replaces it."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="scores")
+    interviewer = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField()
+    feedback = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["answer", "interviewer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "interviewer"], name="score_one_per_interviewer"
+            ),
+            models.CheckConstraint(condition=Q(score__lte=10), name="score_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/10 for answer {self.answer_id}"
+
+
+class Event(models.Model):
+    """A persisted event of a session, numbered gap-free by ``seq``.
+
+    ``payload`` holds everything any viewer may see; ``interview.visibility`` cuts it down
+    per viewer, for live sends and replays alike.
+    """
+
+    class Audience(models.TextChoices):
+        ALL = "all"
+        INTERVIEWERS = "interviewers"
+
+    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=32)
+    payload = models.JSONField(default=dict)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.ALL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="event_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.seq}"
+
+
+class CommandReceipt(models.Model):
+    """The result of a participant's command id: a repeated id gets it again, no new effect."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="receipts")
+    command_id = models.CharField(max_length=64)
+    type = models.CharField(max_length=32)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "command_id"], name="receipt_once_per_participant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.command_id}"
+
+
+class Connection(models.Model):
+    """An open socket of a participant, on the server process that holds it.
+
+    Presence is "any row for the participant". A process refreshes ``heartbeat_at`` of its
+    rows; rows of a process that died without closing them go stale and are reaped by the
+    survivors, so presence stays right across processes and after ``kill -9``.
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="connections"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    server_id = models.CharField(max_length=64, db_index=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel_name} on {self.server_id}"

@@ -1,0 +1,210 @@
+"""Reads: the leaderboard and the results of a session, in a constant number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Avg, QuerySet
+
+from .models import Answer, InterviewSession, Participant, Round, Score
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    participant_id: int
+    name: str
+    total: float
+    rank: int
+
+    def as_dict(self) -> dict:
+        return {
+            "participant_id": self.participant_id,
+            "name": self.name,
+            "total": self.total,
+            "rank": self.rank,
+        }
+
+
+def _rank(
+    candidates: list[tuple[int, str]], scored: list[tuple[int, float, datetime]]
+) -> list[LeaderboardRow]:
+    """Sum each candidate's answer means; equal totals go to who submitted scored answers first."""
+    totals: dict[int, float] = defaultdict(float)
+    last_submitted: dict[int, datetime] = {}
+    for participant_id, mean, submitted_at in scored:
+        totals[participant_id] += mean
+        if participant_id not in last_submitted or submitted_at > last_submitted[participant_id]:
+            last_submitted[participant_id] = submitted_at
+    never = datetime.max.replace(tzinfo=None)
+
+    def order(candidate: tuple[int, str]) -> tuple:
+        participant_id, _ = candidate
+        submitted = last_submitted.get(participant_id)
+        return (
+            -round(totals[participant_id], 6),
+            submitted.replace(tzinfo=None) if submitted else never,
+            participant_id,
+        )
+
+    ranked = sorted(candidates, key=order)
+    return [
+        LeaderboardRow(pid, name, round(totals[pid], 2), rank)
+        for rank, (pid, name) in enumerate(ranked, start=1)
+    ]
+
+
+def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
+    """Every candidate of the session, ranked 1..n by total score: two queries."""
+    candidates = list(
+        Participant.objects.filter(session=session, role=Participant.Role.CANDIDATE)
+        .order_by("id")
+        .values_list("id", "display_name")
+    )
+    scored = list(
+        Answer.objects.filter(round__session=session)
+        .annotate(mean=Avg("scores__score"))
+        .filter(mean__isnull=False)
+        .values_list("participant_id", "mean", "submitted_at")
+    )
+    return _rank(candidates, [(pid, float(mean), at) for pid, mean, at in scored])
+
+
+def rounds_of(session: InterviewSession) -> QuerySet[Round]:
+    """The session's rounds in order, with their questions."""
+    return Round.objects.filter(session=session).select_related("question").order_by("position")
+
+
+def results_for(session: InterviewSession) -> dict:
+    """Per-candidate totals, per-round scores and feedback, and a per-category breakdown."""
+    rounds = list(rounds_of(session))
+    leaderboard = leaderboard_for(session)
+    answers = list(
+        Answer.objects.filter(round__session=session)
+        .annotate(mean=Avg("scores__score"))
+        .order_by("round__position")
+    )
+    scores = list(
+        Score.objects.filter(answer__round__session=session)
+        .select_related("interviewer")
+        .order_by("answer_id", "interviewer_id")
+    )
+    scores_by_answer: dict[int, list[Score]] = defaultdict(list)
+    for score in scores:
+        scores_by_answer[score.answer_id].append(score)
+    answers_by_candidate: dict[int, dict[int, Answer]] = defaultdict(dict)
+    for answer in answers:
+        answers_by_candidate[answer.participant_id][answer.round_id] = answer
+
+    candidates = []
+    for row in leaderboard:
+        per_round = []
+        categories: dict[str, dict] = {}
+        for rnd in rounds:
+            answer = answers_by_candidate[row.participant_id].get(rnd.id)
+            mean = round(float(answer.mean), 2) if answer and answer.mean is not None else None
+            category = categories.setdefault(
+                rnd.question.category,
+                {"category": rnd.question.category, "rounds": 0, "scored": 0, "total": 0.0},
+            )
+            category["rounds"] += 1
+            if mean is not None:
+                category["scored"] += 1
+                category["total"] = round(category["total"] + mean, 2)
+            per_round.append(
+                {
+                    "round_id": rnd.id,
+                    "position": rnd.position,
+                    "question_id": rnd.question_id,
+                    "question_title": rnd.question.title,
+                    "category": rnd.question.category,
+                    "answer_id": answer.id if answer else None,
+                    "text": answer.text if answer else None,
+                    "revision": answer.revision if answer else None,
+                    "submitted_at": answer.submitted_at.isoformat() if answer else None,
+                    "score": mean,
+                    "scores": [
+                        {
+                            "interviewer_id": score.interviewer_id,
+                            "interviewer": score.interviewer.display_name,
+                            "score": score.score,
+                            "feedback": score.feedback,
+                        }
+                        for score in (scores_by_answer.get(answer.id, []) if answer else [])
+                    ],
+                }
+            )
+        for category in categories.values():
+            category["max"] = category["rounds"] * 10
+            category["average"] = (
+                round(category["total"] / category["scored"], 2) if category["scored"] else None
+            )
+        candidates.append(
+            {**row.as_dict(), "rounds": per_round, "categories": list(categories.values())}
+        )
+
+    return {
+        "session": {
+            "code": session.code,
+            "title": session.title,
+            "status": session.status,
+            "created_at": session.created_at.isoformat(),
+            "finished_at": session.finished_at.isoformat() if session.finished_at else None,
+        },
+        "rounds": [
+            {
+                "round_id": rnd.id,
+                "position": rnd.position,
+                "question": {
+                    "id": rnd.question_id,
+                    "title": rnd.question.title,
+                    "category": rnd.question.category,
+                    "difficulty": rnd.question.difficulty,
+                },
+                "opened_at": rnd.opened_at.isoformat(),
+                "deadline": rnd.deadline.isoformat(),
+                "closed_at": rnd.closed_at.isoformat() if rnd.closed_at else None,
+                "close_reason": rnd.close_reason or None,
+            }
+            for rnd in rounds
+        ],
+        "candidates": candidates,
+    }
+
+
+RESULTS_CSV_HEADER = [
+    "session",
+    "candidate_id",
+    "candidate",
+    "rank",
+    "total",
+    "round",
+    "question",
+    "category",
+    "answer_id",
+    "answer_score",
+    "interviewer",
+    "score",
+    "feedback",
+]
+
+
+def results_csv_rows(results: dict) -> list[list]:
+    """The results flattened: a row per candidate, round and interviewer score."""
+    rows = []
+    code = results["session"]["code"]
+    for candidate in results["candidates"]:
+        head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
+        for rnd in candidate["rounds"]:
+            body = [
+                candidate["total"],
+                rnd["position"],
+                rnd["question_title"],
+                rnd["category"],
+                rnd["answer_id"] or "",
+                "" if rnd["score"] is None else rnd["score"],
+            ]
+            if not rnd["scores"]:
+                rows.append(head + body + ["", "", ""])
+            for score in rnd["scores"]:
+                rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
+    return rows

@@ -1,0 +1,123 @@
+"""The HTTP API's shapes, and the validation of bank entries (API and bank files alike)."""
+
+from rest_framework import serializers
+
+from .models import InterviewSession, Question
+
+BANK_FIELDS = [
+    "slug",
+    "kind",
+    "category",
+    "difficulty",
+    "title",
+    "prompt",
+    "model_answer",
+    "key_points",
+    "tags",
+    "time_limit_s",
+]
+
+
+def _strings(value: object, *, field: str, low: int, high: int, max_length: int) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise serializers.ValidationError(f"{field} must be a list of strings.")
+    items = [item.strip() for item in value]
+    if any(not item for item in items):
+        raise serializers.ValidationError(f"{field} must not contain blank entries.")
+    if not low <= len(items) <= high:
+        raise serializers.ValidationError(f"{field} must have {low} to {high} entries.")
+    if any(len(item) > max_length for item in items):
+        raise serializers.ValidationError(f"each of {field} is at most {max_length} characters.")
+    return items
+
+
+def _tidy_lines(text: str) -> str:
+    """Text without trailing spaces on its lines: a bank file round-trips unchanged."""
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """A bank entry, as the API serves it and as bank files hold it."""
+
+    difficulty = serializers.IntegerField(min_value=1, max_value=3)
+    time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, default=300)
+    key_points = serializers.JSONField()
+    tags = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Question
+        fields = ["id", *BANK_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_key_points(self, value: object) -> list[str]:
+        return _strings(value, field="key_points", low=1, high=10, max_length=300)
+
+    def validate_tags(self, value: object) -> list[str]:
+        tags = _strings(value, field="tags", low=0, high=12, max_length=40)
+        return [tag.lower() for tag in tags]
+
+    def validate_prompt(self, value: str) -> str:
+        return _tidy_lines(value)
+
+    def validate_model_answer(self, value: str) -> str:
+        return _tidy_lines(value)
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    question_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=200
+    )
+    time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A session as its panel sees it in lists."""
+
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+
+    class Meta:
+        model = InterviewSession
+        fields = [
+            "code",
+            "title",
+            "status",
+            "owner",
+            "settings",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionCreatedSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    join_url = serializers.URLField()
+    spectate_url = serializers.URLField()
+    panel_invite_url = serializers.URLField()
+    interviewer_token = serializers.CharField()
+    participant_id = serializers.IntegerField()
+    ws_url = serializers.CharField()
+
+
+class JoinSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=["candidate", "spectator", "interviewer"])
+    invite = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class JoinedSerializer(serializers.Serializer):
+    participant_id = serializers.IntegerField()
+    role = serializers.CharField()
+    display_name = serializers.CharField()
+    token = serializers.CharField()
+    ws_url = serializers.CharField()
+
+
+class BankEntrySerializer(QuestionSerializer):
+    """A bank file's entry: the slug may exist already, since loading upserts by it."""
+
+    slug = serializers.SlugField(max_length=80)

@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+from .errors import json_not_found
+
+router = DefaultRouter(trailing_slash="/?")
+router.register("questions", views.QuestionViewSet, basename="question")
+router.register("sessions", views.SessionViewSet, basename="session")
+
+urlpatterns = [
+    path("sessions/<str:code>/join", views.JoinView.as_view(), name="session-join"),
+    path("sessions/<str:code>/results", views.ResultsView.as_view(), name="session-results"),
+    path(
+        "sessions/<str:code>/results.csv",
+        views.ResultsCsvView.as_view(),
+        name="session-results-csv",
+    ),
+    *router.urls,
+    re_path(r"^.*$", json_not_found),
+]

@@ -1,0 +1,177 @@
+"""The HTTP API: bank CRUD, sessions, joins and results. Thin: validate, call, shape."""
+
+import csv
+import io
+
+from django.db.models import ProtectedError, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .credentials import join_code_normalise
+from .errors import ServiceError
+from .models import InterviewSession, Participant, Question
+from .serializers import (
+    JoinedSerializer,
+    JoinSerializer,
+    QuestionSerializer,
+    SessionCreatedSerializer,
+    SessionCreateSerializer,
+    SessionSerializer,
+)
+
+
+def session_by_code(code: str) -> InterviewSession:
+    """The session with this join code (any case, dashes ignored), or a 404."""
+    return get_object_or_404(InterviewSession, code=join_code_normalise(code))
+
+
+def panel_session(request: Request, code: str) -> InterviewSession:
+    """The session, if the requesting interviewer sits on its panel; 404 or 403 otherwise."""
+    session = session_by_code(code)
+    on_panel = Participant.objects.filter(
+        session=session, user=request.user, role=Participant.Role.INTERVIEWER
+    ).exists()
+    if not on_panel:
+        raise ServiceError("forbidden", "You are not on this session's panel.")
+    return session
+
+
+def absolute(request: Request, path: str, *, websocket: bool = False) -> str:
+    url = request.build_absolute_uri(path)
+    if websocket:
+        url = "ws" + url.removeprefix("http")
+    return url
+
+
+class BankPagination(PageNumberPagination):
+    """Pages of 20 by default; a dashboard may ask for up to 100 with ``page_size``."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class QuestionViewSet(viewsets.ModelViewSet):
+    """The question bank: list, search, filter, create, edit, delete."""
+
+    serializer_class = QuestionSerializer
+    pagination_class = BankPagination
+    queryset = Question.objects.order_by("id")
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_fields = ["category", "difficulty", "kind"]
+    search_fields = ["title", "prompt", "slug", "tags"]
+    ordering_fields = ["id", "difficulty", "category", "title"]
+
+    def perform_create(self, serializer: QuestionSerializer) -> None:
+        serializer.save(created_by=self.request.user)
+
+    def perform_destroy(self, instance: Question) -> None:
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise ServiceError(
+                "in_use", "This question was asked in a session; it cannot be deleted."
+            ) from exc
+
+
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The sessions whose panel the interviewer sits on, and new sessions."""
+
+    serializer_class = SessionSerializer
+    lookup_field = "code"
+
+    def get_queryset(self) -> QuerySet[InterviewSession]:
+        return InterviewSession.objects.filter(
+            participants__user=self.request.user,
+            participants__role=Participant.Role.INTERVIEWER,
+        ).select_related("owner")
+
+    def get_object(self) -> InterviewSession:
+        return panel_session(self.request, self.kwargs["code"])
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        """Open a new session in the lobby; the response's token is shown only once."""
+        form = SessionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        created = services.session_create(owner=request.user, **form.validated_data)
+        session = created.session
+        body = {
+            "code": session.code,
+            "title": session.title,
+            "status": session.status,
+            "join_url": absolute(request, f"/s/{session.code}/"),
+            "spectate_url": absolute(request, f"/s/{session.code}/watch"),
+            # The invite secret rides in the fragment, which browsers never send to servers.
+            "panel_invite_url": absolute(
+                request, f"/dashboard/join/{session.code}/#invite={created.panel_invite}"
+            ),
+            "interviewer_token": created.owner.token,
+            "participant_id": created.owner.participant.id,
+            "ws_url": absolute(request, f"/ws/sessions/{session.code}/", websocket=True),
+        }
+        return Response(SessionCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class JoinView(APIView):
+    """Take a seat in a session with its code; rate-limited per client address."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "join"
+
+    @extend_schema(request=JoinSerializer, responses={201: JoinedSerializer})
+    def post(self, request: Request, code: str) -> Response:
+        form = JoinSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        session = session_by_code(code)
+        issued = services.participant_join(
+            session=session,
+            role=form.validated_data["role"],
+            display_name=form.validated_data.get("display_name", ""),
+            user=request.user,
+            invite=form.validated_data.get("invite", ""),
+        )
+        body = {
+            "participant_id": issued.participant.id,
+            "role": issued.participant.role,
+            "display_name": issued.participant.display_name,
+            "token": issued.token,
+            "ws_url": absolute(request, f"/ws/sessions/{session.code}/", websocket=True),
+        }
+        return Response(JoinedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class ResultsView(APIView):
+    """Per-candidate totals, per-round scores and feedback, per-category breakdown."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, code: str) -> Response:
+        return Response(selectors.results_for(panel_session(request, code)))
+
+
+class ResultsCsvView(APIView):
+    """The results as CSV: a row per candidate, round and interviewer score."""
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
+    )
+    def get(self, request: Request, code: str) -> HttpResponse:
+        session = panel_session(request, code)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(selectors.RESULTS_CSV_HEADER)
+        writer.writerows(selectors.results_csv_rows(selectors.results_for(session)))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="results-{session.code}.csv"'
+        return response

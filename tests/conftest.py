@@ -1,0 +1,78 @@
+"""Shared fixtures: interviewers, API clients, the loaded bank and the test services."""
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from interview.permissions import INTERVIEWERS_GROUP
+from interview.question_bank import DEFAULT_BANK, bank_load, bank_read_file
+
+
+def service_url(variable: str, what: str) -> str:
+    """A test service's URL; skipped when absent, except under CI where absence fails."""
+    url = os.environ.get(variable, "")
+    if not url:
+        message = f"{variable} is not set: run the suite with `make test` to get {what}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return service_url("TEST_REDIS_URL", "Redis")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_interviewer(username: str):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    group, _ = Group.objects.get_or_create(name=INTERVIEWERS_GROUP)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def interviewer(db):
+    return make_interviewer("alice")
+
+
+@pytest.fixture
+def other_interviewer(db):
+    return make_interviewer("bob")
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(interviewer) -> APIClient:
+    """An API client signed in as the interviewer alice, by token."""
+    return client_for(interviewer)
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def bank(db) -> None:
+    """The built-in question bank, loaded."""
+    bank_load(bank_read_file(DEFAULT_BANK))

@@ -1,0 +1,393 @@
+"""The HTTP half of the contract: bank, sessions, joins, results, health and docs."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.test import override_settings
+
+from interview.models import Participant, Question
+
+from .conftest import client_for
+from .factories import answer_of, owner_seat, round_of, score_of, seat, session_for
+from .seed_titles import SEED_CHALLENGES, SEED_QUESTIONS
+
+pytestmark = pytest.mark.django_db
+
+NEW_QUESTION = {
+    "slug": "gil",
+    "category": "Core Python",
+    "difficulty": 2,
+    "title": "What is the GIL?",
+    "prompt": "Explain the global interpreter lock.",
+    "model_answer": "One thread runs Python bytecode at a time.",
+    "key_points": ["one thread at a time", "I/O releases it"],
+    "tags": ["Python", "threads"],
+}
+
+
+def error_of(response) -> dict:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message"} <= set(body["error"])
+    return body["error"]
+
+
+# --- the question bank ---------------------------------------------------------------------
+
+
+def test_the_bank_needs_credentials(anonymous, bank):
+    response = anonymous.get("/api/questions/")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "not_authenticated"
+
+
+def test_a_signed_in_user_who_is_not_an_interviewer_is_forbidden(django_user_model, bank):
+    user = django_user_model.objects.create_user(username="mallory", password="x")
+    response = client_for(user).get("/api/questions/")
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+def test_a_browser_session_signs_an_interviewer_in(interviewer, bank, client):
+    client.force_login(interviewer)
+    assert client.get("/api/questions/").status_code == 200
+
+
+def test_the_bank_lists_every_seed_entry_in_pages(api, bank):
+    first = api.get("/api/questions/").json()
+    assert first["count"] >= 45
+    assert len(first["results"]) == 20
+    assert first["next"]
+    everything = api.get("/api/questions/?page_size=100").json()["results"]
+    assert "model_answer" in everything[0]
+    assert "key_points" in everything[0]
+
+
+@pytest.mark.parametrize("title", SEED_QUESTIONS + SEED_CHALLENGES)
+def test_each_seed_entry_is_found_by_the_words_of_its_title(api, bank, title):
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", title) if len(w) > 3][:4]
+    found = api.get("/api/questions/", {"search": " ".join(words), "page_size": 100}).json()
+    assert title in [q["title"] for q in found["results"]]
+
+
+def test_the_bank_filters_by_category_and_difficulty(api, bank):
+    found = api.get("/api/questions/", {"category": "Version Control", "difficulty": 1}).json()
+    assert found["count"] >= 1
+    assert all(q["category"] == "Version Control" for q in found["results"])
+    assert all(q["difficulty"] == 1 for q in found["results"])
+
+
+def test_an_unknown_filter_value_is_a_clear_400(api, bank):
+    response = api.get("/api/questions/", {"difficulty": "hard"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid"
+
+
+def test_an_interviewer_adds_edits_and_deletes_a_question(api, bank):
+    created = api.post("/api/questions/", NEW_QUESTION, format="json")
+    assert created.status_code == 201, created.json()
+    question = created.json()
+    assert question["tags"] == ["python", "threads"]
+    assert question["time_limit_s"] == 300
+    edited = api.patch(f"/api/questions/{question['id']}/", {"difficulty": 3}, format="json")
+    assert edited.json()["difficulty"] == 3
+    assert api.delete(f"/api/questions/{question['id']}/").status_code == 204
+    assert api.get(f"/api/questions/{question['id']}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"difficulty": 5}, "difficulty"),
+        ({"category": "Cooking"}, "category"),
+        ({"key_points": "not a list"}, "key_points"),
+        ({"title": ""}, "title"),
+        ({"slug": "python-decorators"}, "slug"),
+    ],
+)
+def test_an_invalid_question_is_refused_naming_the_field(api, bank, change, field):
+    response = api.post("/api/questions/", {**NEW_QUESTION, **change}, format="json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "invalid"
+    assert error["message"].startswith(field)
+    assert field in error["details"]
+    assert not Question.objects.filter(slug="gil").exists()
+
+
+def test_malformed_json_is_a_bad_json_error(api):
+    response = api.post("/api/questions/", "{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "bad_json"
+
+
+def test_a_question_already_asked_cannot_be_deleted(api, interviewer, bank):
+    question = Question.objects.first()
+    round_of(session_for(interviewer), question)
+    response = api.delete(f"/api/questions/{question.id}/")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "in_use"
+    assert Question.objects.filter(id=question.id).exists()
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def test_creating_a_session_returns_links_and_a_token_shown_once(api, interviewer, bank):
+    ids = list(Question.objects.values_list("id", flat=True)[:3])
+    response = api.post(
+        "/api/sessions/", {"title": "Panel", "question_ids": ids, "time_limit_s": 90}, "json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    code = body["code"]
+    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6,8}", code)
+    assert body["join_url"] == f"http://testserver/s/{code}/"
+    assert body["spectate_url"] == f"http://testserver/s/{code}/watch"
+    assert body["ws_url"] == f"ws://testserver/ws/sessions/{code}/"
+    assert body["status"] == "lobby"
+    owner = Participant.objects.get(id=body["participant_id"])
+    assert owner.user == interviewer
+    assert owner.role == "interviewer"
+    assert body["interviewer_token"] not in owner.token_hash
+    assert len(body["interviewer_token"]) >= 22  # at least 128 bits in URL-safe base64
+
+
+def test_a_session_naming_a_missing_question_is_refused(api, bank):
+    response = api.post("/api/sessions/", {"title": "Panel", "question_ids": [99999]}, "json")
+    assert response.status_code == 400
+    assert "99999" in error_of(response)["message"]
+
+
+def test_a_session_needs_a_title(api):
+    response = api.post("/api/sessions/", {}, "json")
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("title")
+
+
+def test_sessions_need_credentials(anonymous):
+    assert anonymous.post("/api/sessions/", {"title": "x"}, "json").status_code == 401
+
+
+def test_an_interviewer_lists_only_the_sessions_of_their_panels(
+    api, interviewer, other_interviewer
+):
+    mine = session_for(interviewer, "Mine")
+    session_for(other_interviewer, "Theirs")
+    listed = api.get("/api/sessions/").json()["results"]
+    assert [s["code"] for s in listed] == [mine.code]
+
+
+def test_another_interviewers_session_is_forbidden(api, other_interviewer):
+    theirs = session_for(other_interviewer)
+    response = api.get(f"/api/sessions/{theirs.code}/")
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+# --- joining -------------------------------------------------------------------------------
+
+
+def test_a_candidate_joins_with_the_code_and_gets_a_token(anonymous, interviewer):
+    session = session_for(interviewer)
+    response = anonymous.post(
+        f"/api/sessions/{session.code.lower()}/join",
+        {"display_name": "  Ann   Lee ", "role": "candidate"},
+        "json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["display_name"] == "Ann Lee"
+    assert body["ws_url"] == f"ws://testserver/ws/sessions/{session.code}/"
+    assert "?" not in body["ws_url"]
+    participant = Participant.objects.get(id=body["participant_id"])
+    assert participant.role == "candidate"
+    assert body["token"] != participant.token_hash
+
+
+def test_a_spectator_joins_with_the_code(anonymous, interviewer):
+    session = session_for(interviewer)
+    response = anonymous.post(
+        f"/api/sessions/{session.code}/join", {"display_name": "Wall", "role": "spectator"}, "json"
+    )
+    assert response.status_code == 201
+    assert response.json()["role"] == "spectator"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"display_name": "   ", "role": "candidate"}, "display_name"),
+        ({"display_name": "x" * 41, "role": "candidate"}, "display_name"),
+        ({"display_name": "Ann", "role": "owner"}, "role"),
+        ({"display_name": "Ann"}, "role"),
+    ],
+)
+def test_a_bad_join_is_refused_with_a_clear_error(anonymous, interviewer, body, message):
+    session = session_for(interviewer)
+    response = anonymous.post(f"/api/sessions/{session.code}/join", body, "json")
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith(message)
+
+
+def test_joining_an_unknown_code_is_not_found(anonymous):
+    response = anonymous.post(
+        "/api/sessions/ZZZZZZZZ/join", {"display_name": "Ann", "role": "candidate"}, "json"
+    )
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_two_candidates_cannot_share_a_name(anonymous, interviewer):
+    session = session_for(interviewer)
+    seat(session, "Ann")
+    response = anonymous.post(
+        f"/api/sessions/{session.code}/join", {"display_name": "ann", "role": "candidate"}, "json"
+    )
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "name_taken"
+
+
+def test_joins_are_rate_limited_per_address(anonymous, interviewer):
+    session = session_for(interviewer)
+    url = f"/api/sessions/{session.code}/join"
+    for number in range(10):
+        body = {"display_name": f"Guess {number}", "role": "spectator"}
+        assert anonymous.post(url, body, "json").status_code == 201
+    limited = anonymous.post(url, {"display_name": "One more", "role": "spectator"}, "json")
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) > 0
+    assert error_of(limited)["code"] == "rate_limited"
+    other_address = anonymous.post(
+        url, {"display_name": "Elsewhere", "role": "spectator"}, "json", REMOTE_ADDR="10.0.0.9"
+    )
+    assert other_address.status_code == 201
+
+
+def test_guessing_codes_counts_against_the_limit(anonymous):
+    for _ in range(10):
+        anonymous.post("/api/sessions/AAAAAAAA/join", {"role": "candidate"}, "json")
+    response = anonymous.post("/api/sessions/AAAAAAAB/join", {"role": "candidate"}, "json")
+    assert response.status_code == 429
+
+
+def test_a_co_interviewer_joins_the_panel_with_the_invite(api, other_interviewer):
+    created = api.post("/api/sessions/", {"title": "Panel"}, "json").json()
+    invite = created["panel_invite_url"].split("#invite=")[1]
+    bob = client_for(other_interviewer)
+    refused = bob.post(f"/api/sessions/{created['code']}/join", {"role": "interviewer"}, "json")
+    assert refused.status_code == 403
+    joined = bob.post(
+        f"/api/sessions/{created['code']}/join", {"role": "interviewer", "invite": invite}, "json"
+    )
+    assert joined.status_code == 201
+    assert joined.json()["role"] == "interviewer"
+    assert bob.get(f"/api/sessions/{created['code']}/results").status_code == 200
+
+
+def test_an_interviewer_joining_again_gets_a_new_token_for_the_same_seat(api, interviewer):
+    created = api.post("/api/sessions/", {"title": "Panel"}, "json").json()
+    again = api.post(f"/api/sessions/{created['code']}/join", {"role": "interviewer"}, "json")
+    assert again.status_code == 201
+    assert again.json()["participant_id"] == created["participant_id"]
+    assert again.json()["token"] != created["interviewer_token"]
+
+
+def test_joining_as_interviewer_needs_a_sign_in(anonymous, interviewer):
+    session = session_for(interviewer)
+    response = anonymous.post(f"/api/sessions/{session.code}/join", {"role": "interviewer"}, "json")
+    assert response.status_code == 401
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def test_results_are_empty_until_rounds_exist(api, interviewer):
+    session = session_for(interviewer)
+    seat(session, "Ann")
+    results = api.get(f"/api/sessions/{session.code}/results").json()
+    assert results["rounds"] == []
+    assert [c["name"] for c in results["candidates"]] == ["Ann"]
+    assert results["candidates"][0]["total"] == 0
+    csv_text = api.get(f"/api/sessions/{session.code}/results.csv").content.decode()
+    assert csv_text.strip().count("\n") == 0  # the header alone
+
+
+def test_results_need_a_seat_on_the_panel(api, anonymous, other_interviewer):
+    theirs = session_for(other_interviewer)
+    assert api.get(f"/api/sessions/{theirs.code}/results").status_code == 403
+    assert api.get(f"/api/sessions/{theirs.code}/results.csv").status_code == 403
+    assert anonymous.get(f"/api/sessions/{theirs.code}/results").status_code == 401
+    assert api.get("/api/sessions/NOSUCH22/results").status_code == 404
+
+
+def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, bank):
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann, ben = seat(session, "Ann"), seat(session, "Ben")
+    q1 = Question.objects.get(slug="python-decorators")
+    q2 = Question.objects.filter(category="Version Control").first()
+    r1, r2 = round_of(session, q1), round_of(session, q2)
+    score_of(answer_of(r1, ann, "wrap it"), panel, 6, "ok")
+    score_of(answer_of(r2, ann, "rebase"), panel, 9, "great")
+    score_of(answer_of(r1, ben, "no idea"), panel, 2, "study closures")
+
+    results = api.get(f"/api/sessions/{session.code}/results").json()
+    assert [r["position"] for r in results["rounds"]] == [1, 2]
+    first, second = results["candidates"]
+    assert (first["name"], first["total"], first["rank"]) == ("Ann", 15.0, 1)
+    assert (second["name"], second["total"], second["rank"]) == ("Ben", 2.0, 2)
+    assert first["rounds"][1]["scores"][0]["feedback"] == "great"
+    assert second["rounds"][1]["answer_id"] is None
+    categories = {c["category"]: c for c in first["categories"]}
+    assert categories["Core Python"]["total"] == 6.0
+    assert categories["Version Control"]["average"] == 9.0
+
+    rows = list(csv.reader(io.StringIO(api.get(f"/api/sessions/{session.code}/results.csv")
+                                       .content.decode())))  # fmt: skip
+    assert rows[0][:3] == ["session", "candidate_id", "candidate"]
+    assert rows[1][2:6] == ["Ann", "1", "15.0", "1"]
+    assert "study closures" in [row[-1] for row in rows]
+
+
+# --- health and docs -----------------------------------------------------------------------
+
+
+def test_healthz_is_200_when_database_and_channel_layer_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "channel_layer": "ok"}
+
+
+def test_healthz_is_503_when_the_channel_layer_does_not_answer(client):
+    from channels.layers import channel_layers
+
+    unreachable = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=unreachable):
+        channel_layers.backends.clear()
+        try:
+            response = client.get("/healthz")
+        finally:
+            channel_layers.backends.clear()
+    assert response.status_code == 503
+    assert response.json()["checks"]["channel_layer"].startswith("error")
+
+
+def test_the_openapi_schema_and_docs_are_public(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/sessions/{code}/join" in schema.content
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_an_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/nothing-here/")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
