@@ -140,7 +140,6 @@ class Round(models.Model):
         INTERVIEWER = "interviewer"
         DEADLINE = "deadline"
         NEXT_QUESTION = "next_question"
-        SESSION_FINISHED = "session_finished"
 
     session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="rounds")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="rounds")

@@ -2,11 +2,20 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Avg, QuerySet
+from django.utils import timezone
 
-from .models import Answer, InterviewSession, Participant, Round, Score
+from .credentials import secret_hash
+from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
+from .protocol import EventType, timestamp
+from .visibility import Lens, Viewer, lens_for, project, visible_to
+
+# A socket whose process has not refreshed it for this long belongs to a dead process.
+# Processes refresh every PRESENCE_HEARTBEAT; three missed beats and it is gone.
+PRESENCE_HEARTBEAT = timedelta(seconds=5)
+PRESENCE_STALE_AFTER = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -208,3 +217,134 @@ def results_csv_rows(results: dict) -> list[list]:
             for score in rnd["scores"]:
                 rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
     return rows
+
+
+# --- the live view: snapshot and replay -----------------------------------------------------
+
+
+def participant_for_token(*, session_id: int, token: str) -> Participant | None:
+    """The participant of this session holding the token, if any."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    return (
+        Participant.objects.filter(session_id=session_id, token_hash=secret_hash(token))
+        .select_related("session", "user")
+        .first()
+    )
+
+
+def online_ids(session: InterviewSession) -> set[int]:
+    """Participants with at least one socket open on a live server process."""
+    fresh = timezone.now() - PRESENCE_STALE_AFTER
+    return set(
+        Connection.objects.filter(participant__session=session, heartbeat_at__gt=fresh).values_list(
+            "participant_id", flat=True
+        )
+    )
+
+
+def participant_card(participant: Participant, *, online: bool) -> dict:
+    return {
+        "participant_id": participant.id,
+        "name": participant.display_name,
+        "role": participant.role,
+        "online": online,
+    }
+
+
+def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | None:
+    payload = {
+        "round_id": answer.round_id,
+        "answer_id": answer.id,
+        "participant_id": answer.participant_id,
+        "revision": answer.revision,
+        "text": answer.text,
+    }
+    view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
+    if view is None:
+        return None
+    view["submitted_at"] = timestamp(answer.submitted_at)
+    view["score"] = round(sum(s.score for s in scores) / len(scores), 2) if scores else None
+    lens = lens_for(EventType.SCORE_UPDATED, payload, viewer)
+    view["scores"] = []
+    if lens is not Lens.PUBLIC:
+        for score in scores:
+            seen = project(
+                EventType.SCORE_UPDATED,
+                {"by": score.interviewer_id, "score": score.score, "feedback": score.feedback},
+                lens,
+            )
+            view["scores"].append(seen)
+    return view
+
+
+def round_payload(rnd: Round) -> dict:
+    """Everything about a round that anyone may see; visibility cuts it per viewer."""
+    question = rnd.question
+    return {
+        "round_id": rnd.id,
+        "position": rnd.position,
+        "question": {
+            "id": question.id,
+            "title": question.title,
+            "prompt": question.prompt,
+            "category": question.category,
+            "difficulty": question.difficulty,
+        },
+        "time_limit_s": rnd.time_limit_s,
+        "deadline": timestamp(rnd.deadline),
+        "model_answer": question.model_answer,
+        "key_points": question.key_points,
+    }
+
+
+def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
+    """All of the session's state this viewer may see, in a constant number of queries."""
+    online = online_ids(session)
+    participants = list(Participant.objects.filter(session=session).order_by("id"))
+    open_round = (
+        Round.objects.filter(session=session, closed_at__isnull=True)
+        .select_related("question")
+        .first()
+    )
+    answers = list(Answer.objects.filter(round__session=session).order_by("round_id", "id"))
+    scores: dict[int, list[Score]] = defaultdict(list)
+    for score in Score.objects.filter(answer__round__session=session).order_by("id"):
+        scores[score.answer_id].append(score)
+
+    round_view = None
+    if open_round is not None:
+        round_view = visible_to(EventType.ROUND_OPENED, round_payload(open_round), viewer)
+        round_view["answered"] = sorted(
+            {a.participant_id for a in answers if a.round_id == open_round.id}
+        )
+    return {
+        "status": session.status,
+        "round": round_view,
+        "rounds_played": Round.objects.filter(session=session).count(),
+        "participants": [participant_card(p, online=p.id in online) for p in participants],
+        "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
+        "answers": [
+            view
+            for answer in answers
+            if (view := _answer_view(answer, scores.get(answer.id, []), viewer)) is not None
+        ],
+    }
+
+
+def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
+    """The persisted events after ``last_seq`` as this viewer sees them, in order.
+
+    Events the viewer may not see are returned with ``data`` None, so the caller knows the
+    numbers are accounted for.
+    """
+    rows = Event.objects.filter(session_id=session_id, seq__gt=last_seq).order_by("seq")
+    return [
+        {
+            "seq": event.seq,
+            "type": event.type,
+            "ts": timestamp(event.created_at),
+            "data": visible_to(event.type, event.payload, viewer, audience=event.audience),
+        }
+        for event in rows
+    ]

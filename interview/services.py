@@ -6,13 +6,31 @@ Services are keyword-only and named ``<entity>_<action>``.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Avg, F, Max
+from django.utils import timezone
 
+from .broadcast import event_publish_on_commit, presence_publish_on_commit
 from .credentials import join_code_new, secret_hash, secret_new
 from .errors import ServiceError
-from .models import InterviewSession, Participant, Question
+from .models import (
+    Answer,
+    AnswerRevision,
+    CommandReceipt,
+    Connection,
+    Event,
+    InterviewSession,
+    Participant,
+    Question,
+    Round,
+    Score,
+)
+from .protocol import Command, CommandType
+from .selectors import PRESENCE_STALE_AFTER, leaderboard_for, round_payload
 
 DISPLAY_NAME_MAX = 40
 
@@ -156,12 +174,351 @@ def _interviewer_join(
         )
 
 
-def participant_for_token(*, session: InterviewSession, token: str) -> Participant | None:
-    """The participant of this session holding the token, if any."""
-    if not token or not isinstance(token, str) or len(token) > 200:
-        return None
-    return (
-        Participant.objects.filter(session=session, token_hash=secret_hash(token))
-        .select_related("session", "user")
-        .first()
+# --- events ---------------------------------------------------------------------------------
+
+
+def _session_locked(session_id: int) -> InterviewSession:
+    """The session row, locked until the transaction ends: its state changes one at a time."""
+    return InterviewSession.objects.select_for_update().get(pk=session_id)
+
+
+def event_append(
+    *, session: InterviewSession, type: str, payload: dict, audience: str = Event.Audience.ALL
+) -> Event:
+    """Append the session's next event (gap-free ``seq``) and publish it after commit.
+
+    Must run inside the transaction that made the change the event tells of.
+    """
+    InterviewSession.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
+    seq = InterviewSession.objects.values_list("last_seq", flat=True).get(pk=session.pk)
+    session.last_seq = seq
+    event = Event.objects.create(
+        session=session, seq=seq, type=type, payload=payload, audience=audience
     )
+    event_publish_on_commit(event)
+    return event
+
+
+def _leaderboard_payload(session: InterviewSession) -> list[dict]:
+    return [row.as_dict() for row in leaderboard_for(session)]
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+
+def _round_close(*, session: InterviewSession, rnd: Round, reason: str, now: datetime) -> None:
+    rnd.closed_at = now
+    rnd.close_reason = reason
+    rnd.save(update_fields=["closed_at", "close_reason"])
+    event_append(
+        session=session, type="round.closed", payload={"round_id": rnd.id, "reason": reason}
+    )
+
+
+def _refuse_if_finished(session: InterviewSession) -> None:
+    if session.status == InterviewSession.Status.FINISHED:
+        raise ServiceError("session_finished", "This session has finished.")
+
+
+def round_open(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    question_id: int,
+    time_limit_s: int | None = None,
+) -> Round:
+    """Put a question to the room; an open round closes first (reason ``next_question``)."""
+    _refuse_if_finished(session)
+    question = Question.objects.filter(pk=question_id).first()
+    if question is None:
+        raise ServiceError("not_found", f"No question with id {question_id}.")
+    now = timezone.now()
+    open_round = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    if open_round is not None:
+        _round_close(session=session, rnd=open_round, reason="next_question", now=now)
+    limit = time_limit_s or session.settings.get("time_limit_s") or question.time_limit_s
+    last_position = Round.objects.filter(session=session).aggregate(m=Max("position"))["m"]
+    rnd = Round.objects.create(
+        session=session,
+        question=question,
+        position=(last_position or 0) + 1,
+        time_limit_s=limit,
+        opened_at=now,
+        deadline=now + timedelta(seconds=limit),
+    )
+    if session.status == InterviewSession.Status.LOBBY:
+        session.status = InterviewSession.Status.LIVE
+        session.started_at = now
+        session.save(update_fields=["status", "started_at"])
+    event_append(session=session, type="round.opened", payload=round_payload(rnd))
+    return rnd
+
+
+def round_close(*, session: InterviewSession, participant: Participant) -> Round:
+    """Close the open round now, at the interviewer's word."""
+    _refuse_if_finished(session)
+    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    if rnd is None:
+        raise ServiceError("not_found", "No round is open.")
+    _round_close(session=session, rnd=rnd, reason="interviewer", now=timezone.now())
+    return rnd
+
+
+def rounds_close_due(*, session_id: int | None = None) -> int:
+    """Close every open round whose deadline has passed; returns how many this call closed.
+
+    Safe to run in every server process at once: each round is claimed by a conditional
+    update, so exactly one process closes it and appends its ``round.closed``.
+    """
+    now = timezone.now()
+    due = Round.objects.filter(closed_at__isnull=True, deadline__lte=now)
+    if session_id is not None:
+        due = due.filter(session_id=session_id)
+    closed = 0
+    for round_id, owner_session_id in due.values_list("id", "session_id"):
+        with transaction.atomic():
+            session = _session_locked(owner_session_id)
+            claimed = Round.objects.filter(pk=round_id, closed_at__isnull=True).update(
+                closed_at=now, close_reason="deadline"
+            )
+            if claimed:
+                event_append(
+                    session=session,
+                    type="round.closed",
+                    payload={"round_id": round_id, "reason": "deadline"},
+                )
+                closed += 1
+    return closed
+
+
+# --- answers and scores ---------------------------------------------------------------------
+
+
+def answer_submit(
+    *, session: InterviewSession, participant: Participant, round_id: int, text: str
+) -> Answer:
+    """Store a candidate's answer: one per round, each submit a new revision, all kept."""
+    rnd = Round.objects.filter(pk=round_id, session=session).first()
+    if rnd is None:
+        raise ServiceError("not_found", f"No round {round_id} in this session.")
+    _refuse_if_finished(session)
+    now = timezone.now()
+    if rnd.closed_at is not None or rnd.deadline <= now:
+        raise ServiceError("round_closed", "This round is closed; the answer was not saved.")
+    answer = Answer.objects.filter(round=rnd, participant=participant).first()
+    if answer is None:
+        answer = Answer.objects.create(
+            round=rnd, participant=participant, text=text, first_submitted_at=now, submitted_at=now
+        )
+    else:
+        answer.text = text
+        answer.revision += 1
+        answer.submitted_at = now
+        answer.save(update_fields=["text", "revision", "submitted_at"])
+    AnswerRevision.objects.create(
+        answer=answer, revision=answer.revision, text=text, submitted_at=now
+    )
+    event_append(
+        session=session,
+        type="answer.submitted",
+        payload={
+            "round_id": rnd.id,
+            "answer_id": answer.id,
+            "participant_id": participant.id,
+            "revision": answer.revision,
+            "text": text,
+        },
+    )
+    return answer
+
+
+def answer_score(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    answer_id: int,
+    score: int,
+    feedback: str = "",
+) -> float:
+    """Keep this interviewer's score of the answer (a rescore replaces it); returns the mean."""
+    answer = Answer.objects.filter(pk=answer_id, round__session=session).first()
+    if answer is None:
+        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+    _refuse_if_finished(session)
+    Score.objects.update_or_create(
+        answer=answer, interviewer=participant, defaults={"score": score, "feedback": feedback}
+    )
+    mean = round(float(answer.scores.aggregate(mean=Avg("score"))["mean"]), 2)
+    event_append(
+        session=session,
+        type="score.updated",
+        payload={
+            "answer_id": answer.id,
+            "participant_id": answer.participant_id,
+            "round_id": answer.round_id,
+            "score": mean,
+            "by": participant.id,
+            "feedback": feedback,
+            "leaderboard": _leaderboard_payload(session),
+        },
+    )
+    return mean
+
+
+def session_finish(*, session: InterviewSession, participant: Participant) -> None:
+    """End the session (its owner only): the open round closes, the leaderboard is final."""
+    if participant.user_id != session.owner_id:
+        raise ServiceError("forbidden", "Only the session's owner can finish it.")
+    _refuse_if_finished(session)
+    now = timezone.now()
+    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    if rnd is not None:
+        _round_close(session=session, rnd=rnd, reason="interviewer", now=now)
+    session.status = InterviewSession.Status.FINISHED
+    session.finished_at = now
+    session.save(update_fields=["status", "finished_at"])
+    event_append(
+        session=session,
+        type="session.finished",
+        payload={"leaderboard": _leaderboard_payload(session)},
+    )
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _push(session: InterviewSession, participant: Participant, data: dict) -> dict:
+    return {"round_id": round_open(session=session, participant=participant, **data).id}
+
+
+def _close(session: InterviewSession, participant: Participant, data: dict) -> dict:
+    return {"round_id": round_close(session=session, participant=participant).id}
+
+
+def _submit(session: InterviewSession, participant: Participant, data: dict) -> dict:
+    answer = answer_submit(session=session, participant=participant, **data)
+    return {"answer_id": answer.id, "revision": answer.revision}
+
+
+def _score(session: InterviewSession, participant: Participant, data: dict) -> dict:
+    mean = answer_score(session=session, participant=participant, **data)
+    return {"answer_id": data["answer_id"], "score": data["score"], "mean": mean}
+
+
+def _finish(session: InterviewSession, participant: Participant, data: dict) -> dict:
+    session_finish(session=session, participant=participant)
+    return {}
+
+
+COMMAND_SERVICES = {
+    CommandType.QUESTION_PUSH: _push,
+    CommandType.QUESTION_CLOSE: _close,
+    CommandType.ANSWER_SUBMIT: _submit,
+    CommandType.ANSWER_SCORE: _score,
+    CommandType.SESSION_FINISH: _finish,
+}
+
+
+def command_execute(*, participant: Participant, command: Command) -> dict[str, Any]:
+    """Run a state-changing command once: its effect, its events and its receipt commit together.
+
+    A command id already used by this participant returns the first result and changes
+    nothing: the receipt's unique constraint decides, even between processes.
+    """
+    rounds_close_due(session_id=participant.session_id)
+    with transaction.atomic():
+        session = _session_locked(participant.session_id)
+        receipt = None
+        if command.receipt_id is not None:
+            try:
+                with transaction.atomic():
+                    receipt = CommandReceipt.objects.create(
+                        participant=participant, command_id=command.receipt_id, type=command.type
+                    )
+            except IntegrityError:
+                return CommandReceipt.objects.get(
+                    participant=participant, command_id=command.receipt_id
+                ).result
+        result = COMMAND_SERVICES[command.type](session, participant, command.data)
+        if receipt is not None:
+            receipt.result = result
+            receipt.save(update_fields=["result"])
+        return result
+
+
+# --- presence -------------------------------------------------------------------------------
+
+
+def _presence_card(participant: Participant) -> dict:
+    return {
+        "participant_id": participant.id,
+        "name": participant.display_name,
+        "role": participant.role,
+    }
+
+
+def _live_connections(participant_id: int, now: datetime):
+    return Connection.objects.filter(
+        participant_id=participant_id, heartbeat_at__gt=now - PRESENCE_STALE_AFTER
+    )
+
+
+def connection_open(*, participant: Participant, channel_name: str, server_id: str) -> bool:
+    """Record an open socket; True when it brought the participant online."""
+    now = timezone.now()
+    with transaction.atomic():
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        was_online = _live_connections(participant.id, now).exists()
+        Connection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={"participant": participant, "server_id": server_id, "heartbeat_at": now},
+        )
+        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
+        if not was_online:
+            presence_publish_on_commit(
+                session_id=participant.session_id,
+                participant=_presence_card(participant),
+                online=True,
+            )
+    return not was_online
+
+
+def connection_close(*, channel_name: str) -> bool:
+    """Forget a closed socket; True when it took its participant offline."""
+    now = timezone.now()
+    with transaction.atomic():
+        connection = (
+            Connection.objects.select_related("participant")
+            .filter(channel_name=channel_name)
+            .first()
+        )
+        if connection is None:
+            return False
+        participant = connection.participant
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        connection.delete()
+        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
+        if _live_connections(participant.id, now).exists():
+            return False
+        presence_publish_on_commit(
+            session_id=participant.session_id,
+            participant=_presence_card(participant),
+            online=False,
+        )
+    return True
+
+
+def connections_heartbeat(*, server_id: str) -> int:
+    """Mark this process's sockets as still open."""
+    return Connection.objects.filter(server_id=server_id).update(heartbeat_at=timezone.now())
+
+
+def connections_reap() -> int:
+    """Forget sockets of processes that died without closing them; announce who went offline."""
+    now = timezone.now()
+    stale = Connection.objects.filter(heartbeat_at__lte=now - PRESENCE_STALE_AFTER)
+    reaped = 0
+    for channel_name in stale.values_list("channel_name", flat=True):
+        connection_close(channel_name=channel_name)
+        reaped += 1
+    return reaped

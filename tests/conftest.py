@@ -76,3 +76,46 @@ def anonymous() -> APIClient:
 def bank(db) -> None:
     """The built-in question bank, loaded."""
     bank_load(bank_read_file(DEFAULT_BANK))
+
+
+def layer_settings(kind: str) -> dict:
+    if kind == "memory":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [os.environ["TEST_REDIS_URL"]],
+                "prefix": f"{os.environ.get('REDIS_PREFIX', 'test')}:asgi",
+            },
+        }
+    }
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def layer(request, settings):
+    """Each live test runs on the in-memory layer and on real Redis."""
+    from channels.db import database_sync_to_async
+    from channels.layers import channel_layers, get_channel_layer
+    from django.db import close_old_connections
+
+    if request.param == "redis":
+        request.getfixturevalue("redis_url")
+    settings.CHANNEL_LAYERS = layer_settings(request.param)
+    channel_layers.backends.clear()
+    yield request.param
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+    channel_layers.backends.clear()
+    await database_sync_to_async(close_old_connections)()
+
+
+@pytest.fixture
+async def clock():
+    """The server's clock running in the test's loop, stopped afterwards."""
+    from interview.clock import clock as server_clock
+
+    server_clock.start()
+    yield server_clock
+    await server_clock.stop()

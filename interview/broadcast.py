@@ -1,0 +1,105 @@
+"""Fan-out: committed events and presence changes to the sockets of a session.
+
+Every socket of a session sits in one audience group (the panel, or the public of candidates
+and spectators) and in its participant's own group. An event is serialised once per lens
+(see ``visibility``) and sent to the group of that lens; the public copy names the author it
+skips, since the author gets their own copy. Consumers drop what they have already delivered,
+so a copy arriving twice, or after a replay, is harmless.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from .models import Event
+from .protocol import event_frame, frame_text, timestamp
+from .visibility import Lens, author_lens_differs, project
+
+log = logging.getLogger(__name__)
+
+
+def group_panel(session_id: int) -> str:
+    return f"session.{session_id}.panel"
+
+
+def group_public(session_id: int) -> str:
+    return f"session.{session_id}.public"
+
+
+def group_participant(participant_id: int) -> str:
+    return f"participant.{participant_id}"
+
+
+def groups_for(*, session_id: int, participant_id: int, role: str) -> list[str]:
+    """The groups a socket of this participant joins."""
+    audience = group_panel(session_id) if role == "interviewer" else group_public(session_id)
+    return [audience, group_participant(participant_id)]
+
+
+def _text(event: Event, data: dict | None) -> str | None:
+    if data is None:
+        return None
+    return frame_text(event_frame(event.type, data, seq=event.seq, ts=timestamp(event.created_at)))
+
+
+async def event_publish(event: Event) -> None:
+    """Send a committed event to every socket of its session, once per lens."""
+    layer = get_channel_layer()
+    payload, audience = event.payload, event.audience
+    author = payload.get("participant_id") if author_lens_differs(event.type) else None
+    sends = [
+        (group_panel(event.session_id), project(event.type, payload, Lens.PANEL), None),
+        (
+            group_public(event.session_id),
+            project(event.type, payload, Lens.PUBLIC, audience=audience),
+            author,
+        ),
+    ]
+    if author is not None:
+        sends.append(
+            (
+                group_participant(author),
+                project(event.type, payload, Lens.AUTHOR, audience=audience),
+                None,
+            )
+        )
+    for group, data, skip in sends:
+        # A None text still carries the seq, so the receivers know nothing is missing.
+        message = {"type": "session.event", "seq": event.seq, "text": _text(event, data)}
+        if skip is not None:
+            message["skip"] = skip
+        await layer.group_send(group, message)
+
+
+def event_publish_on_commit(event: Event) -> None:
+    """Publish the event once the transaction that appended it has committed."""
+    transaction.on_commit(lambda: _publish_now(event_publish, event))
+
+
+async def presence_publish(*, session_id: int, participant: dict, online: bool) -> None:
+    """``participant.joined`` or ``participant.left`` to everyone in the session."""
+    event_type = "participant.joined" if online else "participant.left"
+    text = frame_text(event_frame(event_type, {**participant, "online": online}))
+    layer = get_channel_layer()
+    for group in (group_panel(session_id), group_public(session_id)):
+        await layer.group_send(group, {"type": "session.presence", "text": text})
+
+
+def presence_publish_on_commit(*, session_id: int, participant: dict, online: bool) -> None:
+    transaction.on_commit(
+        lambda: _publish_now(
+            presence_publish, session_id=session_id, participant=participant, online=online
+        )
+    )
+
+
+def _publish_now(publish, *args: object, **kwargs: object) -> None:
+    # Runs in the thread of the service that committed. A failed send loses nothing: the
+    # event is in the database, and every client fills gaps from there on its next event or
+    # reconnect. So log it and carry on rather than fail a committed command.
+    try:
+        async_to_sync(publish)(*args, **kwargs)
+    except Exception:
+        log.exception("fan-out failed; clients will catch up from the database")

@@ -1,0 +1,257 @@
+"""The WebSocket endpoint of a session: hello, resume, commands, live events. Thin.
+
+Authenticate with ``hello``, parse every frame through ``protocol``, authorise by role, call
+one service through ``database_sync_to_async``, send. No queries here: reads come from
+``selectors``, writes from ``services``, and every event a socket receives passes through
+``visibility``.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import selectors, services
+from .broadcast import groups_for
+from .clock import SERVER_ID
+from .credentials import join_code_normalise
+from .errors import ServiceError
+from .models import InterviewSession
+from .protocol import (
+    COMMAND_ROLES,
+    COMMANDS_PER_SECOND,
+    HELLO_TIMEOUT_S,
+    MAX_FRAME_BYTES,
+    CloseCode,
+    Command,
+    CommandType,
+    ErrorCode,
+    EventType,
+    ProtocolError,
+    command_parse,
+    event_frame,
+    frame_decode,
+    frame_text,
+    timestamp,
+)
+from .visibility import Viewer
+
+log = logging.getLogger(__name__)
+
+
+class TokenBucket:
+    """``rate`` tokens a second, up to ``rate`` saved: bursts up to a second's worth."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@database_sync_to_async
+def _session_id_for(code: str) -> int | None:
+    return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
+
+
+@database_sync_to_async
+def _welcome(session_id: int, viewer: Viewer, last_seq: int) -> tuple[dict, list[dict]]:
+    """The welcome's data and the events to replay, read after the sockets joined its groups."""
+    services.rounds_close_due(session_id=session_id)
+    session = InterviewSession.objects.get(pk=session_id)
+    snapshot = selectors.snapshot_for(session, viewer)
+    replay = selectors.events_after(session_id, last_seq, viewer)
+    return {"session": session, "snapshot": snapshot}, replay
+
+
+class SessionConsumer(AsyncWebsocketConsumer):
+    """One socket of one participant in one session."""
+
+    async def connect(self) -> None:
+        self.participant = None
+        self.viewer: Viewer | None = None
+        self.delivered_seq = 0
+        self.groups_joined: list[str] = []
+        self.bucket = TokenBucket(COMMANDS_PER_SECOND)
+        self.hello_timer: asyncio.Task | None = None
+        code = join_code_normalise(self.scope["url_route"]["kwargs"]["code"])
+        self.session_id = await _session_id_for(code)
+        await self.accept()
+        if self.session_id is None:
+            await self.close(code=CloseCode.SESSION_NOT_FOUND)
+            return
+        self.hello_timer = asyncio.create_task(self._hello_deadline())
+
+    async def _hello_deadline(self) -> None:
+        await asyncio.sleep(HELLO_TIMEOUT_S)
+        if self.participant is None:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+
+    async def disconnect(self, code: int) -> None:
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.participant is not None:
+            await database_sync_to_async(services.connection_close)(channel_name=self.channel_name)
+
+    # --- frames from the client -----------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CloseCode.MESSAGE_TOO_BIG)
+            return
+        if self.participant is None:
+            await self._receive_hello(text_data)
+            return
+        command_id = None
+        try:
+            if text_data is None:
+                raise ProtocolError(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
+            frame = frame_decode(text_data)
+            command_id = frame.get("id") if isinstance(frame, dict) else None
+            if not self.bucket.take():
+                raise ProtocolError(
+                    ErrorCode.RATE_LIMITED,
+                    f"More than {COMMANDS_PER_SECOND} commands a second; slow down.",
+                )
+            command = command_parse(frame)
+            await self._run(command)
+        except ProtocolError as refused:
+            await self._send_error(refused.code, refused.message, refused.command_id or command_id)
+
+    async def _receive_hello(self, text_data: str | None) -> None:
+        """The first frame must be a valid hello with a token of this session: else 4401."""
+        self.bucket.take()
+        try:
+            command = command_parse(frame_decode(text_data or ""))
+        except ProtocolError:
+            command = None
+        if command is None or command.type is not CommandType.HELLO:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+            return
+        participant = await database_sync_to_async(selectors.participant_for_token)(
+            session_id=self.session_id, token=command.data["token"]
+        )
+        if participant is None:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+            return
+        await self._welcome(participant, command.data["last_seq"])
+
+    async def _welcome(self, participant: Any, last_seq: int) -> None:
+        # Join the groups before reading the database: an event committed in between is then
+        # both replayed and queued live, and the queued copy is dropped by its seq.
+        self.groups_joined = groups_for(
+            session_id=self.session_id, participant_id=participant.id, role=participant.role
+        )
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.participant = participant
+        self.viewer = Viewer(participant_id=participant.id, role=participant.role)
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        await database_sync_to_async(services.connection_open)(
+            participant=participant, channel_name=self.channel_name, server_id=SERVER_ID
+        )
+        welcome, replay = await _welcome(self.session_id, self.viewer, last_seq)
+        session = welcome["session"]
+        await self._send(
+            event_frame(
+                EventType.WELCOME,
+                {
+                    "participant": {
+                        "participant_id": participant.id,
+                        "name": participant.display_name,
+                        "role": participant.role,
+                        "is_owner": participant.user_id is not None
+                        and participant.user_id == session.owner_id,
+                    },
+                    "session": {"code": session.code, "title": session.title},
+                    "snapshot": welcome["snapshot"],
+                    "server_now": timestamp(),
+                    "last_seq": session.last_seq,
+                },
+            )
+        )
+        # A last_seq from the future (a client of a reset database) must not mute live events.
+        self.delivered_seq = min(last_seq, session.last_seq)
+        await self._send_events(replay)
+
+    async def _run(self, command: Command) -> None:
+        if command.type is CommandType.PING:
+            await self._send(event_frame(EventType.PONG, {}, command_id=command.id))
+            return
+        if command.type is CommandType.HELLO:
+            raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
+        allowed = COMMAND_ROLES[command.type]
+        if self.participant.role not in allowed:
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN,
+                f"{command.type} is for {' and '.join(sorted(allowed))}s only.",
+                command.id,
+            )
+        try:
+            result = await database_sync_to_async(services.command_execute)(
+                participant=self.participant, command=command
+            )
+        except ServiceError as refused:
+            code = ErrorCode(refused.code) if refused.code in set(ErrorCode) else ErrorCode.INVALID
+            raise ProtocolError(code, refused.message, command.id) from None
+        await self._send(event_frame(EventType.ACK, result, command_id=command.id))
+
+    # --- events to the client -------------------------------------------------------------
+
+    async def session_event(self, message: dict) -> None:
+        """A committed event of the session, already cut for this socket's lens."""
+        if self.participant is None or message.get("skip") == self.participant.id:
+            return
+        seq = message["seq"]
+        if seq > self.delivered_seq + 1:
+            # Fan-outs from two processes can overtake each other; fill the gap from the
+            # database, where every earlier event is already committed.
+            missed = await database_sync_to_async(selectors.events_after)(
+                self.session_id, self.delivered_seq, self.viewer
+            )
+            await self._send_events(missed)
+        if seq <= self.delivered_seq:
+            return
+        if message["text"] is not None:
+            await self.send(text_data=message["text"])
+        self.delivered_seq = seq
+
+    async def session_presence(self, message: dict) -> None:
+        """Someone came online or went offline."""
+        if self.participant is not None:
+            await self.send(text_data=message["text"])
+
+    async def _send_events(self, events: list[dict]) -> None:
+        for event in events:
+            if event["seq"] <= self.delivered_seq:
+                continue
+            if event["data"] is not None:
+                await self._send(
+                    event_frame(event["type"], event["data"], seq=event["seq"], ts=event["ts"])
+                )
+            self.delivered_seq = event["seq"]
+
+    async def _send_error(self, code: str, message: str, command_id: Any) -> None:
+        await self._send(
+            event_frame(
+                EventType.ERROR, {"code": str(code), "message": message}, command_id=command_id
+            )
+        )
+
+    async def _send(self, frame: dict) -> None:
+        await self.send(text_data=frame_text(frame))

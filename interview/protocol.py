@@ -1,0 +1,218 @@
+"""The WebSocket protocol's messages, declared once: commands, events, errors, close codes.
+
+A client frame is parsed here into a ``Command`` (its type, id and validated data) or refused
+with a ``ProtocolError`` carrying the contract's error code. Nothing acts on a frame before
+it has passed through ``command_parse``.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+MAX_FRAME_BYTES = 64 * 1024
+MAX_ANSWER_CHARS = 20_000
+MAX_FEEDBACK_CHARS = 5_000
+MAX_COMMAND_ID_CHARS = 64
+COMMANDS_PER_SECOND = 20
+HELLO_TIMEOUT_S = 10
+
+
+class CommandType(StrEnum):
+    HELLO = "hello"
+    QUESTION_PUSH = "question.push"
+    QUESTION_CLOSE = "question.close"
+    ANSWER_SUBMIT = "answer.submit"
+    ANSWER_SCORE = "answer.score"
+    SESSION_FINISH = "session.finish"
+    PING = "ping"
+
+
+class EventType(StrEnum):
+    WELCOME = "welcome"
+    ACK = "ack"
+    ERROR = "error"
+    PONG = "pong"
+    PARTICIPANT_JOINED = "participant.joined"
+    PARTICIPANT_LEFT = "participant.left"
+    ROUND_OPENED = "round.opened"
+    ANSWER_SUBMITTED = "answer.submitted"
+    ROUND_CLOSED = "round.closed"
+    SCORE_UPDATED = "score.updated"
+    SESSION_FINISHED = "session.finished"
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "bad_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID = "invalid"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    ROUND_CLOSED = "round_closed"
+    SESSION_FINISHED = "session_finished"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+
+
+class CloseCode(IntEnum):
+    MESSAGE_TOO_BIG = 1009
+    # The server is going away (restart, shutdown): reconnect and resume.
+    GOING_AWAY = 1001
+    UNAUTHENTICATED = 4401
+    SESSION_NOT_FOUND = 4404
+
+
+class ProtocolError(Exception):
+    """A command refused before it reached a service: answered with an ``error`` event."""
+
+    def __init__(self, code: ErrorCode, message: str, command_id: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.command_id = command_id
+
+
+# --- command data, one serializer per command type ----------------------------------------
+
+
+class HelloData(serializers.Serializer):
+    token = serializers.CharField(max_length=200, trim_whitespace=False)
+    last_seq = serializers.IntegerField(min_value=0, default=0)
+
+
+class QuestionPushData(serializers.Serializer):
+    question_id = serializers.IntegerField(min_value=1)
+    time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
+
+
+class EmptyData(serializers.Serializer):
+    pass
+
+
+class AnswerSubmitData(serializers.Serializer):
+    round_id = serializers.IntegerField(min_value=1)
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class AnswerScoreData(serializers.Serializer):
+    answer_id = serializers.IntegerField(min_value=1)
+    score = serializers.IntegerField(min_value=0, max_value=10)
+    feedback = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=MAX_FEEDBACK_CHARS
+    )
+
+
+COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
+    CommandType.HELLO: HelloData,
+    CommandType.QUESTION_PUSH: QuestionPushData,
+    CommandType.QUESTION_CLOSE: EmptyData,
+    CommandType.ANSWER_SUBMIT: AnswerSubmitData,
+    CommandType.ANSWER_SCORE: AnswerScoreData,
+    CommandType.SESSION_FINISH: EmptyData,
+    CommandType.PING: EmptyData,
+}
+
+# Who may send what; hello and ping are for everyone.
+COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
+    CommandType.QUESTION_PUSH: frozenset({"interviewer"}),
+    CommandType.QUESTION_CLOSE: frozenset({"interviewer"}),
+    CommandType.ANSWER_SUBMIT: frozenset({"candidate"}),
+    CommandType.ANSWER_SCORE: frozenset({"interviewer"}),
+    CommandType.SESSION_FINISH: frozenset({"interviewer"}),
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    type: CommandType
+    id: str | int | None
+    data: dict[str, Any]
+
+    @property
+    def receipt_id(self) -> str | None:
+        """The id as the idempotency record keeps it."""
+        return None if self.id is None else f"{type(self.id).__name__}:{self.id}"
+
+
+def _first_error(errors: dict) -> str:
+    field, problems = next(iter(errors.items()))
+    problem = problems[0] if isinstance(problems, list) else problems
+    return str(problem) if field == "non_field_errors" else f"{field}: {problem}"
+
+
+def frame_decode(text: str) -> Any:
+    """The JSON value of a text frame, or ``bad_json``."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from exc
+
+
+def command_parse(frame: Any) -> Command:
+    """Validate a decoded frame into a Command, or raise ``ProtocolError``."""
+    if not isinstance(frame, dict):
+        raise ProtocolError(ErrorCode.INVALID, "A command is a JSON object.")
+    command_id = frame.get("id")
+    valid_id = command_id is None or (
+        isinstance(command_id, str | int)
+        and not isinstance(command_id, bool)
+        and 0 < len(str(command_id)) <= MAX_COMMAND_ID_CHARS
+    )
+    if not valid_id:
+        raise ProtocolError(
+            ErrorCode.INVALID, f"id: a string or integer of 1 to {MAX_COMMAND_ID_CHARS} characters."
+        )
+    raw_type = frame.get("type")
+    if not isinstance(raw_type, str):
+        raise ProtocolError(ErrorCode.INVALID, "type: a string is required.", command_id)
+    try:
+        command_type = CommandType(raw_type)
+    except ValueError:
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE, f"Unknown command type {raw_type[:40]!r}.", command_id
+        ) from None
+    data = frame.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.INVALID, "data: must be an object.", command_id)
+    text = data.get("text")
+    too_long = isinstance(text, str) and len(text) > MAX_ANSWER_CHARS
+    if command_type is CommandType.ANSWER_SUBMIT and too_long:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"An answer is at most {MAX_ANSWER_CHARS} characters.", command_id
+        )
+    serializer = COMMAND_DATA[command_type](data=data)
+    if not serializer.is_valid():
+        raise ProtocolError(ErrorCode.INVALID, _first_error(serializer.errors), command_id)
+    return Command(type=command_type, id=command_id, data=dict(serializer.validated_data))
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """ISO-8601 UTC with a Z, millisecond precision."""
+    moment = (moment or timezone.now()).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def frame_text(frame: dict) -> str:
+    """A frame as sent on the wire: compact JSON."""
+    return json.dumps(frame, separators=(",", ":"))
+
+
+def event_frame(
+    event_type: str,
+    data: dict,
+    *,
+    seq: int | None = None,
+    ts: str | None = None,
+    command_id: Any = None,
+) -> dict:
+    """A server frame: ``{type, seq, ts, data}``, plus ``id`` on acks and errors."""
+    frame = {"type": str(event_type), "seq": seq, "ts": ts or timestamp(), "data": data}
+    if command_id is not None:
+        frame["id"] = command_id
+    return frame

@@ -1,0 +1,73 @@
+"""Who sees what: one function, ``visible_to(event, viewer)``, for live sends and replays.
+
+An event's stored payload holds everything any viewer may see. A viewer sees it through one of
+three lenses: the panel (interviewers) sees all of it; the author (the candidate the event is
+about) sees their own private parts; everyone else sees the public part. Since the lens, not
+the viewer, decides the result, a live event is serialised once per lens, not once per socket.
+The welcome snapshot is cut by the same rules (``project``).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .protocol import EventType
+
+
+class Lens(StrEnum):
+    PANEL = "panel"
+    AUTHOR = "author"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    participant_id: int
+    role: str
+
+
+# Private fields by event type: who besides the panel may see each. Every other field of a
+# payload is public. The panel always sees everything.
+PANEL_ONLY = "panel"
+PANEL_AND_AUTHOR = "panel_and_author"
+
+PRIVATE_FIELDS: dict[str, dict[str, str]] = {
+    EventType.ROUND_OPENED: {"model_answer": PANEL_ONLY, "key_points": PANEL_ONLY},
+    EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR},
+    EventType.SCORE_UPDATED: {"feedback": PANEL_AND_AUTHOR},
+}
+
+
+def lens_for(event_type: str, payload: dict, viewer: Viewer) -> Lens:
+    """The lens through which this viewer sees this event."""
+    if viewer.role == "interviewer":
+        return Lens.PANEL
+    if payload.get("participant_id") == viewer.participant_id and author_lens_differs(event_type):
+        return Lens.AUTHOR
+    return Lens.PUBLIC
+
+
+def author_lens_differs(event_type: str) -> bool:
+    """Whether the author of such an event sees more than the public."""
+    return PANEL_AND_AUTHOR in PRIVATE_FIELDS.get(event_type, {}).values()
+
+
+def project(event_type: str, payload: dict, lens: Lens, *, audience: str = "all") -> dict | None:
+    """The part of the payload seen through the lens, or None when nothing is."""
+    if audience == "interviewers" and lens is not Lens.PANEL:
+        return None
+    if lens is Lens.PANEL:
+        return dict(payload)
+    private = PRIVATE_FIELDS.get(event_type, {})
+    allowed_private = {PANEL_AND_AUTHOR} if lens is Lens.AUTHOR else set()
+    return {
+        key: value
+        for key, value in payload.items()
+        if key not in private or private[key] in allowed_private
+    }
+
+
+def visible_to(
+    event_type: str, payload: dict, viewer: Viewer, *, audience: str = "all"
+) -> dict | None:
+    """What the viewer receives of the event's payload, or None for nothing."""
+    return project(event_type, payload, lens_for(event_type, payload, viewer), audience=audience)

@@ -1,0 +1,626 @@
+"""The WebSocket contract, command by command, for each role, on memory and on Redis."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from interview.models import Answer, CommandReceipt, Question, Round
+
+from .live import Client, panel_member_add, room_create
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def question_ids(bank) -> list[int]:
+    return list(Question.objects.order_by("id").values_list("id", flat=True)[:3])
+
+
+async def joined(room, *names) -> list[Client]:
+    clients = []
+    for name in names:
+        seat = room.owner if name == "owner" else room.seats[name]
+        client = Client(room.code)
+        await client.hello(seat)
+        clients.append(client)
+    return clients
+
+
+async def close_all(*clients: Client) -> None:
+    for client in clients:
+        await client.disconnect()
+
+
+# --- handshake ----------------------------------------------------------------------------
+
+
+async def test_hello_is_answered_with_a_welcome_and_snapshot(layer, interviewer):
+    room = await room_create(interviewer)
+    client = Client(room.code)
+    welcome = await client.hello(room.seats["Ann"])
+    assert welcome["seq"] is None
+    data = welcome["data"]
+    assert data["participant"] == {
+        "participant_id": room.seats["Ann"].participant_id,
+        "name": "Ann",
+        "role": "candidate",
+        "is_owner": False,
+    }
+    assert data["session"] == {"code": room.code, "title": "Panel"}
+    assert data["last_seq"] == 0
+    assert data["server_now"].endswith("Z")
+    snapshot = data["snapshot"]
+    assert snapshot["status"] == "lobby"
+    assert snapshot["round"] is None
+    online = {p["name"]: p["online"] for p in snapshot["participants"]}
+    assert online == {"alice": False, "Ann": True, "Ben": False, "Wall": False}
+    assert [row["name"] for row in snapshot["leaderboard"]] == ["Ann", "Ben"]
+    await client.disconnect()
+
+
+async def test_an_unknown_session_is_accepted_then_closed_with_4404(layer, db):
+    client = Client("NOSUCH22")
+    await client.connect()
+    assert await client.closed() == 4404
+
+
+async def test_a_bad_token_closes_with_4401(layer, interviewer):
+    room = await room_create(interviewer)
+    client = Client(room.code)
+    await client.connect()
+    await client.send_json({"type": "hello", "data": {"token": "wrong", "last_seq": 0}})
+    assert await client.closed() == 4401
+
+
+async def test_a_token_of_another_session_closes_with_4401(layer, interviewer):
+    room, other = await room_create(interviewer), await room_create(interviewer)
+    client = Client(room.code)
+    await client.connect()
+    await client.send_json({"type": "hello", "data": {"token": other.seats["Ann"].token}})
+    assert await client.closed() == 4401
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        '{"type": "ping", "data": {}}',
+        "not json",
+        '{"type": "hello", "data": {}}',
+        "[]",
+    ],
+)
+async def test_anything_but_a_hello_first_closes_with_4401(layer, interviewer, first):
+    room = await room_create(interviewer)
+    client = Client(room.code)
+    await client.connect()
+    await client.send_text(first)
+    assert await client.closed() == 4401
+
+
+async def test_silence_after_connecting_closes_with_4401(layer, interviewer, monkeypatch):
+    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 0.2)
+    room = await room_create(interviewer)
+    client = Client(room.code)
+    await client.connect()
+    assert await client.closed(timeout=2) == 4401
+
+
+async def test_a_second_hello_is_invalid(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    reply = await ann.command("hello", {"token": room.seats["Ann"].token, "last_seq": 0})
+    assert reply["type"] == "error"
+    assert reply["data"]["code"] == "invalid"
+    await ann.disconnect()
+
+
+async def test_ping_gets_pong(layer, interviewer):
+    room = await room_create(interviewer)
+    (wall,) = await joined(room, "Wall")
+    await wall.send_json({"type": "ping", "id": "p", "data": {}})
+    pong = await wall.next("pong")
+    assert pong["seq"] is None
+    assert pong["data"] == {}
+    await wall.disconnect()
+
+
+async def test_a_socket_without_an_origin_header_is_refused(layer, interviewer):
+    from channels.testing import WebsocketCommunicator
+
+    from .live import asgi_router
+
+    room = await room_create(interviewer)
+    communicator = WebsocketCommunicator(asgi_router(), f"/ws/sessions/{room.code}/")
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+# --- presence -----------------------------------------------------------------------------
+
+
+async def test_presence_is_announced_to_everyone_including_the_participant(layer, interviewer):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    assert (await owner.next("participant.joined"))["data"]["name"] == "alice"
+    (ann,) = await joined(room, "Ann")
+    joined_ann = await owner.next("participant.joined")
+    assert joined_ann["seq"] is None
+    assert joined_ann["data"] == {
+        "participant_id": room.seats["Ann"].participant_id,
+        "name": "Ann",
+        "role": "candidate",
+        "online": True,
+    }
+    assert (await ann.next("participant.joined"))["data"]["name"] == "Ann"
+    await ann.disconnect()
+    left = await owner.next("participant.left")
+    assert (left["data"]["name"], left["data"]["online"]) == ("Ann", False)
+    await owner.disconnect()
+
+
+async def test_a_second_socket_of_one_participant_is_not_a_second_arrival(layer, interviewer):
+    room = await room_create(interviewer)
+    (owner, ann1) = await joined(room, "owner", "Ann")
+    await owner.drain()
+    ann2 = Client(room.code)
+    await ann2.hello(room.seats["Ann"])
+    await ann1.disconnect()
+    assert [f["type"] for f in await owner.drain()] == []
+    await ann2.disconnect()
+    assert (await owner.next("participant.left"))["data"]["name"] == "Ann"
+    await owner.disconnect()
+
+
+# --- question.push and question.close -----------------------------------------------------
+
+
+async def test_pushing_a_question_opens_a_round_for_everyone(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    owner, ann, wall = await joined(room, "owner", "Ann", "Wall")
+    ack = await owner.command("question.push", {"question_id": question_ids[0], "time_limit_s": 60})
+    assert ack["type"] == "ack"
+    assert set(ack["data"]) == {"round_id"}
+    for client in (owner, ann, wall):
+        opened = await client.next("round.opened")
+        assert opened["seq"] == 1
+        data = opened["data"]
+        assert data["round_id"] == ack["data"]["round_id"]
+        assert data["position"] == 1
+        assert data["time_limit_s"] == 60
+        assert set(data["question"]) == {"id", "title", "prompt", "category", "difficulty"}
+    owner_view = (owner.persisted()[0])["data"]
+    assert owner_view["model_answer"].startswith("Python decorators")
+    assert len(owner_view["key_points"]) >= 3
+    assert "model_answer" not in ann.persisted()[0]["data"]
+    assert "key_points" not in wall.persisted()[0]["data"]
+    await close_all(owner, ann, wall)
+
+
+async def test_pushing_again_closes_the_open_round_first(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    first = await owner.command("question.push", {"question_id": question_ids[0]})
+    await owner.command("question.push", {"question_id": question_ids[1]})
+    closed = await ann.next("round.closed")
+    assert closed["data"] == {"round_id": first["data"]["round_id"], "reason": "next_question"}
+    opened = [f for f in await ann.drain() if f["type"] == "round.opened"]
+    assert [f["seq"] for f in ann.persisted()] == [1, 2, 3]
+    assert opened[-1]["data"]["position"] == 2
+    await close_all(owner, ann)
+
+
+async def test_the_push_time_limit_falls_back_to_the_question(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    await owner.command("question.push", {"question_id": question_ids[0]})
+    opened = await owner.next("round.opened")
+    question = await database_sync_to_async(Question.objects.get)(pk=question_ids[0])
+    assert opened["data"]["time_limit_s"] == question.time_limit_s
+    await owner.disconnect()
+
+
+async def test_closing_the_round_tells_everyone(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    owner, wall = await joined(room, "owner", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    ack = await owner.command("question.close")
+    assert ack["data"] == {"round_id": pushed["data"]["round_id"]}
+    closed = await wall.next("round.closed")
+    assert closed["data"]["reason"] == "interviewer"
+    await close_all(owner, wall)
+
+
+async def test_closing_with_no_open_round_is_not_found(layer, interviewer):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    reply = await owner.command("question.close")
+    assert reply["data"]["code"] == "not_found"
+    await owner.disconnect()
+
+
+async def test_pushing_a_missing_question_is_not_found(layer, interviewer, bank):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    reply = await owner.command("question.push", {"question_id": 999999})
+    assert reply["type"] == "error"
+    assert reply["data"]["code"] == "not_found"
+    await owner.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("command", "data"),
+    [
+        ("question.push", {"question_id": 1}),
+        ("question.close", {}),
+        ("answer.score", {"answer_id": 1, "score": 5}),
+        ("session.finish", {}),
+    ],
+)
+async def test_candidates_and_spectators_cannot_run_the_panels_commands(
+    layer, interviewer, bank, command, data
+):
+    room = await room_create(interviewer)
+    ann, wall = await joined(room, "Ann", "Wall")
+    for client in (ann, wall):
+        reply = await client.command(command, data)
+        assert reply["type"] == "error"
+        assert reply["data"]["code"] == "forbidden"
+    assert await database_sync_to_async(Round.objects.count)() == 0
+    await close_all(ann, wall)
+
+
+async def test_interviewers_and_spectators_cannot_answer(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    owner, wall = await joined(room, "owner", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    for client in (owner, wall):
+        reply = await client.command(
+            "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"}
+        )
+        assert reply["data"]["code"] == "forbidden"
+    await close_all(owner, wall)
+
+
+# --- answer.submit ------------------------------------------------------------------------
+
+
+async def test_an_answer_is_acked_and_announced_with_its_text_only_to_panel_and_author(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann, ben, wall = await joined(room, "owner", "Ann", "Ben", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    ack = await ann.command("answer.submit", {"round_id": round_id, "text": "wrap it"})
+    assert ack["type"] == "ack"
+    assert ack["data"]["revision"] == 1
+    answer_id = ack["data"]["answer_id"]
+    expected = {
+        "round_id": round_id,
+        "answer_id": answer_id,
+        "participant_id": room.seats["Ann"].participant_id,
+        "revision": 1,
+    }
+    assert (await owner.next("answer.submitted"))["data"] == {**expected, "text": "wrap it"}
+    assert (await ann.next("answer.submitted"))["data"] == {**expected, "text": "wrap it"}
+    assert (await ben.next("answer.submitted"))["data"] == expected
+    assert (await wall.next("answer.submitted"))["data"] == expected
+    await close_all(owner, ann, ben, wall)
+
+
+async def test_resubmitting_keeps_the_answer_and_raises_its_revision(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    first = await ann.command("answer.submit", {"round_id": round_id, "text": "draft"})
+    second = await ann.command("answer.submit", {"round_id": round_id, "text": "final"})
+    assert second["data"] == {"answer_id": first["data"]["answer_id"], "revision": 2}
+    answer = await database_sync_to_async(Answer.objects.get)(pk=first["data"]["answer_id"])
+    revisions = await database_sync_to_async(
+        lambda: list(answer.revisions.values_list("text", flat=True))
+    )()
+    assert (answer.text, revisions) == ("final", ["draft", "final"])
+    await close_all(owner, ann)
+
+
+async def test_an_answer_after_the_round_closed_is_refused(layer, interviewer, question_ids):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    await owner.command("question.close")
+    reply = await ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"}
+    )
+    assert reply["data"]["code"] == "round_closed"
+    assert await database_sync_to_async(Answer.objects.count)() == 0
+    await close_all(owner, ann)
+
+
+async def test_an_answer_to_another_sessions_round_is_not_found(layer, interviewer, question_ids):
+    room, other = await room_create(interviewer), await room_create(interviewer)
+    (other_owner,) = await joined(other, "owner")
+    pushed = await other_owner.command("question.push", {"question_id": question_ids[0]})
+    (ann,) = await joined(room, "Ann")
+    reply = await ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"}
+    )
+    assert reply["data"]["code"] == "not_found"
+    await close_all(other_owner, ann)
+
+
+async def test_an_answer_over_twenty_thousand_characters_is_too_large(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    reply = await ann.command("answer.submit", {"round_id": round_id, "text": "x" * 20_001})
+    assert reply["data"]["code"] == "too_large"
+    fits = await ann.command("answer.submit", {"round_id": round_id, "text": "x" * 20_000})
+    assert fits["type"] == "ack"
+    await close_all(owner, ann)
+
+
+# --- the deadline -------------------------------------------------------------------------
+
+
+@database_sync_to_async
+def deadline_in(seconds: float) -> None:
+    Round.objects.filter(closed_at__isnull=True).update(
+        deadline=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+async def test_the_deadline_closes_the_round_within_a_second(
+    layer, interviewer, question_ids, clock
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    await deadline_in(0.3)
+    started = asyncio.get_running_loop().time()
+    closed = await ann.next("round.closed", timeout=2)
+    assert asyncio.get_running_loop().time() - started < 1.3
+    assert closed["data"] == {"round_id": pushed["data"]["round_id"], "reason": "deadline"}
+    late = await ann.command("answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"})
+    assert late["data"]["code"] == "round_closed"
+    await close_all(owner, ann)
+
+
+async def test_the_deadline_fires_with_nobody_connected(layer, interviewer, question_ids, clock):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    await owner.command("question.push", {"question_id": question_ids[0]})
+    await owner.disconnect()
+    await deadline_in(0.1)
+    await asyncio.sleep(1.0)
+    rnd = await database_sync_to_async(Round.objects.get)()
+    assert rnd.close_reason == "deadline"
+
+
+async def test_a_deadline_passed_while_no_server_ran_closes_at_the_next_access(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    await owner.command("question.push", {"question_id": question_ids[0]})
+    await owner.disconnect()
+    await deadline_in(-60)
+    (ann,) = await joined(room, "Ann")  # no clock runs: the access itself closes it
+    assert ann.frames[0]["data"]["snapshot"]["round"] is None
+    closed = await ann.next("round.closed")
+    assert closed["data"]["reason"] == "deadline"
+    await ann.disconnect()
+
+
+# --- answer.score and the leaderboard -----------------------------------------------------
+
+
+async def test_a_score_is_broadcast_with_the_leaderboard_and_feedback_only_to_author_and_panel(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann, ben, wall = await joined(room, "owner", "Ann", "Ben", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    submitted = await ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "t"}
+    )
+    answer_id = submitted["data"]["answer_id"]
+    ack = await owner.command(
+        "answer.score", {"answer_id": answer_id, "score": 8, "feedback": "solid"}
+    )
+    assert ack["data"]["answer_id"] == answer_id
+    assert ack["data"]["score"] == 8
+    for client, sees_feedback in ((owner, True), (ann, True), (ben, False), (wall, False)):
+        update = (await client.next("score.updated"))["data"]
+        assert update["score"] == 8
+        assert update["by"] == room.owner.participant_id
+        assert update["participant_id"] == room.seats["Ann"].participant_id
+        assert update["round_id"] == pushed["data"]["round_id"]
+        assert ("feedback" in update) is sees_feedback
+        assert update["leaderboard"][0] == {
+            "participant_id": room.seats["Ann"].participant_id,
+            "name": "Ann",
+            "total": 8.0,
+            "rank": 1,
+        }
+        assert [row["rank"] for row in update["leaderboard"]] == [1, 2]
+    await close_all(owner, ann, ben, wall)
+
+
+async def test_a_panel_scores_together_and_the_answer_gets_their_mean(
+    layer, interviewer, other_interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    await panel_member_add(room, other_interviewer)
+    owner, bob, ann = await joined(room, "owner", "bob", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    submitted = await ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "t"}
+    )
+    answer_id = submitted["data"]["answer_id"]
+    await owner.command("answer.score", {"answer_id": answer_id, "score": 6, "feedback": "ok"})
+    await bob.command("answer.score", {"answer_id": answer_id, "score": 9, "feedback": "good"})
+    await ann.next("score.updated")
+    second = await ann.next("score.updated")
+    assert second["data"]["score"] == 7.5
+    assert second["data"]["feedback"] == "good"
+    await owner.command("answer.score", {"answer_id": answer_id, "score": 10})  # a rescore
+    third = await ann.next("score.updated")
+    assert third["data"]["score"] == 9.5
+    await close_all(owner, bob, ann)
+
+
+async def test_scoring_an_answer_of_another_session_is_not_found(layer, interviewer, question_ids):
+    room, other = await room_create(interviewer), await room_create(interviewer)
+    (other_owner, other_ann) = await joined(other, "owner", "Ann")
+    pushed = await other_owner.command("question.push", {"question_id": question_ids[0]})
+    submitted = await other_ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "t"}
+    )
+    (owner,) = await joined(room, "owner")
+    reply = await owner.command(
+        "answer.score", {"answer_id": submitted["data"]["answer_id"], "score": 3}
+    )
+    assert reply["data"]["code"] == "not_found"
+    await close_all(other_owner, other_ann, owner)
+
+
+@pytest.mark.parametrize("score", [-1, 11, "ten", None, 7.5])
+async def test_a_score_outside_zero_to_ten_is_invalid(layer, interviewer, score):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    reply = await owner.command("answer.score", {"answer_id": 1, "score": score})
+    assert reply["data"]["code"] == "invalid"
+    assert reply["data"]["message"].startswith("score")
+    await owner.disconnect()
+
+
+# --- session.finish -----------------------------------------------------------------------
+
+
+async def test_the_owner_finishes_the_session_with_a_final_leaderboard(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann, wall = await joined(room, "owner", "Ann", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    ack = await owner.command("session.finish")
+    assert (ack["type"], ack["data"]) == ("ack", {})
+    for client in (owner, ann, wall):
+        assert (await client.next("round.closed"))["data"]["round_id"] == pushed["data"]["round_id"]
+        finished = await client.next("session.finished")
+        assert [row["name"] for row in finished["data"]["leaderboard"]] == ["Ann", "Ben"]
+    late = await ann.command("answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"})
+    assert late["data"]["code"] == "session_finished"
+    again = await owner.command("question.push", {"question_id": question_ids[1]})
+    assert again["data"]["code"] == "session_finished"
+    await close_all(owner, ann, wall)
+
+
+async def test_only_the_owner_may_finish(layer, interviewer, other_interviewer):
+    room = await room_create(interviewer)
+    await panel_member_add(room, other_interviewer)
+    (bob,) = await joined(room, "bob")
+    reply = await bob.command("session.finish")
+    assert reply["data"]["code"] == "forbidden"
+    await bob.disconnect()
+
+
+# --- idempotency, malformed commands and limits -------------------------------------------
+
+
+async def test_a_repeated_command_id_gets_the_same_ack_and_has_its_effect_once(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]}, id="push-1")
+    again = await owner.command("question.push", {"question_id": question_ids[0]}, id="push-1")
+    assert again["data"] == pushed["data"]
+    assert await database_sync_to_async(Round.objects.count)() == 1
+    data = {"round_id": pushed["data"]["round_id"], "text": "once"}
+    first = await ann.command("answer.submit", data, id=7)
+    ann2 = Client(room.code)  # a retry after a reconnect, on a new socket
+    await ann2.hello(room.seats["Ann"])
+    retried = await ann2.command("answer.submit", data, id=7)
+    assert (
+        retried["data"] == first["data"] == {"answer_id": first["data"]["answer_id"], "revision": 1}
+    )
+    assert retried["id"] == 7
+    assert await database_sync_to_async(CommandReceipt.objects.count)() == 2
+    await close_all(owner, ann, ann2)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        ('{"type": "question.explode", "id": "x"}', "unknown_type"),
+        ('{"id": "x", "data": {}}', "invalid"),
+        ('{"type": "answer.submit", "id": "x", "data": []}', "invalid"),
+        (
+            '{"type": "answer.submit", "id": "x", "data": {"round_id": "one", "text": "t"}}',
+            "invalid",
+        ),
+        ('{"type": "ping", "id": {"nested": true}}', "invalid"),
+        ('"just a string"', "invalid"),
+    ],
+)
+async def test_a_malformed_command_gets_an_error_and_the_socket_stays_open(
+    layer, interviewer, frame, code
+):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    await ann.send_text(frame)
+    error = await ann.next("error")
+    assert error["seq"] is None
+    assert error["data"]["code"] == code
+    assert error["data"]["message"]
+    if '"id": "x"' in frame:
+        assert error["id"] == "x"
+    await ann.send_json({"type": "ping"})
+    assert (await ann.next("pong"))["type"] == "pong"
+    await ann.disconnect()
+
+
+async def test_a_binary_frame_is_bad_json(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    await ann.communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await ann.next("error"))["data"]["code"] == "bad_json"
+    await ann.disconnect()
+
+
+async def test_a_frame_over_64_kib_closes_with_1009(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    await ann.send_text('{"type":"ping","data":{"pad":"' + "x" * 65_536 + '"}}')
+    assert await ann.closed() == 1009
+
+
+async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    for number in range(25):
+        await ann.send_json({"type": "ping", "id": number})
+    frames = []
+    while len(frames) < 25:
+        frame = await ann.next()
+        if frame["type"] in ("pong", "error"):
+            frames.append(frame)
+    limited = [f for f in frames if f["type"] == "error"]
+    assert limited
+    assert all(f["data"]["code"] == "rate_limited" for f in limited)
+    assert len([f for f in frames if f["type"] == "pong"]) <= 20
+    await asyncio.sleep(1.0)
+    await ann.send_json({"type": "ping", "id": "after"})
+    assert (await ann.next("pong"))["id"] == "after"
+    await ann.disconnect()
