@@ -105,10 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-if os.environ.get("TEST_DATABASE_NAME"):
-    # Set by the test runner: a name per run, so concurrent runs on one machine never share a
-    # test database, and for SQLite a file, so a daphne started by a test sees the same data.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+# `make test` sets a name per run, so concurrent runs on one machine never share a test
+# database. For SQLite it is always a file, never the shared-memory default: a daphne started
+# by a test must see the same data, and shared-cache memory databases fail concurrent writers
+# with "table is locked" instead of waiting.
+TEST_DATABASE_NAME = os.environ.get("TEST_DATABASE_NAME")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    TEST_DATABASE_NAME = TEST_DATABASE_NAME or str(BASE_DIR / "var" / "test-db.sqlite3")
+if TEST_DATABASE_NAME:
+    DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -119,7 +124,26 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            "CONFIG": {
+                # redis-py's asyncio pool defaults to 100 connections and then raises "Too
+                # many connections" instead of waiting: under a burst of group sends (a
+                # reconnect storm, a big room) that is an error per send. 1,000 stays far
+                # below Redis's own 10,000 clients for a handful of server processes.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+                # A socket's channel holds what it has not read yet. The default 100 drops
+                # anything beyond silently: a reconnect storm of a 2,000-spectator room sends
+                # every socket one presence event per arrival. 5,000 absorbs that; a socket
+                # that falls further behind fills its gap from the database by seq anyway.
+                "capacity": 5000,
+                # Undelivered messages of a dead socket expire after this; the default 60 s
+                # keeps them long after any client has reconnected and replayed.
+                "expiry": 30,
+                # Group membership outlives a dead process for this long. It must exceed the
+                # longest socket (a day-long session); stale members only cost sends to a
+                # channel nobody reads, which expire as above.
+                "group_expiry": 86400,
+            },
         }
     }
     CACHES = {

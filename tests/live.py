@@ -107,7 +107,11 @@ class Client:
         await self.communicator.send_json_to(frame)
 
     async def send_text(self, text: str) -> None:
-        await self.communicator.send_to(text_data=text)
+        # send_input, not send_to: send_to refuses an empty frame, which clients can send.
+        await self.communicator.send_input({"type": "websocket.receive", "text": text})
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.communicator.send_input({"type": "websocket.receive", "bytes": data})
 
     async def _receive(self, timeout: float) -> dict:
         # Not receive_output: its timeout cancels the application, and tests poll with timeouts.

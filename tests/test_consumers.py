@@ -594,7 +594,7 @@ async def test_a_malformed_command_gets_an_error_and_the_socket_stays_open(
 async def test_a_binary_frame_is_bad_json(layer, interviewer):
     room = await room_create(interviewer)
     (ann,) = await joined(room, "Ann")
-    await ann.communicator.send_to(bytes_data=b"\x00\x01")
+    await ann.send_bytes(b"\x00\x01")
     assert (await ann.next("error"))["data"]["code"] == "bad_json"
     await ann.disconnect()
 

@@ -1,0 +1,98 @@
+"""Parsing client frames into commands, and the errors a bad frame earns."""
+
+import pytest
+
+from interview.protocol import (
+    MAX_ANSWER_CHARS,
+    CommandType,
+    ErrorCode,
+    ProtocolError,
+    command_parse,
+    event_frame,
+    frame_decode,
+    timestamp,
+)
+
+
+def refusal(frame) -> ProtocolError:
+    with pytest.raises(ProtocolError) as refused:
+        command_parse(frame)
+    return refused.value
+
+
+def test_a_valid_command_parses_into_its_type_id_and_data():
+    command = command_parse(
+        {"type": "answer.submit", "id": "a1", "data": {"round_id": 3, "text": " x "}}
+    )
+    assert command.type is CommandType.ANSWER_SUBMIT
+    assert command.id == "a1"
+    assert command.data == {"round_id": 3, "text": " x "}
+
+
+def test_missing_data_is_an_empty_object():
+    assert command_parse({"type": "ping"}).data == {}
+
+
+def test_unknown_fields_in_data_are_ignored():
+    assert command_parse({"type": "question.close", "data": {"extra": 1}}).data == {}
+
+
+def test_a_string_and_an_integer_id_are_kept_apart():
+    assert (
+        command_parse({"type": "ping", "id": 1}).receipt_id
+        != command_parse({"type": "ping", "id": "1"}).receipt_id
+    )
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ([], ErrorCode.INVALID),
+        ({"data": {}}, ErrorCode.INVALID),
+        ({"type": 5}, ErrorCode.INVALID),
+        ({"type": "nope"}, ErrorCode.UNKNOWN_TYPE),
+        ({"type": "ping", "id": True}, ErrorCode.INVALID),
+        ({"type": "ping", "id": ""}, ErrorCode.INVALID),
+        ({"type": "ping", "id": "x" * 65}, ErrorCode.INVALID),
+        ({"type": "ping", "data": [1]}, ErrorCode.INVALID),
+        ({"type": "question.push", "data": {}}, ErrorCode.INVALID),
+        (
+            {"type": "question.push", "data": {"question_id": 1, "time_limit_s": 5}},
+            ErrorCode.INVALID,
+        ),
+        ({"type": "answer.score", "data": {"answer_id": 1, "score": 11}}, ErrorCode.INVALID),
+        ({"type": "hello", "data": {"last_seq": 0}}, ErrorCode.INVALID),
+        ({"type": "hello", "data": {"token": "t", "last_seq": -1}}, ErrorCode.INVALID),
+    ],
+)
+def test_a_bad_frame_is_refused_with_its_code(frame, code):
+    assert refusal(frame).code is code
+
+
+def test_an_answer_over_the_limit_is_too_large():
+    frame = {"type": "answer.submit", "data": {"round_id": 1, "text": "x" * (MAX_ANSWER_CHARS + 1)}}
+    assert refusal(frame).code is ErrorCode.TOO_LARGE
+
+
+def test_the_refusal_carries_the_commands_id():
+    assert refusal({"type": "nope", "id": "n1"}).command_id == "n1"
+
+
+def test_bad_json_is_bad_json():
+    with pytest.raises(ProtocolError) as refused:
+        frame_decode("{nope")
+    assert refused.value.code is ErrorCode.BAD_JSON
+
+
+def test_deeply_nested_json_is_bad_json_not_a_crash():
+    with pytest.raises(ProtocolError):
+        frame_decode("[" * 100_000 + "]" * 100_000)
+
+
+def test_event_frames_carry_id_only_when_given():
+    assert "id" not in event_frame("pong", {})
+    assert event_frame("ack", {}, command_id=0)["id"] == 0
+
+
+def test_timestamps_are_utc_with_a_z():
+    assert timestamp().endswith("Z")

@@ -1,0 +1,55 @@
+"""Who sees what, decided by one function."""
+
+from interview.visibility import Viewer, visible_to
+
+ROUND = {
+    "round_id": 1,
+    "question": {"id": 1, "title": "T", "prompt": "P", "category": "C", "difficulty": 1},
+    "model_answer": "secret answer",
+    "key_points": ["secret point"],
+}
+ANSWER = {"round_id": 1, "answer_id": 5, "participant_id": 10, "revision": 1, "text": "mine"}
+SCORE = {"answer_id": 5, "participant_id": 10, "score": 7.0, "by": 1, "feedback": "f"}
+
+PANEL = Viewer(participant_id=1, role="interviewer")
+AUTHOR = Viewer(participant_id=10, role="candidate")
+OTHER = Viewer(participant_id=11, role="candidate")
+SPECTATOR = Viewer(participant_id=12, role="spectator")
+
+
+def test_interviewers_see_the_model_answer_and_key_points():
+    assert visible_to("round.opened", ROUND, PANEL) == ROUND
+
+
+def test_candidates_and_spectators_see_the_question_without_model_answer_or_key_points():
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        seen = visible_to("round.opened", ROUND, viewer)
+        assert seen == {"round_id": 1, "question": ROUND["question"]}
+
+
+def test_an_answers_text_goes_to_the_panel_and_its_author_only():
+    assert visible_to("answer.submitted", ANSWER, PANEL)["text"] == "mine"
+    assert visible_to("answer.submitted", ANSWER, AUTHOR)["text"] == "mine"
+    for viewer in (OTHER, SPECTATOR):
+        seen = visible_to("answer.submitted", ANSWER, viewer)
+        assert "text" not in seen
+        assert seen["answer_id"] == 5
+
+
+def test_feedback_goes_to_the_panel_and_the_candidate_scored_only():
+    assert visible_to("score.updated", SCORE, PANEL)["feedback"] == "f"
+    assert visible_to("score.updated", SCORE, AUTHOR)["feedback"] == "f"
+    for viewer in (OTHER, SPECTATOR):
+        assert visible_to("score.updated", SCORE, viewer) == {
+            key: value for key, value in SCORE.items() if key != "feedback"
+        }
+
+
+def test_an_event_for_interviewers_only_is_nothing_to_others():
+    assert visible_to("round.closed", {"round_id": 1}, SPECTATOR, audience="interviewers") is None
+    assert visible_to("round.closed", {"round_id": 1}, PANEL, audience="interviewers")
+
+
+def test_a_spectator_with_the_authors_id_would_still_not_be_an_interviewer():
+    spectator = Viewer(participant_id=10, role="spectator")
+    assert "model_answer" not in visible_to("round.opened", ROUND, spectator)
