@@ -484,19 +484,24 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
 
 
 def connection_close(*, channel_name: str) -> bool:
-    """Forget a closed socket; True when it took its participant offline."""
+    """Forget a closed socket; True when it took its participant offline.
+
+    Two processes may reap the same stale socket at once: only the one whose delete removed
+    the row announces the departure.
+    """
     now = timezone.now()
+    participant_id = (
+        Connection.objects.filter(channel_name=channel_name)
+        .values_list("participant_id", flat=True)
+        .first()
+    )
+    if participant_id is None:
+        return False
     with transaction.atomic():
-        connection = (
-            Connection.objects.select_related("participant")
-            .filter(channel_name=channel_name)
-            .first()
-        )
-        if connection is None:
+        participant = Participant.objects.select_for_update().get(pk=participant_id)
+        deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
+        if not deleted:
             return False
-        participant = connection.participant
-        Participant.objects.select_for_update().filter(pk=participant.pk).first()
-        connection.delete()
         Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
         if _live_connections(participant.id, now).exists():
             return False

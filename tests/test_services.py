@@ -229,3 +229,30 @@ def test_a_command_retried_concurrently_has_its_effect_once(live):
     assert Answer.objects.get().revision == 1
     session = InterviewSession.objects.get(pk=session.pk)
     assert session.last_seq == 2
+
+
+@pytest.mark.django_db
+def test_presence_comes_with_the_first_socket_and_goes_with_the_last(live):
+    _, _, ann, _ = live
+    assert services.connection_open(participant=ann, channel_name="a1", server_id="s1")
+    assert not services.connection_open(participant=ann, channel_name="a2", server_id="s2")
+    assert not services.connection_close(channel_name="a1")
+    assert services.connection_close(channel_name="a2")
+    assert not services.connection_close(channel_name="a2")  # already gone: no second "left"
+
+
+@pytest.mark.django_db
+def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live):
+    from interview.models import Connection
+    from interview.selectors import PRESENCE_STALE_AFTER, online_ids
+
+    session, _, ann, ben = live
+    services.connection_open(participant=ann, channel_name="dead", server_id="gone")
+    services.connection_open(participant=ben, channel_name="alive", server_id="here")
+    assert online_ids(session) == {ann.id, ben.id}
+    Connection.objects.filter(server_id="gone").update(
+        heartbeat_at=timezone.now() - PRESENCE_STALE_AFTER - timedelta(seconds=1)
+    )
+    assert online_ids(session) == {ben.id}
+    assert services.connections_reap() == 1
+    assert list(Connection.objects.values_list("channel_name", flat=True)) == ["alive"]
