@@ -24,6 +24,7 @@ HTTP_STATUS = {
     "in_use": status.HTTP_409_CONFLICT,
     "round_closed": status.HTTP_409_CONFLICT,
     "session_finished": status.HTTP_409_CONFLICT,
+    "not_finished": status.HTTP_409_CONFLICT,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 

@@ -348,3 +348,67 @@ def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
         }
         for event in rows
     ]
+
+
+def candidate_results(participant: Participant) -> dict:
+    """A candidate's own answers, scores and feedback beside the model answers.
+
+    Only for after the session has finished: until then model answers stay with the panel.
+    """
+    session = participant.session
+    answers = {
+        answer.round_id: answer
+        for answer in Answer.objects.filter(participant=participant, round__session=session)
+    }
+    scores: dict[int, list[Score]] = defaultdict(list)
+    for score in Score.objects.filter(answer__participant=participant).select_related(
+        "interviewer"
+    ):
+        scores[score.answer_id].append(score)
+    rounds = []
+    for rnd in rounds_of(session):
+        answer = answers.get(rnd.id)
+        given = scores.get(answer.id, []) if answer else []
+        rounds.append(
+            {
+                "round_id": rnd.id,
+                "position": rnd.position,
+                "question": {
+                    "id": rnd.question.id,
+                    "title": rnd.question.title,
+                    "prompt": rnd.question.prompt,
+                    "category": rnd.question.category,
+                    "difficulty": rnd.question.difficulty,
+                },
+                "model_answer": rnd.question.model_answer,
+                "key_points": rnd.question.key_points,
+                "answer": None
+                if answer is None
+                else {
+                    "answer_id": answer.id,
+                    "text": answer.text,
+                    "revision": answer.revision,
+                    "submitted_at": timestamp(answer.submitted_at),
+                    "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
+                    "scores": [
+                        {
+                            "by": s.interviewer_id,
+                            "interviewer": s.interviewer.display_name,
+                            "score": s.score,
+                            "feedback": s.feedback,
+                        }
+                        for s in given
+                    ],
+                },
+            }
+        )
+    return {
+        "session": {"code": session.code, "title": session.title, "status": session.status},
+        "participant": {
+            "participant_id": participant.id,
+            "name": participant.display_name,
+            "role": participant.role,
+        },
+        "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
+        "rounds": rounds,
+    }

@@ -16,6 +16,11 @@ urlpatterns = [
         views.ResultsCsvView.as_view(),
         name="session-results-csv",
     ),
+    path(
+        "sessions/<str:code>/my-results",
+        views.CandidateResultsView.as_view(),
+        name="session-my-results",
+    ),
     *router.urls,
     re_path(r"^.*$", json_not_found),
 ]

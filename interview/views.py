@@ -175,3 +175,30 @@ class ResultsCsvView(APIView):
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="results-{session.code}.csv"'
         return response
+
+
+class CandidateResultsView(APIView):
+    """A candidate's own results beside the model answers, once the session has finished.
+
+    Authenticated by the participant token in the ``X-Participant-Token`` header (never the
+    URL), since candidates have no accounts.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, code: str) -> Response:
+        session = session_by_code(code)
+        participant = selectors.participant_for_token(
+            session_id=session.id, token=request.headers.get("X-Participant-Token", "")
+        )
+        if participant is None:
+            raise ServiceError("not_authenticated", "Send your participant token.")
+        if participant.role != Participant.Role.CANDIDATE:
+            raise ServiceError("forbidden", "These results are for candidates.")
+        if session.status != InterviewSession.Status.FINISHED:
+            raise ServiceError(
+                "not_finished", "Results with model answers open when the session finishes."
+            )
+        return Response(selectors.candidate_results(participant))

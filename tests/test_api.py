@@ -391,3 +391,37 @@ def test_an_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/nothing-here/")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_a_candidate_sees_own_results_beside_model_answers_once_finished(
+    anonymous, interviewer, bank
+):
+    from interview import services
+
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann = services.participant_join(session=session, role="candidate", display_name="Ann")
+    ben = seat(session, "Ben")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    answer = services.answer_submit(
+        session=session, participant=ann.participant, round_id=rnd.id, text="mine"
+    )
+    services.answer_submit(session=session, participant=ben, round_id=rnd.id, text="BEN-TEXT")
+    services.answer_score(
+        session=session, participant=panel, answer_id=answer.id, score=7, feedback="nice"
+    )
+    url = f"/api/sessions/{session.code}/my-results"
+    assert anonymous.get(url).status_code == 401
+    early = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert early.status_code == 409
+    assert error_of(early)["code"] == "not_finished"
+
+    services.session_finish(session=session, participant=panel)
+    results = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token).json()
+    (only,) = results["rounds"]
+    assert only["model_answer"].startswith("Python decorators")
+    assert only["answer"]["text"] == "mine"
+    assert only["answer"]["scores"][0]["feedback"] == "nice"
+    assert "BEN-TEXT" not in str(results)
