@@ -31,6 +31,7 @@ run: setup
 
 # The whole suite on SQLite, then on PostgreSQL; Redis tests use the test Redis.
 test: $(VENV)/.dev
+	scripts/install-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "interview",
+    "frontend",
 ]
 
 MIDDLEWARE = [
