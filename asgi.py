@@ -1,7 +1,6 @@
 """The ASGI application daphne serves: HTTP through Django, WebSockets through Channels."""
 
 import os
-import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
 
@@ -13,7 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from interview.clock import start_with_reactor, with_clock  # noqa: E402
+from interview.lifecycle import install_under_daphne, with_lifecycle  # noqa: E402
 from interview.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
@@ -22,7 +21,6 @@ router = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
-application = with_clock(router)
+application = with_lifecycle(router)
 
-if "daphne" in sys.modules:
-    start_with_reactor()
+install_under_daphne()

@@ -8,11 +8,13 @@ so a copy arriving twice, or after a replay, is harmless.
 """
 
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import telemetry
 from .models import Event
 from .protocol import event_frame, frame_text, timestamp
 from .visibility import Lens, author_lens_differs, project
@@ -46,6 +48,7 @@ def _text(event: Event, data: dict | None) -> str | None:
 
 async def event_publish(event: Event) -> None:
     """Send a committed event to every socket of its session, once per lens."""
+    started = time.perf_counter()
     layer = get_channel_layer()
     payload, audience = event.payload, event.audience
     author = payload.get("participant_id") if author_lens_differs(event.type) else None
@@ -71,6 +74,8 @@ async def event_publish(event: Event) -> None:
         if skip is not None:
             message["skip"] = skip
         await layer.group_send(group, message)
+    telemetry.FANOUT_SECONDS.observe(time.perf_counter() - started)
+    telemetry.EVENTS.labels(type=event.type).inc()
 
 
 def event_publish_on_commit(event: Event) -> None:
@@ -102,4 +107,5 @@ def _publish_now(publish, *args: object, **kwargs: object) -> None:
     try:
         async_to_sync(publish)(*args, **kwargs)
     except Exception:
+        telemetry.FANOUT_FAILURES.inc()
         log.exception("fan-out failed; clients will catch up from the database")

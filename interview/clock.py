@@ -14,7 +14,6 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 
@@ -67,27 +66,3 @@ class Clock:
 
 
 clock = Clock()
-
-AsgiApp = Callable[[dict, Callable, Callable], Awaitable[None]]
-
-
-def with_clock(app: AsgiApp) -> AsgiApp:
-    """Wrap an ASGI app so the clock runs as soon as the server handles anything."""
-
-    async def application(scope: dict, receive: Callable, send: Callable) -> None:
-        clock.start()
-        await app(scope, receive, send)
-
-    return application
-
-
-def start_with_reactor() -> None:
-    """Under daphne, start the clock when the server starts, before any request.
-
-    A deadline that passed while no server ran is then closed at start, not at first access.
-    """
-    try:
-        from twisted.internet import reactor
-    except ImportError:  # not under daphne/twisted: with_clock starts it on first use
-        return
-    reactor.callWhenRunning(clock.start)

@@ -14,11 +14,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import selectors, services
+from . import selectors, services, telemetry
 from .broadcast import groups_for
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .errors import ServiceError
+from .lifecycle import SERVICE_RESTART, lifecycle
 from .models import InterviewSession
 from .protocol import (
     COMMAND_ROLES,
@@ -80,17 +81,24 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.participant = None
+        self.session_id: int | None = None
         self.viewer: Viewer | None = None
         self.delivered_seq = 0
         self.groups_joined: list[str] = []
         self.bucket = TokenBucket(COMMANDS_PER_SECOND)
         self.hello_timer: asyncio.Task | None = None
         code = join_code_normalise(self.scope["url_route"]["kwargs"]["code"])
-        self.session_id = await _session_id_for(code)
+        telemetry.session_code.set(code)
         await self.accept()
+        if lifecycle.draining:
+            await self.close(code=SERVICE_RESTART)
+            return
+        self.session_id = await _session_id_for(code)
         if self.session_id is None:
             await self.close(code=CloseCode.SESSION_NOT_FOUND)
             return
+        lifecycle.sockets.add(self)
+        telemetry.OPEN_SOCKETS.inc()
         self.hello_timer = asyncio.create_task(self._hello_deadline())
 
     async def _hello_deadline(self) -> None:
@@ -98,7 +106,14 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if self.participant is None:
             await self.close(code=CloseCode.UNAUTHENTICATED)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        telemetry.CLOSES.labels(code=str(code)).inc()
+        await super().close(code=code, reason=reason)
+
     async def disconnect(self, code: int) -> None:
+        if self in lifecycle.sockets:
+            lifecycle.sockets.discard(self)
+            telemetry.OPEN_SOCKETS.dec()
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         for group in self.groups_joined:
@@ -116,7 +131,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if self.participant is None:
             await self._receive_hello(text_data)
             return
-        command_id = None
+        command_id = frame = None
         try:
             if text_data is None:
                 raise ProtocolError(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
@@ -130,6 +145,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
             command = command_parse(frame)
             await self._run(command)
         except ProtocolError as refused:
+            kind = frame.get("type") if isinstance(frame, dict) else None
+            telemetry.COMMANDS.labels(
+                type=kind if kind in set(CommandType) else "other", outcome=refused.code
+            ).inc()
             await self._send_error(refused.code, refused.message, refused.command_id or command_id)
 
     async def _receive_hello(self, text_data: str | None) -> None:
@@ -160,6 +179,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.participant = participant
         self.viewer = Viewer(participant_id=participant.id, role=participant.role)
+        telemetry.participant_id.set(participant.id)
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         await database_sync_to_async(services.connection_open)(
@@ -192,6 +212,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def _run(self, command: Command) -> None:
         if command.type is CommandType.PING:
             await self._send(event_frame(EventType.PONG, {}, command_id=command.id))
+            telemetry.COMMANDS.labels(type=command.type, outcome="pong").inc()
             return
         if command.type is CommandType.HELLO:
             raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
@@ -210,6 +231,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             code = ErrorCode(refused.code) if refused.code in set(ErrorCode) else ErrorCode.INVALID
             raise ProtocolError(code, refused.message, command.id) from None
         await self._send(event_frame(EventType.ACK, result, command_id=command.id))
+        telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
 
     # --- events to the client -------------------------------------------------------------
 

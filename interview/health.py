@@ -7,6 +7,8 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from .lifecycle import lifecycle
+
 CHECK_TIMEOUT_S = 2.0
 
 
@@ -43,6 +45,8 @@ async def healthz(request: HttpRequest) -> JsonResponse:
             _check("channel_layer", _channel_layer_answers),
         )
     )
+    if lifecycle.draining:
+        results["process"] = "draining"
     healthy = all(value == "ok" for value in results.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": results},

@@ -527,3 +527,13 @@ def connections_reap() -> int:
         connection_close(channel_name=channel_name)
         reaped += 1
     return reaped
+
+
+def connections_forget(*, server_id: str) -> int:
+    """Forget every socket of a process that is shutting down; announce who went offline."""
+    channel_names = list(
+        Connection.objects.filter(server_id=server_id).values_list("channel_name", flat=True)
+    )
+    for channel_name in channel_names:
+        connection_close(channel_name=channel_name)
+    return len(channel_names)
