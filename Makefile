@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format setup clean
+.PHONY: run test test-sqlite test-postgres lint format setup clean stack stack-stop bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,11 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The production topology without Docker: nginx in front of two daphne processes on this
+# machine's PostgreSQL and Redis (see scripts/stack for its settings).
+stack: $(VENV)/.runtime
+	scripts/stack start
+
+stack-stop:
+	scripts/stack stop
