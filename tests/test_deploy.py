@@ -1,0 +1,73 @@
+"""The deployment files, checked by what can check them without a Docker engine."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_all(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def test_compose_runs_postgres_redis_two_web_processes_and_nginx_with_health_checks():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"db", "redis", "migrate", "web1", "web2", "nginx"} <= set(services)
+    for name in ("db", "redis", "nginx"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "db-data" in compose["volumes"]
+    assert any("db-data:" in volume for volume in services["db"]["volumes"])
+    for name in ("web1", "web2"):
+        web = services[name]
+        assert web["build"]["target"] == "app"
+        assert web["environment"]["REDIS_URL"].startswith("redis://redis")
+        assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    nginx = services["nginx"]
+    assert nginx["environment"]["WEB_1"] == "web1:8000"
+    assert nginx["depends_on"]["web2"]["condition"] == "service_healthy"
+
+
+def test_the_image_runs_as_a_non_root_user_with_static_files_collected_at_build():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim AS app" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert "\nUSER app\n" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "FROM nginx" in dockerfile
+
+
+def test_nginx_upgrades_websockets_and_serves_static_files():
+    template = (ROOT / "deploy/nginx/default.conf.template").read_text()
+    assert "proxy_set_header Upgrade $http_upgrade;" in template
+    assert "proxy_read_timeout 3600s;" in template
+    assert "location /static/" in template
+    assert "location = /healthz" in template
+    assert "${WEB_1}" in template
+    assert "${WEB_2}" in template
+
+
+def test_kubernetes_manifests_parse_and_probe_healthz():
+    documents = {}
+    for path in sorted((ROOT / "deploy/k8s").glob("*.yaml")):
+        for doc in load_all(path):
+            documents[doc["kind"]] = doc
+    assert {"Deployment", "Service", "Ingress", "ConfigMap", "Secret", "Job"} <= set(documents)
+    pod = documents["Deployment"]["spec"]["template"]["spec"]
+    (web,) = pod["containers"]
+    assert web["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["terminationGracePeriodSeconds"] > 10
+    selector = documents["Service"]["spec"]["selector"]
+    assert (
+        selector.items()
+        <= documents["Deployment"]["spec"]["template"]["metadata"]["labels"].items()
+    )
+    annotations = documents["Ingress"]["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
+    backend = documents["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend["service"]["name"] == documents["Service"]["metadata"]["name"]
