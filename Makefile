@@ -63,3 +63,7 @@ stack: $(VENV)/.runtime
 
 stack-stop:
 	scripts/stack stop
+
+# About five minutes of load on `make stack`'s topology; writes docs/benchmarks.md.
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py

@@ -124,7 +124,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Keys of the channel layer and cache start with this; test runs set their own.
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "interview")
-if REDIS_URL:
+# CHANNEL_LAYER picks the Redis layer: "core" (lists per channel, at-least-once while the
+# socket's process lives) or "pubsub" (Redis pub/sub: lower latency, no per-channel queues).
+# docs/benchmarks.md has the measurements behind the default.
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "core")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                # See the core layer below for why the pool is larger than redis-py's 100.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+            },
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -150,6 +165,7 @@ if REDIS_URL:
             },
         }
     }
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
