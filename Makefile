@@ -5,8 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Frames over 64 KiB are closed with 1009 by daphne itself (PROTOCOL.md's limit); pings find
+# sockets that died without a close frame within about 35 s. The same flags everywhere daphne
+# runs: scripts/stack, the Dockerfile, deploy/k8s and the tests' servers.
+DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-timeout 20
 
-.PHONY: run test test-sqlite test-postgres lint format setup clean stack stack-stop bench
+.PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +31,11 @@ setup: $(VENV)/.runtime
 
 run: setup
 	@scripts/banner "$(HOST)" "$(PORT)"
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b "$(HOST)" -p "$(PORT)" asgi:application
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b "$(HOST)" -p "$(PORT)" $(DAPHNE_FLAGS) asgi:application
+
+# An interviewer account for the embedded set-up: prints its password and API token.
+interviewer: setup
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createinterviewer "$(or $(NAME),interviewer)"
 
 # The whole suite on SQLite, then on PostgreSQL; Redis tests use the test Redis.
 test: $(VENV)/.dev

@@ -7,12 +7,15 @@ one service through ``database_sync_to_async``, send. No queries here: reads com
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry
 from .broadcast import groups_for
@@ -37,6 +40,7 @@ from .protocol import (
     frame_decode,
     frame_text,
     timestamp,
+    valid_command_id,
 )
 from .visibility import Viewer
 
@@ -79,6 +83,23 @@ def _welcome(session_id: int, viewer: Viewer, last_seq: int) -> tuple[dict, list
 class SessionConsumer(AsyncWebsocketConsumer):
     """One socket of one participant in one session."""
 
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Serve the socket; if the channel layer goes away, tell the client to retry.
+
+        Without this, a Redis outage ends every socket with a bare 1011. With it the client
+        gets 4013 ("try again later"), reconnects with backoff and resumes from its last seq;
+        nothing acknowledged is lost, since every event is in the database first.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            log.warning("channel layer unavailable; closing the socket with 4013")
+            telemetry.CLOSES.labels(code=str(CloseCode.TRY_AGAIN_LATER)).inc()
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": int(CloseCode.TRY_AGAIN_LATER)})
+            with contextlib.suppress(Exception):
+                await self.disconnect(CloseCode.TRY_AGAIN_LATER)
+
     async def connect(self) -> None:
         self.participant = None
         self.session_id: int | None = None
@@ -92,6 +113,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.accept()
         if lifecycle.draining:
             await self.close(code=SERVICE_RESTART)
+            return
+        if not lifecycle.layer_ok:
+            await self.close(code=CloseCode.TRY_AGAIN_LATER)
             return
         self.session_id = await _session_id_for(code)
         if self.session_id is None:
@@ -107,6 +131,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.close(code=CloseCode.UNAUTHENTICATED)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # daphne wants a plain int: an IntEnum member is refused as a close code.
+        code = int(code) if isinstance(code, int) and not isinstance(code, bool) else code
         telemetry.CLOSES.labels(code=str(code)).inc()
         await super().close(code=code, reason=reason)
 
@@ -116,10 +142,14 @@ class SessionConsumer(AsyncWebsocketConsumer):
             telemetry.OPEN_SOCKETS.dec()
         if self.hello_timer is not None:
             self.hello_timer.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # The database first: presence must be right even when the layer below is away.
         if self.participant is not None:
             await database_sync_to_async(services.connection_close)(channel_name=self.channel_name)
+        for group in self.groups_joined:
+            # With Redis away the membership cannot be removed; it expires (group_expiry) and
+            # sends to this dead channel expire unread (expiry).
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError, OSError):
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- frames from the client -----------------------------------------------------------
 
@@ -133,15 +163,24 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return
         command_id = frame = None
         try:
-            if text_data is None:
-                raise ProtocolError(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
-            frame = frame_decode(text_data)
-            command_id = frame.get("id") if isinstance(frame, dict) else None
-            if not self.bucket.take():
+            # Every frame counts against the limit, the unreadable ones too.
+            allowed = self.bucket.take()
+            unreadable = None
+            try:
+                if text_data is None:
+                    raise ProtocolError(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
+                frame = frame_decode(text_data)
+            except ProtocolError as refused:
+                unreadable = refused
+            if isinstance(frame, dict) and valid_command_id(frame.get("id")):
+                command_id = frame["id"]
+            if not allowed:
                 raise ProtocolError(
                     ErrorCode.RATE_LIMITED,
                     f"More than {COMMANDS_PER_SECOND} commands a second; slow down.",
                 )
+            if unreadable is not None:
+                raise unreadable
             command = command_parse(frame)
             await self._run(command)
         except ProtocolError as refused:

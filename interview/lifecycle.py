@@ -1,9 +1,14 @@
-"""A server process's life: start the clock at start-up, drain gracefully on SIGTERM.
+"""A server process's life: start its clock, watch its channel layer, drain on SIGTERM.
 
 On SIGTERM daphne stops its reactor; before it does, ``drain`` runs: the process refuses new
 sockets and reports 503 on /healthz (so load balancers stop sending), closes every socket it
-holds with 1012 ("service restart": reconnect, elsewhere), forgets those sockets in the
+holds with 4012 ("service restart": reconnect, elsewhere), forgets those sockets in the
 database so presence stays right, and stops the clock, all within ``DRAIN_TIMEOUT_S``.
+
+Every second the process also checks that its channel layer answers. When Redis is gone it
+closes its sockets with 4013 ("try again later") and refuses new ones until Redis is back:
+clients retry with backoff and resume from their last seq, and since every event is in the
+database before it is sent, nothing acknowledged is lost.
 """
 
 import asyncio
@@ -12,30 +17,74 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from . import services
 from .clock import SERVER_ID, clock
+from .protocol import CloseCode
 
 log = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT_S = 8.0
-SERVICE_RESTART = 1012
+SERVICE_RESTART = CloseCode.SERVICE_RESTART
+LAYER_CHECK_S = 1.0
+
+
+async def layer_probe() -> None:
+    """A real round trip through the channel layer: send to a fresh channel, receive it back."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel("probe.")
+    await layer.send(channel, {"type": "probe"})
+    message = await layer.receive(channel)
+    if message.get("type") != "probe":
+        raise RuntimeError("the channel layer returned another message")
 
 
 class Lifecycle:
     def __init__(self) -> None:
         self.draining = False
+        self.layer_ok = True
         self.sockets: set = set()  # the consumers of this process's open sockets
+        self.watch: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Start the clock and the layer watch in the running loop, once."""
+        clock.start()
+        if self.watch is None or self.watch.done():
+            self.watch = asyncio.get_running_loop().create_task(self.watch_layer())
+
+    async def watch_layer(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(layer_probe(), LAYER_CHECK_S)
+                answered = True
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                answered = False
+            if self.layer_ok and not answered:
+                self.layer_ok = False
+                log.warning("channel layer unavailable: closing %d sockets", len(self.sockets))
+                await self.close_sockets(CloseCode.TRY_AGAIN_LATER)
+            elif answered and not self.layer_ok:
+                self.layer_ok = True
+                log.info("channel layer is back")
+            await asyncio.sleep(LAYER_CHECK_S)
+
+    async def close_sockets(self, code: int) -> None:
+        for consumer in list(self.sockets):
+            try:
+                await consumer.close(code=code)
+            except Exception:
+                log.debug("socket already closed")
 
     async def drain(self) -> None:
         """Stop serving: refuse new sockets, close the open ones, forget them, stop the clock."""
         self.draining = True
+        if self.watch is not None:
+            self.watch.cancel()
         log.info("draining: closing %d sockets", len(self.sockets))
-        for consumer in list(self.sockets):
-            try:
-                await consumer.close(code=SERVICE_RESTART)
-            except Exception:
-                log.debug("socket already closed during drain")
+        await self.close_sockets(SERVICE_RESTART)
         try:
             await database_sync_to_async(services.connections_forget)(server_id=SERVER_ID)
         except Exception:
@@ -53,7 +102,7 @@ def with_lifecycle(app: AsgiApp) -> AsgiApp:
 
     async def application(scope: dict, receive: Callable, send: Callable) -> None:
         if not lifecycle.draining:
-            clock.start()
+            lifecycle.start()
         await app(scope, receive, send)
 
     return application
@@ -67,11 +116,29 @@ def install_under_daphne() -> None:
     """
     if "daphne.server" not in sys.modules:
         return
+    import daphne.server
+    from daphne.ws_protocol import WebSocketFactory
     from twisted.internet import defer, reactor
+
+    class ClosingWebSocketFactory(WebSocketFactory):
+        """Daphne's factory, failing a socket with a close frame instead of a dropped TCP.
+
+        Autobahn drops the connection on a protocol failure by default (``failByDrop``), so a
+        frame over --websocket-max-message-size reaches the client as 1006. Without the drop
+        it sends the close frame with 1009, as PROTOCOL.md promises. Daphne has no option for
+        it and lets applications close only with 1000 or 3000-4999, hence the subclass,
+        swapped in before daphne's ``Server.run`` builds its factory.
+        """
+
+        def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
+            super().resetProtocolOptions()
+            self.failByDrop = False
+
+    daphne.server.WebSocketFactory = ClosingWebSocketFactory
 
     def drain() -> defer.Deferred:
         task = asyncio.ensure_future(asyncio.wait_for(lifecycle.drain(), DRAIN_TIMEOUT_S))
         return defer.Deferred.fromFuture(task)
 
-    reactor.callWhenRunning(clock.start)
+    reactor.callWhenRunning(lifecycle.start)
     reactor.addSystemEventTrigger("before", "shutdown", drain)

@@ -60,8 +60,12 @@ class ErrorCode(StrEnum):
 
 class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 1009
-    # The server is going away (restart, shutdown): reconnect and resume.
-    GOING_AWAY = 1001
+    # Daphne lets an application close only with 1000 or 3000-4999 (1009 comes from daphne
+    # itself, run with --websocket-max-message-size 65536), so these mirror 1012 and 1013:
+    # the server process is restarting (SIGTERM): reconnect now, another process answers.
+    SERVICE_RESTART = 4012
+    # The channel layer (Redis) is unavailable: reconnect with backoff and resume.
+    TRY_AGAIN_LATER = 4013
     UNAUTHENTICATED = 4401
     SESSION_NOT_FOUND = 4404
 
@@ -101,8 +105,9 @@ class AnswerSubmitData(serializers.Serializer):
 class AnswerScoreData(serializers.Serializer):
     answer_id = serializers.IntegerField(min_value=1)
     score = serializers.IntegerField(min_value=0, max_value=10)
+    # Omitted: a rescore keeps this interviewer's earlier feedback.
     feedback = serializers.CharField(
-        allow_blank=True, required=False, default="", max_length=MAX_FEEDBACK_CHARS
+        allow_blank=True, required=False, max_length=MAX_FEEDBACK_CHARS, trim_whitespace=False
     )
 
 
@@ -152,17 +157,21 @@ def frame_decode(text: str) -> Any:
         raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from exc
 
 
+def valid_command_id(command_id: Any) -> bool:
+    """A string or integer of 1 to 64 characters: what an ack or error may echo."""
+    return (
+        isinstance(command_id, str | int)
+        and not isinstance(command_id, bool)
+        and 0 < len(str(command_id)) <= MAX_COMMAND_ID_CHARS
+    )
+
+
 def command_parse(frame: Any) -> Command:
     """Validate a decoded frame into a Command, or raise ``ProtocolError``."""
     if not isinstance(frame, dict):
         raise ProtocolError(ErrorCode.INVALID, "A command is a JSON object.")
     command_id = frame.get("id")
-    valid_id = command_id is None or (
-        isinstance(command_id, str | int)
-        and not isinstance(command_id, bool)
-        and 0 < len(str(command_id)) <= MAX_COMMAND_ID_CHARS
-    )
-    if not valid_id:
+    if command_id is not None and not valid_command_id(command_id):
         raise ProtocolError(
             ErrorCode.INVALID, f"id: a string or integer of 1 to {MAX_COMMAND_ID_CHARS} characters."
         )

@@ -29,6 +29,7 @@ from .models import (
     Round,
     Score,
 )
+from .permissions import is_interviewer
 from .protocol import Command, CommandType
 from .selectors import PRESENCE_STALE_AFTER, leaderboard_for, round_payload
 
@@ -155,6 +156,8 @@ def _interviewer_join(
 ) -> Issued:
     if user is None or not user.is_authenticated:
         raise ServiceError("not_authenticated", "Sign in as an interviewer to join a panel.")
+    if not is_interviewer(user):
+        raise ServiceError("forbidden", "Only interviewer accounts can join a panel.")
     with transaction.atomic():
         seat = Participant.objects.select_for_update().filter(session=session, user=user).first()
         if seat is not None:
@@ -338,13 +341,20 @@ def answer_score(
     participant: Participant,
     answer_id: int,
     score: int,
-    feedback: str = "",
+    feedback: str | None = None,
 ) -> float:
-    """Keep this interviewer's score of the answer (a rescore replaces it); returns the mean."""
+    """Keep this interviewer's score of the answer; returns the panel's mean.
+
+    A rescore replaces the score, and the feedback too when given; without feedback it keeps
+    the interviewer's earlier words.
+    """
     answer = Answer.objects.filter(pk=answer_id, round__session=session).first()
     if answer is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
     _refuse_if_finished(session)
+    if feedback is None:
+        earlier = Score.objects.filter(answer=answer, interviewer=participant).first()
+        feedback = earlier.feedback if earlier else ""
     Score.objects.update_or_create(
         answer=answer, interviewer=participant, defaults={"score": score, "feedback": feedback}
     )

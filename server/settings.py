@@ -115,7 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # with "table is locked" instead of waiting.
 TEST_DATABASE_NAME = os.environ.get("TEST_DATABASE_NAME")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    TEST_DATABASE_NAME = TEST_DATABASE_NAME or str(BASE_DIR / "var" / "test-db.sqlite3")
+    TEST_DATABASE_NAME = TEST_DATABASE_NAME or str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
 if TEST_DATABASE_NAME:
     DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
@@ -128,13 +128,24 @@ REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "interview")
 # socket's process lives) or "pubsub" (Redis pub/sub: lower latency, no per-channel queues).
 # docs/benchmarks.md has the measurements behind the default.
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "core")
+REDIS_HOSTS = {
+    "address": REDIS_URL,
+    # redis-py's asyncio pool defaults to 100 connections and then raises "Too many
+    # connections" instead of waiting: under a burst of group sends (a reconnect storm, a big
+    # room) that is an error per send. 1,000 stays far below Redis's own 10,000 clients for a
+    # handful of server processes.
+    "max_connections": 1000,
+    # After a Redis restart the pool still holds the dead connections; each would fail one
+    # command. A PING before reusing a connection idle this long finds and replaces them.
+    "health_check_interval": 2,
+}
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # See the core layer below for why the pool is larger than redis-py's 100.
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                # See the core layer below for the pool's settings.
+                "hosts": [REDIS_HOSTS],
                 "prefix": f"{REDIS_PREFIX}:asgi",
             },
         }
@@ -144,11 +155,7 @@ elif REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py's asyncio pool defaults to 100 connections and then raises "Too
-                # many connections" instead of waiting: under a burst of group sends (a
-                # reconnect storm, a big room) that is an error per send. 1,000 stays far
-                # below Redis's own 10,000 clients for a handful of server processes.
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "hosts": [REDIS_HOSTS],
                 "prefix": f"{REDIS_PREFIX}:asgi",
                 # A socket's channel holds what it has not read yet. The default 100 drops
                 # anything beyond silently: a reconnect storm of a 2,000-spectator room sends

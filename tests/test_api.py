@@ -425,3 +425,13 @@ def test_a_candidate_sees_own_results_beside_model_answers_once_finished(
     assert only["answer"]["text"] == "mine"
     assert only["answer"]["scores"][0]["feedback"] == "nice"
     assert "BEN-TEXT" not in str(results)
+
+
+def test_a_signed_in_user_who_is_not_an_interviewer_cannot_join_a_panel(api, django_user_model):
+    created = api.post("/api/sessions/", {"title": "Panel"}, "json").json()
+    invite = created["panel_invite_url"].split("#invite=")[1]
+    user = django_user_model.objects.create_user(username="mallory", password="x")
+    response = client_for(user).post(
+        f"/api/sessions/{created['code']}/join", {"role": "interviewer", "invite": invite}, "json"
+    )
+    assert response.status_code == 403

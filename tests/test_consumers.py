@@ -624,3 +624,44 @@ async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interv
     await ann.send_json({"type": "ping", "id": "after"})
     assert (await ann.next("pong"))["id"] == "after"
     await ann.disconnect()
+
+
+async def test_a_rescore_without_feedback_keeps_the_earlier_feedback(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    submitted = await ann.command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "t"}
+    )
+    answer_id = submitted["data"]["answer_id"]
+    await owner.command("answer.score", {"answer_id": answer_id, "score": 4, "feedback": "kept"})
+    await owner.command("answer.score", {"answer_id": answer_id, "score": 6})
+    await ann.next("score.updated")
+    rescored = await ann.next("score.updated")
+    assert (rescored["data"]["score"], rescored["data"]["feedback"]) == (6, "kept")
+    await close_all(owner, ann)
+
+
+async def test_an_invalid_id_is_not_echoed(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    await ann.send_json({"type": "ping", "id": "x" * 65})
+    error = await ann.next("error")
+    assert error["data"]["code"] == "invalid"
+    assert "id" not in error
+    await ann.disconnect()
+
+
+async def test_unreadable_frames_count_against_the_rate_limit(layer, interviewer):
+    room = await room_create(interviewer)
+    (ann,) = await joined(room, "Ann")
+    for _ in range(25):
+        await ann.send_text("not json")
+    codes = []
+    while len(codes) < 25:
+        frame = await ann.next("error")
+        codes.append(frame["data"]["code"])
+    assert "rate_limited" in codes
+    await ann.disconnect()

@@ -71,3 +71,19 @@ def test_kubernetes_manifests_parse_and_probe_healthz():
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
     backend = documents["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
     assert backend["service"]["name"] == documents["Service"]["metadata"]["name"]
+
+
+def test_every_daphne_launch_limits_frames_to_64_kib():
+    launches = {
+        "Makefile": (ROOT / "Makefile").read_text(),
+        "scripts/stack": (ROOT / "scripts/stack").read_text(),
+        "Dockerfile": (ROOT / "Dockerfile").read_text().replace('", "', " "),
+        "deploy/k8s/deployment.yaml": " ".join(
+            str(arg)
+            for arg in load_all(ROOT / "deploy/k8s/deployment.yaml")[0]["spec"]["template"]["spec"][
+                "containers"
+            ][0]["command"]
+        ),
+    }
+    for name, text in launches.items():
+        assert "--websocket-max-message-size 65536" in " ".join(text.split()), name

@@ -69,7 +69,7 @@ async def test_a_token_never_reaches_the_logs(layer, interviewer, caplog):
 
 
 @live
-async def test_draining_closes_sockets_with_1012_and_refuses_new_ones(
+async def test_draining_closes_sockets_with_4012_and_refuses_new_ones(
     layer, interviewer, async_client
 ):
     room = await room_create(interviewer)
@@ -77,14 +77,14 @@ async def test_draining_closes_sockets_with_1012_and_refuses_new_ones(
     await ann.hello(room.seats["Ann"])
     try:
         await lifecycle.drain()
-        assert await ann.closed() == 1012
+        assert await ann.closed() == 4012
         assert not await Connection.objects.filter(channel_name__isnull=False).aexists()
         health = await async_client.get("/healthz")
         assert health.status_code == 503
         assert health.json()["checks"]["process"] == "draining"
         late = Client(room.code)
         await late.connect()
-        assert await late.closed() == 1012
+        assert await late.closed() == 4012
     finally:
         lifecycle.draining = False
 
