@@ -665,3 +665,18 @@ async def test_unreadable_frames_count_against_the_rate_limit(layer, interviewer
         codes.append(frame["data"]["code"])
     assert "rate_limited" in codes
     await ann.disconnect()
+
+
+def test_the_rate_limit_allows_at_most_twenty_commands_in_any_second(monkeypatch):
+    from interview.consumers import RateLimit
+
+    clock = [0.0]
+    monkeypatch.setattr("interview.consumers.time.monotonic", lambda: clock[0])
+    limit = RateLimit(20)
+    accepted = 0
+    for _ in range(40):  # 40 commands spread over 0.4 s
+        accepted += limit.take()
+        clock[0] += 0.01
+    assert accepted == 20
+    clock[0] = 1.0  # a second after the first one
+    assert limit.take()
