@@ -150,7 +150,13 @@ class SessionConsumer(AsyncWebsocketConsumer):
             self.hello_timer.cancel()
         # The database first: presence must be right even when the layer below is away.
         if self.participant is not None:
-            await database_sync_to_async(services.connection_close)(channel_name=self.channel_name)
+            # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
+            # close frame, 1006): probably coming back, so the grace period applies.
+            on_purpose = code in (1000, 1001)
+            await database_sync_to_async(services.connection_close)(
+                channel_name=self.channel_name,
+                grace=None if on_purpose else selectors.PRESENCE_GRACE,
+            )
         for group in self.groups_joined:
             # With Redis away the membership cannot be removed; it expires (group_expiry) and
             # sends to this dead channel expire unread (expiry).

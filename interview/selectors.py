@@ -16,6 +16,10 @@ from .visibility import Lens, Viewer, lens_for, project, visible_to
 # Processes refresh every PRESENCE_HEARTBEAT; three missed beats and it is gone.
 PRESENCE_HEARTBEAT = timedelta(seconds=5)
 PRESENCE_STALE_AFTER = timedelta(seconds=20)
+# A socket that dropped without a close frame (Wi-Fi gone, a process killed, a server
+# draining) keeps its participant online this long: they are probably reconnecting, and a
+# room of a thousand reconnecting at once must not announce two thousand comings and goings.
+PRESENCE_GRACE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -243,15 +247,6 @@ def online_ids(session: InterviewSession) -> set[int]:
     )
 
 
-def participant_card(participant: Participant, *, online: bool) -> dict:
-    return {
-        "participant_id": participant.id,
-        "name": participant.display_name,
-        "role": participant.role,
-        "online": online,
-    }
-
-
 def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | None:
     payload = {
         "round_id": answer.round_id,
@@ -301,7 +296,12 @@ def round_payload(rnd: Round) -> dict:
 def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     """All of the session's state this viewer may see, in a constant number of queries."""
     online = online_ids(session)
-    participants = list(Participant.objects.filter(session=session).order_by("id"))
+    # Tuples, not model instances: a big room lists thousands of spectators in every welcome.
+    participants = list(
+        Participant.objects.filter(session=session)
+        .order_by("id")
+        .values_list("id", "display_name", "role")
+    )
     open_round = (
         Round.objects.filter(session=session, closed_at__isnull=True)
         .select_related("question")
@@ -322,7 +322,10 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         "status": session.status,
         "round": round_view,
         "rounds_played": Round.objects.filter(session=session).count(),
-        "participants": [participant_card(p, online=p.id in online) for p in participants],
+        "participants": [
+            {"participant_id": pid, "name": name, "role": role, "online": pid in online}
+            for pid, name, role in participants
+        ],
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
         "answers": [
             view

@@ -31,7 +31,7 @@ from .models import (
 )
 from .permissions import is_interviewer
 from .protocol import Command, CommandType
-from .selectors import PRESENCE_STALE_AFTER, leaderboard_for, round_payload
+from .selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, leaderboard_for, round_payload
 
 DISPLAY_NAME_MAX = 40
 
@@ -493,13 +493,28 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
     return not was_online
 
 
-def connection_close(*, channel_name: str) -> bool:
-    """Forget a closed socket; True when it took its participant offline.
+def connection_close(*, channel_name: str, grace: timedelta | None = None) -> bool:
+    """A socket closed; True when that took its participant offline now.
+
+    With ``grace`` the socket's row stays as a tombstone that keeps its participant online
+    for that long (no process refreshes it); a reconnect within it announces nothing, and the
+    reaper announces the departure otherwise.
+    """
+    now = timezone.now()
+    if grace:
+        Connection.objects.filter(channel_name=channel_name).update(
+            server_id="", heartbeat_at=now - PRESENCE_STALE_AFTER + grace
+        )
+        return False
+    return _connection_forget(channel_name=channel_name, now=now)
+
+
+def _connection_forget(*, channel_name: str, now: datetime) -> bool:
+    """Delete a socket's row; announce the departure if it was the participant's last.
 
     Two processes may reap the same stale socket at once: only the one whose delete removed
     the row announces the departure.
     """
-    now = timezone.now()
     participant_id = (
         Connection.objects.filter(channel_name=channel_name)
         .values_list("participant_id", flat=True)
@@ -534,16 +549,13 @@ def connections_reap() -> int:
     stale = Connection.objects.filter(heartbeat_at__lte=now - PRESENCE_STALE_AFTER)
     reaped = 0
     for channel_name in stale.values_list("channel_name", flat=True):
-        connection_close(channel_name=channel_name)
+        _connection_forget(channel_name=channel_name, now=now)
         reaped += 1
     return reaped
 
 
 def connections_forget(*, server_id: str) -> int:
-    """Forget every socket of a process that is shutting down; announce who went offline."""
-    channel_names = list(
-        Connection.objects.filter(server_id=server_id).values_list("channel_name", flat=True)
+    """A process is shutting down: its sockets go, their participants get the grace period."""
+    return Connection.objects.filter(server_id=server_id).update(
+        server_id="", heartbeat_at=timezone.now() - PRESENCE_STALE_AFTER + PRESENCE_GRACE
     )
-    for channel_name in channel_names:
-        connection_close(channel_name=channel_name)
-    return len(channel_names)

@@ -256,3 +256,30 @@ def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live)
     assert online_ids(session) == {ben.id}
     assert services.connections_reap() == 1
     assert list(Connection.objects.values_list("channel_name", flat=True)) == ["alive"]
+
+
+@pytest.mark.django_db
+def test_a_dropped_socket_keeps_its_participant_online_for_the_grace_period(live):
+    from interview.selectors import PRESENCE_GRACE, online_ids
+
+    session, _, ann, _ = live
+    services.connection_open(participant=ann, channel_name="a1", server_id="s1")
+    assert not services.connection_close(channel_name="a1", grace=PRESENCE_GRACE)
+    assert online_ids(session) == {ann.id}
+    # Back within the grace period: no second arrival is announced.
+    assert not services.connection_open(participant=ann, channel_name="a2", server_id="s1")
+    assert services.connections_reap() == 0
+
+
+@pytest.mark.django_db
+def test_after_the_grace_period_the_reaper_announces_the_departure(live):
+    from interview.models import Connection
+    from interview.selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, online_ids
+
+    session, _, ann, _ = live
+    services.connection_open(participant=ann, channel_name="a1", server_id="s1")
+    services.connection_close(channel_name="a1", grace=PRESENCE_GRACE)
+    Connection.objects.update(heartbeat_at=timezone.now() - PRESENCE_STALE_AFTER)
+    assert online_ids(session) == set()
+    assert services.connections_reap() == 1
+    assert not Connection.objects.exists()
