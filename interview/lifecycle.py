@@ -13,6 +13,8 @@ database before it is sent, nothing acknowledged is lost.
 
 import asyncio
 import logging
+import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -31,9 +33,14 @@ LAYER_CHECK_S = 1.0
 
 
 async def layer_probe() -> None:
-    """A real round trip through the channel layer: send to a fresh channel, receive it back."""
+    """A real round trip through the channel layer: send to a fresh channel, receive it back.
+
+    Not ``new_channel()``: channels_redis receives every process-local channel through one
+    shared loop, whose blocking pop (5 s) would make the probe wait behind open sockets and
+    time out while Redis is fine. A plain channel name is received on its own.
+    """
     layer = get_channel_layer()
-    channel = await layer.new_channel("probe.")
+    channel = f"probe.{os.getpid()}.{secrets.token_hex(8)}"
     await layer.send(channel, {"type": "probe"})
     message = await layer.receive(channel)
     if message.get("type") != "probe":

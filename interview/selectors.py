@@ -302,11 +302,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         .order_by("id")
         .values_list("id", "display_name", "role")
     )
-    open_round = (
-        Round.objects.filter(session=session, closed_at__isnull=True)
-        .select_related("question")
-        .first()
-    )
+    rounds = list(rounds_of(session))
+    open_round = next((rnd for rnd in rounds if rnd.closed_at is None), None)
     answers = list(Answer.objects.filter(round__session=session).order_by("round_id", "id"))
     scores: dict[int, list[Score]] = defaultdict(list)
     for score in Score.objects.filter(answer__round__session=session).order_by("id"):
@@ -321,7 +318,21 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     return {
         "status": session.status,
         "round": round_view,
-        "rounds_played": Round.objects.filter(session=session).count(),
+        "rounds_played": len(rounds),
+        "rounds": [
+            {
+                "round_id": rnd.id,
+                "position": rnd.position,
+                "question": {
+                    "id": rnd.question.id,
+                    "title": rnd.question.title,
+                    "category": rnd.question.category,
+                    "difficulty": rnd.question.difficulty,
+                },
+                "open": rnd.closed_at is None,
+            }
+            for rnd in rounds
+        ],
         "participants": [
             {"participant_id": pid, "name": name, "role": role, "online": pid in online}
             for pid, name, role in participants

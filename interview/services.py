@@ -368,6 +368,7 @@ def answer_score(
             "round_id": answer.round_id,
             "score": mean,
             "by": participant.id,
+            "by_score": score,
             "feedback": feedback,
             "leaderboard": _leaderboard_payload(session),
         },

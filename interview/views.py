@@ -54,7 +54,7 @@ def absolute(request: Request, path: str, *, websocket: bool = False) -> str:
     return url
 
 
-class BankPagination(PageNumberPagination):
+class Pagination(PageNumberPagination):
     """Pages of 20 by default; a dashboard may ask for up to 100 with ``page_size``."""
 
     page_size_query_param = "page_size"
@@ -65,7 +65,7 @@ class QuestionViewSet(viewsets.ModelViewSet):
     """The question bank: list, search, filter, create, edit, delete."""
 
     serializer_class = QuestionSerializer
-    pagination_class = BankPagination
+    pagination_class = Pagination
     queryset = Question.objects.order_by("id")
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     filterset_fields = ["category", "difficulty", "kind"]
@@ -88,6 +88,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """The sessions whose panel the interviewer sits on, and new sessions."""
 
     serializer_class = SessionSerializer
+    pagination_class = Pagination
     lookup_field = "code"
 
     def get_queryset(self) -> QuerySet[InterviewSession]:

@@ -33,7 +33,7 @@ PANEL_AND_AUTHOR = "panel_and_author"
 PRIVATE_FIELDS: dict[str, dict[str, str]] = {
     EventType.ROUND_OPENED: {"model_answer": PANEL_ONLY, "key_points": PANEL_ONLY},
     EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR},
-    EventType.SCORE_UPDATED: {"feedback": PANEL_AND_AUTHOR},
+    EventType.SCORE_UPDATED: {"feedback": PANEL_AND_AUTHOR, "by_score": PANEL_ONLY},
 }
 
 

@@ -250,10 +250,17 @@ def test_two_candidates_cannot_share_a_name(anonymous, interviewer):
     assert error_of(response)["code"] == "name_taken"
 
 
+def join_limit() -> int:
+    """Joins a minute one address may make, as configured (JOIN_RATE)."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    return int(ScopedRateThrottle.THROTTLE_RATES["join"].split("/")[0])
+
+
 def test_joins_are_rate_limited_per_address(anonymous, interviewer):
     session = session_for(interviewer)
     url = f"/api/sessions/{session.code}/join"
-    for number in range(10):
+    for number in range(join_limit()):
         body = {"display_name": f"Guess {number}", "role": "spectator"}
         assert anonymous.post(url, body, "json").status_code == 201
     limited = anonymous.post(url, {"display_name": "One more", "role": "spectator"}, "json")
@@ -267,7 +274,7 @@ def test_joins_are_rate_limited_per_address(anonymous, interviewer):
 
 
 def test_guessing_codes_counts_against_the_limit(anonymous):
-    for _ in range(10):
+    for _ in range(join_limit()):
         anonymous.post("/api/sessions/AAAAAAAA/join", {"role": "candidate"}, "json")
     response = anonymous.post("/api/sessions/AAAAAAAB/join", {"role": "candidate"}, "json")
     assert response.status_code == 429

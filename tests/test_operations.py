@@ -95,3 +95,21 @@ def test_nginx_does_not_expose_metrics():
 
     template = (Path(__file__).parent.parent / "deploy/nginx/default.conf.template").read_text()
     assert "location = /metrics" in template
+
+
+@live
+async def test_the_layer_probe_answers_while_sockets_wait_for_messages(layer, interviewer):
+    """On Redis, a probe behind the sockets' shared receive loop would time out (a bug)."""
+    import asyncio
+
+    from interview.lifecycle import LAYER_CHECK_S, layer_probe
+
+    room = await room_create(interviewer)
+    clients = [Client(room.code) for _ in range(3)]
+    for client, name in zip(clients, ("Ann", "Ben", "Wall"), strict=True):
+        await client.hello(room.seats[name])
+    await asyncio.sleep(0.2)  # every socket is now blocked in its receive
+    for _ in range(3):
+        await asyncio.wait_for(layer_probe(), LAYER_CHECK_S)
+    for client in clients:
+        await client.disconnect()

@@ -73,6 +73,9 @@ async def test_a_first_connect_replays_the_whole_history(layer, interviewer, que
     late = Client(room.code)
     welcome = await late.hello(room.seats["Wall"])
     assert welcome["data"]["snapshot"]["round"]["position"] == 2
+    rounds = welcome["data"]["snapshot"]["rounds"]
+    assert [(r["position"], r["open"]) for r in rounds] == [(1, False), (2, True)]
+    assert set(rounds[0]["question"]) == {"id", "title", "category", "difficulty"}
     await late.drain()
     assert [f["type"] for f in late.persisted()] == ["round.opened", "round.closed", "round.opened"]
     for client in (owner, late):

@@ -9,7 +9,14 @@ ROUND = {
     "key_points": ["secret point"],
 }
 ANSWER = {"round_id": 1, "answer_id": 5, "participant_id": 10, "revision": 1, "text": "mine"}
-SCORE = {"answer_id": 5, "participant_id": 10, "score": 7.0, "by": 1, "feedback": "f"}
+SCORE = {
+    "answer_id": 5,
+    "participant_id": 10,
+    "score": 7.0,
+    "by": 1,
+    "by_score": 8,
+    "feedback": "f",
+}
 
 PANEL = Viewer(participant_id=1, role="interviewer")
 AUTHOR = Viewer(participant_id=10, role="candidate")
@@ -41,8 +48,14 @@ def test_feedback_goes_to_the_panel_and_the_candidate_scored_only():
     assert visible_to("score.updated", SCORE, AUTHOR)["feedback"] == "f"
     for viewer in (OTHER, SPECTATOR):
         assert visible_to("score.updated", SCORE, viewer) == {
-            key: value for key, value in SCORE.items() if key != "feedback"
+            key: value for key, value in SCORE.items() if key not in ("feedback", "by_score")
         }
+
+
+def test_one_interviewers_own_score_is_for_the_panel_only():
+    assert visible_to("score.updated", SCORE, PANEL)["by_score"] == 8
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert "by_score" not in visible_to("score.updated", SCORE, viewer)
 
 
 def test_an_event_for_interviewers_only_is_nothing_to_others():
