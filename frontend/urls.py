@@ -1,3 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/join/<str:code>/", views.panel_join, name="panel-join"),
+    path("dashboard/s/<str:code>/", views.panel_live, name="panel-live"),
+    path("s/<str:code>/", views.candidate, name="candidate"),
+    re_path(r"^s/(?P<code>[^/]+)/watch/?$", views.watch, name="watch"),
+    re_path(r"^s/(?P<code>[^/]+)/results/?$", views.results, name="results"),
+]

@@ -1,0 +1,273 @@
+// The candidate's page: join with a name, answer each question against the clock, see
+// your own scores and feedback and the leaderboard.
+
+import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { LiveSession } from "./live.js";
+import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
+import { SessionState } from "./state.js";
+import {
+  Countdown,
+  Leaderboard,
+  formatScore,
+  joinWithName,
+  questionMeta,
+  renderPresence,
+  setStatusPill,
+} from "./ui.js";
+
+const config = pageConfig();
+const code = config.code;
+const ROLE = "candidate";
+const INDENT = "    ";
+const state = new SessionState(code);
+let live = null;
+let countdown = null;
+let board = null;
+let shownRoundId = null; // the round whose question the form shows
+let tabReleased = false; // Esc pressed: the next Tab moves focus instead of indenting
+
+const answerBox = $("answer");
+const answerStatus = $("answer-status");
+const answerError = $("answer-error");
+
+function ownAnswer(roundId) {
+  return [...state.answers.values()].find(
+    (a) => a.round_id === roundId && a.participant_id === state.me.participant_id,
+  );
+}
+
+// --- the question and the answer form --------------------------------------------------------
+
+function renderQuestion() {
+  const round = state.round;
+  const finished = state.status === "finished";
+  show($("finished-card"), finished);
+  show($("lobby"), !round && !finished);
+  $("lobby-heading").textContent =
+    state.lastClosedRoundId || (state.status === "live" && !round)
+      ? "Round closed: waiting for the next question"
+      : "Waiting for the first question";
+  if (!round) {
+    countdown.stop();
+    if (shownRoundId !== null) closeForm();
+    return;
+  }
+  show($("question"));
+  $("question-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
+  $("question-title").textContent = round.question.title;
+  $("question-prompt").replaceChildren(...prose(round.question.prompt));
+  countdown.set(round.deadline, round.time_limit_s);
+  if (shownRoundId !== round.round_id) {
+    shownRoundId = round.round_id;
+    answerBox.disabled = false;
+    $("submit-answer").disabled = false;
+    answerError.textContent = "";
+    const saved = ownAnswer(round.round_id);
+    const draft = draftLoad(code, round.round_id);
+    answerBox.value = draft !== null ? draft : saved ? saved.text : "";
+    if (saved && (draft === null || draft === saved.text)) savedStatus(saved.revision);
+    else if (draft) answerStatus.textContent = "Draft restored: not submitted yet.";
+    else answerStatus.textContent = "";
+  }
+}
+
+function closeForm() {
+  const roundId = shownRoundId;
+  shownRoundId = null;
+  answerBox.disabled = true;
+  $("submit-answer").disabled = true;
+  const saved = ownAnswer(roundId);
+  answerStatus.textContent = saved
+    ? `Round closed. Your answer (revision ${saved.revision}) was saved.`
+    : "Round closed. No answer was saved.";
+  if (saved && draftLoad(code, roundId) === saved.text) draftForget(code, roundId);
+  // The question stays readable until the next one; the form no longer takes input.
+  show($("question"), state.status !== "finished");
+}
+
+function savedStatus(revision) {
+  answerStatus.textContent = `Saved (revision ${revision}).`;
+  answerStatus.dataset.state = "saved";
+}
+
+async function submitAnswer(event) {
+  event.preventDefault();
+  const round = state.round;
+  if (!round) return;
+  const text = answerBox.value;
+  answerError.textContent = "";
+  answerStatus.dataset.state = "saving";
+  answerStatus.textContent = live.connected ? "Saving…" : "Offline: it is sent when you reconnect.";
+  draftSave(code, round.round_id, text);
+  try {
+    const ack = await live.send("answer.submit", { round_id: round.round_id, text });
+    if (draftLoad(code, round.round_id) === text) draftForget(code, round.round_id);
+    if (answerBox.value === text) savedStatus(ack.revision);
+    else answerStatus.textContent = `Revision ${ack.revision} saved; newer changes are not.`;
+  } catch (err) {
+    answerStatus.textContent = "";
+    answerStatus.dataset.state = "";
+    answerError.textContent =
+      err.code === "round_closed"
+        ? "The round closed before your answer arrived; it was not saved."
+        : `Not saved: ${err.message}`;
+  }
+}
+
+/** Tab indents inside the answer; Esc, then Tab, leaves it (the keyboard never gets stuck). */
+function answerKeys(event) {
+  if (event.key === "Escape") {
+    tabReleased = true;
+    return;
+  }
+  if (event.key !== "Tab" || event.ctrlKey || event.altKey || event.metaKey) {
+    tabReleased = false;
+    return;
+  }
+  if (tabReleased) {
+    tabReleased = false;
+    return;
+  }
+  event.preventDefault();
+  const { selectionStart: start, selectionEnd: end, value } = answerBox;
+  if (event.shiftKey) {
+    // Outdent the current line by up to four spaces.
+    const lineStart = value.lastIndexOf("\n", start - 1) + 1;
+    const spaces = value.slice(lineStart, lineStart + INDENT.length).match(/^ */)[0].length;
+    if (!spaces) return;
+    answerBox.setRangeText("", lineStart, lineStart + spaces, "preserve");
+    answerBox.setSelectionRange(Math.max(lineStart, start - spaces), Math.max(lineStart, end - spaces));
+  } else {
+    answerBox.setRangeText(INDENT, start, end, "end");
+  }
+  answerBox.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function answerEdited() {
+  if (!state.round || shownRoundId !== state.round.round_id) return;
+  draftSave(code, state.round.round_id, answerBox.value);
+  const saved = ownAnswer(state.round.round_id);
+  if (saved && saved.text === answerBox.value) savedStatus(saved.revision);
+  else {
+    answerStatus.textContent = "Unsaved changes.";
+    answerStatus.dataset.state = "dirty";
+  }
+}
+
+// --- scores ----------------------------------------------------------------------------------
+
+function renderScores() {
+  const mine = state
+    .answersOf(state.me.participant_id)
+    .sort((a, b) => b.round_id - a.round_id);
+  show($("scores-empty"), mine.length === 0);
+  $("my-scores").replaceChildren(
+    ...mine.map((answer) =>
+      h(
+        "li",
+        { class: "my-score" },
+        h("p", { class: "eyebrow" }, state.roundLabel(answer.round_id)),
+        h(
+          "p",
+          { class: "score-line" },
+          answer.score === null || answer.score === undefined
+            ? "Not scored yet"
+            : h("strong", {}, `${formatScore(answer.score)} / 10`),
+        ),
+        answer.scores.filter((entry) => entry.feedback).length
+          ? h(
+              "ul",
+              { class: "feedback" },
+              answer.scores
+                .filter((entry) => entry.feedback)
+                .map((entry) => h("li", {}, h("span", { class: "muted" }, `${state.nameOf(entry.by)}: `), entry.feedback)),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+function renderAll() {
+  setStatusPill($("session-status"), state.status);
+  $("me-name").textContent = state.me.name;
+  renderQuestion();
+  renderScores();
+  board.me = state.me.participant_id;
+  board.render(state.board());
+  renderPresence($("presence"), state.participants, state.me.participant_id);
+}
+
+function onEvent(frame) {
+  state.apply(frame);
+  const { type, data } = frame;
+  switch (type) {
+    case "participant.joined":
+    case "participant.left":
+      renderPresence($("presence"), state.participants, state.me.participant_id);
+      board.render(state.board());
+      break;
+    case "round.opened":
+      announce(`New question: ${data.question.title}`);
+      setStatusPill($("session-status"), state.status);
+      renderQuestion();
+      break;
+    case "answer.submitted":
+      if (data.participant_id === state.me.participant_id) renderScores();
+      break;
+    case "round.closed":
+      announce("Time is up: the round is closed.");
+      renderQuestion();
+      break;
+    case "score.updated":
+      if (data.participant_id === state.me.participant_id) {
+        announce(`Your answer was scored: ${formatScore(data.score)} out of 10.`);
+        renderScores();
+      }
+      board.render(state.board());
+      break;
+    case "session.finished":
+      announce("The session has finished. Your results are ready.");
+      renderAll();
+      break;
+    default:
+      break;
+  }
+}
+
+async function main() {
+  let seat = seatLoad(code, ROLE);
+  if (!seat) seat = await joinWithName(code, ROLE);
+  show($("live"));
+  countdown = new Countdown($("question-timer"), () => (live ? live.serverNow() : Date.now()));
+  board = new Leaderboard($("leaderboard"), { me: seat.participant_id });
+  answerBox.addEventListener("keydown", answerKeys);
+  answerBox.addEventListener("input", answerEdited);
+  answerBox.addEventListener("blur", () => {
+    tabReleased = false;
+  });
+  $("answer-form").addEventListener("submit", submitAnswer);
+  live = new LiveSession({
+    code,
+    role: ROLE,
+    token: seat.token,
+    onWelcome(welcome) {
+      state.welcome(welcome);
+      renderAll();
+    },
+    onEvent,
+    async onRejected() {
+      // The seat is gone (a reset database, a cleared session): join again with a name.
+      seatForget(code, ROLE);
+      show($("live"), false);
+      const fresh = await joinWithName(code, ROLE);
+      show($("live"));
+      board.me = fresh.participant_id;
+      return fresh.token;
+    },
+  }).start();
+}
+
+main();

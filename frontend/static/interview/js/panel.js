@@ -1,0 +1,422 @@
+// The interviewer's live session: the bank, the open round, answers to score, the room.
+
+import { api } from "./api.js";
+import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { LiveSession } from "./live.js";
+import { seatLoad, seatSave } from "./store.js";
+import { SessionState } from "./state.js";
+import {
+  Countdown,
+  DIFFICULTY,
+  Leaderboard,
+  formatScore,
+  questionMeta,
+  renderPresence,
+  setStatusPill,
+} from "./ui.js";
+
+const config = pageConfig();
+const code = config.code;
+const ROLE = "interviewer";
+const state = new SessionState(code);
+let live = null;
+let countdown = null;
+let board = null;
+
+/** A panel seat for this browser: the stored token, or a fresh one (join again). */
+async function panelSeat({ renew = false } = {}) {
+  const stored = seatLoad(code, ROLE);
+  if (stored && !renew) return stored;
+  const joined = await api(`/api/sessions/${encodeURIComponent(code)}/join`, {
+    method: "POST",
+    body: { role: ROLE },
+  });
+  const seat = { token: joined.token, participant_id: joined.participant_id };
+  seatSave(code, ROLE, seat);
+  return seat;
+}
+
+// --- the open round --------------------------------------------------------------------------
+
+function renderRound() {
+  const round = state.round;
+  const finished = state.status === "finished";
+  show($("round-empty"), !round);
+  show($("round-body"), Boolean(round));
+  $("round-empty").textContent = finished
+    ? "The session has finished."
+    : "No question is open. Push one from the question bank.";
+  $("close-round").disabled = !round || finished;
+  if (!round) {
+    countdown.stop();
+    return;
+  }
+  $("round-title").textContent = `Q${round.position} · ${round.question.title}`;
+  $("round-meta").textContent = `${questionMeta(round.question)} · ${round.time_limit_s} s`;
+  $("round-prompt").replaceChildren(...prose(round.question.prompt));
+  $("round-model").textContent = round.model_answer || "";
+  $("round-points").replaceChildren(...(round.key_points || []).map((p) => h("li", {}, p)));
+  countdown.set(round.deadline, round.time_limit_s);
+  renderAnswered();
+}
+
+function renderAnswered() {
+  if (!state.round) return;
+  const candidates = [...state.participants.values()].filter((p) => p.role === "candidate");
+  $("round-answered").textContent =
+    `${state.round.answered.length} of ${candidates.length} candidates answered`;
+}
+
+// --- answers and scoring ---------------------------------------------------------------------
+
+const cards = new Map(); // answer_id -> {article, parts}
+
+function myScore(answer) {
+  return answer.scores.find((entry) => entry.by === state.me.participant_id);
+}
+
+function answerCard(answer) {
+  const id = answer.answer_id;
+  const name = state.nameOf(answer.participant_id);
+  const mine = myScore(answer);
+  const parts = {
+    round: h("p", { class: "eyebrow" }),
+    revision: h("span", { class: "meta" }),
+    text: h("pre", { class: "code-block answer-text" }),
+    mean: h("p", { class: "meta" }),
+    score: h("input", {
+      id: `score-${id}`,
+      type: "number",
+      min: 0,
+      max: 10,
+      step: 1,
+      inputmode: "numeric",
+      required: true,
+      value: mine && mine.score !== undefined ? mine.score : null,
+    }),
+    feedback: h("textarea", { id: `feedback-${id}`, rows: 2 }),
+    status: h("p", { class: "save-status", role: "status" }),
+    error: h("p", { class: "error", role: "alert" }),
+  };
+  if (mine && mine.feedback) parts.feedback.value = mine.feedback;
+  const form = h(
+    "form",
+    { class: "score-form", novalidate: true },
+    h("div", { class: "field score-field" }, h("label", { for: parts.score.id }, "Score"), parts.score),
+    h(
+      "div",
+      { class: "field grow" },
+      h("label", { for: parts.feedback.id }, "Feedback"),
+      parts.feedback,
+    ),
+    h("div", { class: "field" }, h("button", { type: "submit" }, "Save score")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveScore(id, parts);
+  });
+  const article = h(
+    "article",
+    { class: "answer-card", "aria-label": `Answer by ${name}` },
+    parts.round,
+    h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
+    parts.text,
+    parts.mean,
+    form,
+    parts.status,
+    parts.error,
+  );
+  return { article, parts };
+}
+
+async function saveScore(answerId, parts) {
+  parts.error.textContent = "";
+  const raw = parts.score.value.trim();
+  const score = Number(raw);
+  if (raw === "" || !Number.isInteger(score) || score < 0 || score > 10) {
+    parts.error.textContent = "The score is a whole number from 0 to 10.";
+    parts.score.focus();
+    return;
+  }
+  const feedback = parts.feedback.value;
+  parts.status.textContent = live.connected ? "Saving…" : "Waiting for the connection…";
+  try {
+    const ack = await live.send("answer.score", { answer_id: answerId, score, feedback });
+    const answer = state.answers.get(answerId);
+    if (answer) {
+      const others = answer.scores.filter((e) => e.by !== state.me.participant_id);
+      answer.scores = [...others, { by: state.me.participant_id, score, feedback }];
+    }
+    parts.status.textContent = `Saved: your score ${score}, panel mean ${formatScore(ack.mean)}.`;
+  } catch (err) {
+    parts.status.textContent = "";
+    parts.error.textContent = err.message;
+  }
+}
+
+function renderAnswers() {
+  const list = $("answers");
+  const currentRound = state.round ? state.round.round_id : null;
+  const answers = [...state.answers.values()]
+    .filter((a) => a.text !== undefined)
+    .sort(
+      (a, b) =>
+        Number(b.round_id === currentRound) - Number(a.round_id === currentRound) ||
+        b.round_id - a.round_id ||
+        state.nameOf(a.participant_id).localeCompare(state.nameOf(b.participant_id)),
+    );
+  show($("answers-empty"), answers.length === 0);
+  answers.forEach((answer, index) => {
+    let card = cards.get(answer.answer_id);
+    if (!card) {
+      card = answerCard(answer);
+      cards.set(answer.answer_id, card);
+    }
+    const { parts } = card;
+    const open = answer.round_id === currentRound;
+    parts.round.textContent = `${state.roundLabel(answer.round_id)}${open ? " · open" : ""}`;
+    parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
+    if (parts.text.textContent !== answer.text) parts.text.textContent = answer.text || "(empty)";
+    parts.mean.textContent =
+      answer.score === null || answer.score === undefined
+        ? "Not scored yet."
+        : `Panel mean: ${formatScore(answer.score)} / 10`;
+    // Insert in place without moving the cards already shown: a card being typed in keeps focus.
+    const here = list.children[index];
+    if (here !== card.article) list.insertBefore(card.article, here || null);
+  });
+}
+
+// --- the bank --------------------------------------------------------------------------------
+
+let bankRequest = 0;
+
+async function loadBank() {
+  const form = $("bank-filters");
+  const params = new URLSearchParams({ page_size: "100" });
+  for (const name of ["category", "difficulty", "search"]) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  const request = ++bankRequest;
+  $("bank-status").textContent = "Loading questions…";
+  try {
+    const page = await api(`/api/questions/?${params}`);
+    if (request !== bankRequest) return; // a newer filter won
+    const questions = page.results || [];
+    $("bank").replaceChildren(...questions.map(bankRow));
+    const more = page.count > questions.length ? ` (first ${questions.length} shown)` : "";
+    $("bank-status").textContent =
+      `${page.count} question${page.count === 1 ? "" : "s"}${more}`;
+    updatePushButtons();
+  } catch (err) {
+    if (request === bankRequest) $("bank-status").textContent = `Could not load the bank: ${err.message}`;
+  }
+}
+
+function bankRow(question) {
+  const titleId = `q-${question.id}-title`;
+  return h(
+    "li",
+    { class: "bank-row" },
+    h(
+      "div",
+      { class: "bank-text" },
+      h("p", { class: "bank-title", id: titleId }, question.title),
+      h(
+        "p",
+        { class: "meta" },
+        `${question.category} · ${DIFFICULTY[question.difficulty] || question.difficulty}`,
+        question.kind === "challenge" ? " · scenario" : "",
+        ` · ${question.time_limit_s} s`,
+      ),
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "push",
+        // "Push" shows; the accessible name says what it does, the description which question.
+        "aria-label": "Push question",
+        "aria-describedby": titleId,
+        "data-question": question.id,
+        onclick: () => pushQuestion(question),
+      },
+      "Push",
+    ),
+  );
+}
+
+function updatePushButtons() {
+  const finished = state.status === "finished";
+  for (const button of $("bank").querySelectorAll("button.push")) button.disabled = finished;
+}
+
+async function pushQuestion(question) {
+  const error = $("push-error");
+  error.textContent = "";
+  const data = { question_id: question.id };
+  const limit = $("push-limit").value.trim();
+  if (limit) {
+    const seconds = Number(limit);
+    if (!Number.isInteger(seconds) || seconds < 10 || seconds > 3600) {
+      error.textContent = "The time limit is a whole number of seconds from 10 to 3600.";
+      $("push-limit").focus();
+      return;
+    }
+    data.time_limit_s = seconds;
+  }
+  try {
+    await live.send("question.push", data);
+  } catch (err) {
+    error.textContent = `Could not push “${question.title}”: ${err.message}`;
+  }
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
+
+// --- the session -----------------------------------------------------------------------------
+
+function renderSession() {
+  setStatusPill($("session-status"), state.status);
+  const finished = state.status === "finished";
+  const owner = Boolean(state.me && state.me.is_owner);
+  show($("finish"), owner && !finished);
+  $("finish-note").replaceChildren(
+    finished
+      ? h("span", {}, "The session has finished. ", h("a", { href: `/s/${code}/results` }, "See the results"), ".")
+      : owner
+        ? "Finishing closes the open round and makes the leaderboard final."
+        : "Only the session's owner can finish it.",
+  );
+  updatePushButtons();
+}
+
+function renderAll() {
+  renderSession();
+  renderRound();
+  renderAnswers();
+  board.render(state.board());
+  renderPresence($("presence"), state.participants, state.me.participant_id);
+}
+
+/** Titles of earlier rounds, for labelling their answers after a reload. */
+async function learnRoundTitles() {
+  const unknown = [...state.answers.values()].some((a) => !state.roundTitles[a.round_id]);
+  if (!unknown) return;
+  try {
+    const results = await api(`/api/sessions/${encodeURIComponent(code)}/results`);
+    for (const round of results.rounds) {
+      state.rememberTitle({ round_id: round.round_id, position: round.position, question: round.question });
+    }
+    renderAnswers();
+  } catch {
+    // Labels stay generic; nothing else depends on them.
+  }
+}
+
+function onEvent(frame) {
+  state.apply(frame);
+  const { type, data } = frame;
+  switch (type) {
+    case "participant.joined":
+    case "participant.left":
+      renderPresence($("presence"), state.participants, state.me.participant_id);
+      board.render(state.board());
+      renderAnswered();
+      break;
+    case "round.opened":
+      announce(`Question ${data.position} is open: ${data.question.title}`);
+      renderRound();
+      renderAnswers();
+      renderSession();
+      break;
+    case "answer.submitted":
+      announce(`${state.nameOf(data.participant_id)} submitted an answer.`);
+      renderAnswered();
+      renderAnswers();
+      break;
+    case "round.closed":
+      announce("The round is closed.");
+      renderRound();
+      renderAnswers();
+      break;
+    case "score.updated":
+      announce(`${state.nameOf(data.participant_id)} now has a mean of ${formatScore(data.score)} on that answer.`);
+      renderAnswers();
+      board.render(state.board());
+      break;
+    case "session.finished":
+      announce("The session has finished.");
+      renderAll();
+      break;
+    default:
+      break;
+  }
+}
+
+async function main() {
+  countdown = new Countdown($("round-timer"), () => (live ? live.serverNow() : Date.now()));
+  let seat;
+  try {
+    seat = await panelSeat();
+  } catch (err) {
+    setStatusPill($("session-status"), "error");
+    $("round-error").textContent = `Could not take your seat on the panel: ${err.message}`;
+    return;
+  }
+  board = new Leaderboard($("leaderboard"));
+  live = new LiveSession({
+    code,
+    role: ROLE,
+    token: seat.token,
+    onWelcome(welcome) {
+      state.welcome(welcome);
+      renderAll();
+      learnRoundTitles();
+    },
+    onEvent,
+    async onRejected() {
+      // Another tab or device joined the panel again, which replaced this token.
+      try {
+        return (await panelSeat({ renew: true })).token;
+      } catch {
+        return null;
+      }
+    },
+  }).start();
+
+  $("close-round").addEventListener("click", async () => {
+    $("round-error").textContent = "";
+    try {
+      await live.send("question.close");
+    } catch (err) {
+      $("round-error").textContent = err.message;
+    }
+  });
+  $("finish").addEventListener("click", async () => {
+    $("finish-error").textContent = "";
+    try {
+      await live.send("session.finish");
+    } catch (err) {
+      $("finish-error").textContent = err.message;
+    }
+  });
+  const filters = $("bank-filters");
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadBank();
+  });
+  filters.elements.category.addEventListener("change", loadBank);
+  filters.elements.difficulty.addEventListener("change", loadBank);
+  filters.elements.search.addEventListener("input", debounce(loadBank, 250));
+  loadBank();
+}
+
+main();

@@ -1,0 +1,249 @@
+// Results: the panel's full view (every answer, every score, a chart per candidate, CSV), or
+// a candidate's own answers and feedback beside the model answers once the session is over.
+
+import { ApiError, api } from "./api.js";
+import { $, h, pageConfig, prose, s } from "./dom.js";
+import { seatLoad } from "./store.js";
+import { formatScore } from "./ui.js";
+
+const config = pageConfig();
+const code = config.code;
+const root = $("results");
+const status = $("results-status");
+const enc = encodeURIComponent(code);
+
+// --- the per-category chart: inline SVG built node by node ---------------------------------
+
+const CHART = { width: 600, row: 34, label: 250, bar: 270, pad: 8 };
+
+function categoryChart(candidate, index) {
+  const rows = candidate.categories;
+  const height = rows.length * CHART.row + CHART.pad * 2;
+  const titleId = `chart-${index}-title`;
+  const descId = `chart-${index}-desc`;
+  const description = rows
+    .map((c) => `${c.category}: ${c.average === null ? "not scored" : `${formatScore(c.average)} of 10`}`)
+    .join("; ");
+  const svg = s(
+    "svg",
+    {
+      class: "chart",
+      viewBox: `0 0 ${CHART.width} ${height}`,
+      role: "img",
+      "aria-labelledby": `${titleId} ${descId}`,
+    },
+    s("title", { id: titleId }, `Average score by category for ${candidate.name}`),
+    s("desc", { id: descId }, description),
+  );
+  rows.forEach((category, i) => {
+    const y = CHART.pad + i * CHART.row;
+    const average = category.average === null ? 0 : category.average;
+    const width = Math.max(0, Math.min(1, average / 10)) * CHART.bar;
+    svg.append(
+      s("text", { x: 0, y: y + 21, class: "chart-label" }, category.category),
+      s("rect", { x: CHART.label, y: y + 6, width: CHART.bar, height: 20, rx: 4, class: "chart-track" }),
+      s("rect", { x: CHART.label, y: y + 6, width, height: 20, rx: 4, class: "chart-bar" }),
+      s(
+        "text",
+        { x: CHART.label + CHART.bar + 10, y: y + 21, class: "chart-value" },
+        category.average === null ? "–" : formatScore(category.average),
+      ),
+    );
+  });
+  return svg;
+}
+
+// --- the panel's results ---------------------------------------------------------------------
+
+function panelRound(round) {
+  return h(
+    "article",
+    { class: "result-round", "aria-label": `Q${round.position}: ${round.question_title}` },
+    h("p", { class: "eyebrow" }, `Q${round.position} · ${round.category}`),
+    h("h4", {}, round.question_title),
+    round.text === null
+      ? h("p", { class: "muted" }, "No answer.")
+      : h("pre", { class: "code-block answer-text" }, round.text || "(empty)"),
+    h(
+      "p",
+      { class: "score-line" },
+      round.score === null ? "Not scored" : h("strong", {}, `${formatScore(round.score)} / 10`),
+      round.revision > 1 ? h("span", { class: "meta" }, ` · revision ${round.revision}`) : null,
+    ),
+    round.scores.length
+      ? h(
+          "ul",
+          { class: "feedback" },
+          round.scores.map((score) =>
+            h(
+              "li",
+              {},
+              h("strong", {}, `${score.interviewer}: ${score.score}`),
+              score.feedback ? ` · ${score.feedback}` : "",
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+function renderPanel(results) {
+  const { session, candidates } = results;
+  status.textContent =
+    session.status === "finished" ? "Final results." : `The session is ${session.status}: results so far.`;
+  const download = h(
+    "p",
+    { class: "actions" },
+    h("a", { class: "button", href: `/api/sessions/${enc}/results.csv`, download: `results-${code}.csv` }, "Download CSV"),
+    h("a", { class: "button", href: `/dashboard/s/${enc}/` }, "Back to the session"),
+  );
+  if (!candidates.length) {
+    root.replaceChildren(download, h("p", { class: "muted" }, "No candidates took part."));
+    return;
+  }
+  root.replaceChildren(
+    download,
+    ...candidates.map((candidate, index) =>
+      h(
+        "section",
+        { class: "card", "aria-label": `Results of ${candidate.name}` },
+        h(
+          "div",
+          { class: "card-head" },
+          h("h2", {}, h("span", { class: "rank" }, `#${candidate.rank}`), " ", candidate.name),
+          h("p", { class: "total-big" }, `${formatScore(candidate.total)} pts`),
+        ),
+        h("h3", {}, "By category"),
+        categoryChart(candidate, index),
+        h("h3", {}, "Answers"),
+        candidate.rounds.map(panelRound),
+      ),
+    ),
+  );
+}
+
+// --- a candidate's own results ---------------------------------------------------------------
+
+function candidateRound(round) {
+  const answer = round.answer;
+  return h(
+    "section",
+    { class: "card", "aria-label": `Q${round.position}: ${round.question.title}` },
+    h("p", { class: "eyebrow" }, `Question ${round.position} · ${round.question.category}`),
+    h("h2", { class: "question-title" }, round.question.title),
+    h("div", { class: "prompt" }, prose(round.question.prompt)),
+    h(
+      "div",
+      { class: "compare" },
+      h(
+        "div",
+        {},
+        h("h3", {}, "Your answer"),
+        answer
+          ? h("pre", { class: "code-block answer-text" }, answer.text || "(empty)")
+          : h("p", { class: "muted" }, "You did not answer this question."),
+        answer
+          ? h(
+              "p",
+              { class: "score-line" },
+              answer.score === null ? "Not scored" : h("strong", {}, `${formatScore(answer.score)} / 10`),
+            )
+          : null,
+        answer && answer.scores.some((x) => x.feedback)
+          ? h(
+              "ul",
+              { class: "feedback" },
+              answer.scores
+                .filter((x) => x.feedback)
+                .map((x) => h("li", {}, h("span", { class: "muted" }, `${x.interviewer}: `), x.feedback)),
+            )
+          : null,
+      ),
+      h(
+        "div",
+        {},
+        h("h3", {}, "Model answer"),
+        h("pre", { class: "code-block model-text" }, round.model_answer),
+        h("h4", {}, "Key points"),
+        h("ul", { class: "points" }, round.key_points.map((p) => h("li", {}, p))),
+      ),
+    ),
+  );
+}
+
+function renderCandidate(results) {
+  const me = results.participant.participant_id;
+  const row = results.leaderboard.find((r) => r.participant_id === me);
+  status.textContent = row
+    ? `${results.participant.name}: rank ${row.rank} of ${results.leaderboard.length}, ${formatScore(row.total)} points.`
+    : "";
+  root.replaceChildren(
+    ...results.rounds.map(candidateRound),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "final-board" },
+      h("h2", { id: "final-board" }, "Final leaderboard"),
+      h(
+        "ol",
+        { class: "leaderboard" },
+        results.leaderboard.map((r) =>
+          h(
+            "li",
+            { class: `board-row${r.participant_id === me ? " me" : ""}` },
+            h("span", { class: "rank" }, `#${r.rank}`),
+            h("span", { class: "name" }, r.name),
+            h("span", { class: "total" }, `${formatScore(r.total)} pts`),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// --- which view ------------------------------------------------------------------------------
+
+async function main() {
+  const seat = seatLoad(code, "candidate");
+  if (config.interviewer) {
+    try {
+      renderPanel(await api(`/api/sessions/${enc}/results`));
+      return;
+    } catch (err) {
+      if (!seat) {
+        status.textContent = err instanceof ApiError && err.status === 403
+          ? "You are not on this session's panel."
+          : `Could not load the results: ${err.message}`;
+        return;
+      }
+    }
+  }
+  if (!seat) {
+    status.textContent = "";
+    root.replaceChildren(
+      h(
+        "p",
+        { class: "notice" },
+        "Results are for the panel (",
+        h("a", { href: `/accounts/login/?next=${encodeURIComponent(location.pathname)}` }, "sign in"),
+        ") and for the candidates who answered, in the browser they answered in.",
+      ),
+    );
+    return;
+  }
+  try {
+    const results = await api(`/api/sessions/${enc}/my-results`, {
+      headers: { "X-Participant-Token": seat.token },
+    });
+    renderCandidate(results);
+  } catch (err) {
+    status.textContent =
+      err.code === "not_finished"
+        ? "Your results open when the session finishes."
+        : `Could not load your results: ${err.message}`;
+    if (err.code === "not_finished") {
+      root.replaceChildren(h("p", {}, h("a", { href: `/s/${enc}/` }, "Back to the session")));
+    }
+  }
+}
+
+main();

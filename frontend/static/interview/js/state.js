@@ -1,0 +1,131 @@
+// The state of a session as one viewer sees it: built from the welcome snapshot, then moved
+// on by each event. The three views render from it; nothing here touches the DOM.
+
+import { roundTitleSave, roundTitlesLoad } from "./store.js";
+
+export class SessionState {
+  constructor(code) {
+    this.code = code;
+    this.me = null; // {participant_id, name, role, is_owner}
+    this.session = null; // {code, title}
+    this.status = "lobby";
+    this.round = null; // the open round, with `answered` participant ids
+    this.lastClosedRoundId = null;
+    this.participants = new Map();
+    this.leaderboard = [];
+    this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
+    this.roundTitles = roundTitlesLoad(code);
+  }
+
+  welcome(data) {
+    const snap = data.snapshot;
+    this.me = data.participant;
+    this.session = data.session;
+    this.status = snap.status;
+    this.round = snap.round ? { ...snap.round, answered: snap.round.answered || [] } : null;
+    if (this.round) this.rememberTitle(this.round);
+    this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
+    this.leaderboard = snap.leaderboard;
+    this.answers = new Map(
+      snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
+    );
+  }
+
+  /** Move the state on by one event; returns nothing, views re-read what they show. */
+  apply(frame) {
+    const { type, data } = frame;
+    switch (type) {
+      case "participant.joined":
+      case "participant.left": {
+        const known = this.participants.get(data.participant_id) || {};
+        this.participants.set(data.participant_id, { ...known, ...data });
+        break;
+      }
+      case "round.opened":
+        this.round = { ...data, answered: [] };
+        this.rememberTitle(this.round);
+        if (this.status === "lobby") this.status = "live";
+        break;
+      case "answer.submitted": {
+        const known = this.answers.get(data.answer_id) || { scores: [], score: null };
+        this.answers.set(data.answer_id, { ...known, ...data });
+        if (this.round && this.round.round_id === data.round_id) {
+          if (!this.round.answered.includes(data.participant_id)) {
+            this.round.answered = [...this.round.answered, data.participant_id];
+          }
+        }
+        break;
+      }
+      case "round.closed":
+        if (this.round && this.round.round_id === data.round_id) {
+          this.lastClosedRoundId = data.round_id;
+          this.round = null;
+        }
+        break;
+      case "score.updated": {
+        const known = this.answers.get(data.answer_id) || {
+          answer_id: data.answer_id,
+          round_id: data.round_id,
+          participant_id: data.participant_id,
+          scores: [],
+        };
+        const scores = known.scores.filter((entry) => entry.by !== data.by);
+        // The event names the interviewer (`by`) and, for the author and the panel, their
+        // feedback; the interviewer's own number is not in it, only the panel's mean.
+        const previous = known.scores.find((entry) => entry.by === data.by) || {};
+        scores.push({ ...previous, by: data.by, feedback: data.feedback });
+        this.answers.set(data.answer_id, { ...known, score: data.score, scores });
+        this.leaderboard = data.leaderboard;
+        break;
+      }
+      case "session.finished":
+        this.status = "finished";
+        this.leaderboard = data.leaderboard;
+        if (this.round) this.lastClosedRoundId = this.round.round_id;
+        this.round = null;
+        break;
+      default:
+        break;
+    }
+  }
+
+  rememberTitle(round) {
+    const entry = { title: round.question.title, position: round.position };
+    this.roundTitles[round.round_id] = entry;
+    roundTitleSave(this.code, round.round_id, entry.title, entry.position);
+  }
+
+  nameOf(participantId) {
+    const known = this.participants.get(participantId);
+    if (known) return known.name;
+    const row = this.leaderboard.find((r) => r.participant_id === participantId);
+    return row ? row.name : `Participant ${participantId}`;
+  }
+
+  /** A round's label for lists of past answers. */
+  roundLabel(roundId) {
+    const known = this.roundTitles[roundId];
+    if (known) return `Q${known.position} · ${known.title}`;
+    return "An earlier question";
+  }
+
+  /**
+   * The leaderboard with every candidate in it: the server's ranking, then candidates who
+   * joined since it was computed (no score yet, so they rank last, in order of joining).
+   */
+  board() {
+    const rows = [...this.leaderboard];
+    const listed = new Set(rows.map((row) => row.participant_id));
+    const late = [...this.participants.values()]
+      .filter((p) => p.role === "candidate" && !listed.has(p.participant_id))
+      .sort((a, b) => a.participant_id - b.participant_id);
+    for (const p of late) {
+      rows.push({ participant_id: p.participant_id, name: p.name, total: 0, rank: rows.length + 1 });
+    }
+    return rows;
+  }
+
+  answersOf(participantId) {
+    return [...this.answers.values()].filter((a) => a.participant_id === participantId);
+  }
+}

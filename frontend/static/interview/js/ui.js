@@ -1,0 +1,201 @@
+// Pieces the views share: countdown, leaderboard, presence, the join form, labels.
+
+import { ApiError, joinSession } from "./api.js";
+import { $, h, show } from "./dom.js";
+import { seatSave } from "./store.js";
+
+export const DIFFICULTY = { 1: "Easy", 2: "Medium", 3: "Hard" };
+
+export function questionMeta(question) {
+  const level = DIFFICULTY[question.difficulty] || `Level ${question.difficulty}`;
+  return `${question.category} · ${level}`;
+}
+
+export function formatScore(value) {
+  if (value === null || value === undefined) return "–";
+  return Number(value).toFixed(Number.isInteger(Number(value)) ? 0 : 1);
+}
+
+/** mm:ss of a number of milliseconds, never negative. */
+export function clockText(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return `${minutes}:${seconds}`;
+}
+
+/** A countdown to a server deadline, ticking on the server's clock. */
+export class Countdown {
+  constructor(el, serverNow) {
+    this.el = el;
+    this.serverNow = serverNow;
+    this.deadline = null;
+    this.timer = null;
+  }
+
+  /** Count down to the deadline; never above the round's limit (the clock offset is approximate). */
+  set(deadlineIso, limitSeconds = null) {
+    this.deadline = deadlineIso ? Date.parse(deadlineIso) : null;
+    this.limitMs = limitSeconds ? limitSeconds * 1000 : Infinity;
+    clearInterval(this.timer);
+    show(this.el, this.deadline !== null);
+    if (this.deadline === null) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 250);
+  }
+
+  tick() {
+    const left = Math.min(this.limitMs, this.deadline - this.serverNow());
+    const text = left > 0 ? clockText(left) : "Time is up";
+    if (this.el.textContent !== text) this.el.textContent = text;
+    this.el.classList.toggle("urgent", left > 0 && left <= 30_000);
+    this.el.classList.toggle("expired", left <= 0);
+    if (left <= 0) clearInterval(this.timer);
+  }
+
+  stop() {
+    this.set(null);
+  }
+}
+
+/**
+ * The leaderboard as an ordered list of rows keyed by participant. When the order changes
+ * the rows slide to their new places (FLIP: measure, reorder, invert, let CSS transition).
+ */
+export class Leaderboard {
+  constructor(el, { me = null } = {}) {
+    this.el = el;
+    this.me = me;
+    this.rows = new Map();
+  }
+
+  render(rows) {
+    const before = new Map();
+    for (const [id, li] of this.rows) before.set(id, li.getBoundingClientRect().top);
+    const ordered = rows.map((row) => this.row(row));
+    const current = new Set(rows.map((row) => row.participant_id));
+    for (const id of [...this.rows.keys()]) {
+      if (!current.has(id)) this.rows.delete(id);
+    }
+    this.el.replaceChildren(...ordered);
+    if (!rows.length) this.el.append(h("li", { class: "empty muted" }, "No candidates yet."));
+    if (matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    // FLIP: each moved row starts where it was and slides (CSS transition) to where it is.
+    for (const row of rows) {
+      const li = this.rows.get(row.participant_id);
+      if (!before.has(row.participant_id)) continue;
+      const delta = before.get(row.participant_id) - li.getBoundingClientRect().top;
+      if (!delta) continue;
+      li.classList.remove("moving");
+      li.style.transform = `translateY(${delta}px)`;
+      requestAnimationFrame(() => {
+        requestAnimationFrame(() => {
+          li.classList.add("moving");
+          li.style.transform = "";
+        });
+      });
+      li.addEventListener("transitionend", () => li.classList.remove("moving"), { once: true });
+    }
+  }
+
+  /** The row of one candidate, made once and updated in place. */
+  row(row) {
+    let li = this.rows.get(row.participant_id);
+    if (!li) {
+      li = h(
+        "li",
+        { class: "board-row" },
+        h("span", { class: "rank" }),
+        h("span", { class: "name" }),
+        h("span", { class: "total" }),
+      );
+      this.rows.set(row.participant_id, li);
+    }
+    li.querySelector(".rank").textContent = `#${row.rank}`;
+    li.querySelector(".name").textContent = row.name;
+    const total = li.querySelector(".total");
+    const text = `${formatScore(row.total)} pts`;
+    if (total.textContent && total.textContent !== text) flash(li);
+    total.textContent = text;
+    li.classList.toggle("me", row.participant_id === this.me);
+    li.dataset.rank = row.rank;
+    return li;
+  }
+}
+
+function flash(el) {
+  el.classList.remove("changed");
+  // Reading layout restarts the CSS animation on the same element.
+  void el.offsetWidth;
+  el.classList.add("changed");
+}
+
+const ROLE_LABEL = { interviewer: "Interviewer", candidate: "Candidate", spectator: "Spectator" };
+const ROLE_ORDER = { interviewer: 0, candidate: 1, spectator: 2 };
+
+/** Who is in the session, online first. */
+export function renderPresence(el, participants, me) {
+  const people = [...participants.values()].sort(
+    (a, b) =>
+      Number(b.online) - Number(a.online) ||
+      ROLE_ORDER[a.role] - ROLE_ORDER[b.role] ||
+      a.name.localeCompare(b.name),
+  );
+  el.replaceChildren(
+    ...people.map((p) =>
+      h(
+        "li",
+        { class: `person ${p.online ? "online" : "offline"}` },
+        h("span", { class: "dot", "aria-hidden": "true" }),
+        h("span", { class: "name" }, p.name, p.participant_id === me ? " (you)" : ""),
+        h("span", { class: "role" }, ROLE_LABEL[p.role] || p.role),
+        h("span", { class: "visually-hidden" }, p.online ? ", online" : ", offline"),
+      ),
+    ),
+  );
+}
+
+/** The "Display name + Join" card of the candidate and spectator pages; resolves the seat. */
+export function joinWithName(code, role) {
+  const card = $("join-card");
+  const form = $("join-form");
+  const input = $("join-name");
+  const error = $("join-error");
+  show(card);
+  input.focus();
+  return new Promise((resolve) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const name = input.value.trim();
+      if (!name) {
+        error.textContent = "Enter a display name.";
+        input.focus();
+        return;
+      }
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const joined = await joinSession(code, { display_name: name, role });
+        const seat = {
+          token: joined.token,
+          participant_id: joined.participant_id,
+          name: joined.display_name,
+        };
+        seatSave(code, role, seat);
+        show(card, false);
+        resolve(seat);
+      } catch (err) {
+        error.textContent = err instanceof ApiError ? err.message : "Could not join.";
+        button.disabled = false;
+        input.focus();
+      }
+    });
+  });
+}
+
+export function setStatusPill(el, status) {
+  const words = { lobby: "lobby", live: "live", finished: "finished" };
+  el.textContent = words[status] || status;
+  el.dataset.status = status;
+}

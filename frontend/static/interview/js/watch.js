@@ -1,0 +1,133 @@
+// The spectator's big screen: the question, the clock, who has answered, the leaderboard.
+
+import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { LiveSession } from "./live.js";
+import { seatForget, seatLoad } from "./store.js";
+import { SessionState } from "./state.js";
+import {
+  Countdown,
+  Leaderboard,
+  formatScore,
+  joinWithName,
+  questionMeta,
+  renderPresence,
+  setStatusPill,
+} from "./ui.js";
+
+const config = pageConfig();
+const code = config.code;
+const ROLE = "spectator";
+const state = new SessionState(code);
+let live = null;
+let countdown = null;
+let board = null;
+
+function renderStage() {
+  const round = state.round;
+  setStatusPill($("session-status"), state.status);
+  if (!round) {
+    countdown.stop();
+    $("stage-meta").textContent = "";
+    $("stage-title").textContent =
+      state.status === "finished"
+        ? "The session has finished"
+        : state.status === "live"
+          ? "Round closed: the next question is coming"
+          : "Waiting for the first question";
+    $("stage-prompt").replaceChildren();
+  } else {
+    $("stage-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
+    $("stage-title").textContent = round.question.title;
+    $("stage-prompt").replaceChildren(...prose(round.question.prompt));
+    countdown.set(round.deadline, round.time_limit_s);
+  }
+  renderAnswered();
+}
+
+function renderAnswered() {
+  const round = state.round;
+  const candidates = [...state.participants.values()]
+    .filter((p) => p.role === "candidate")
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const answered = new Set(round ? round.answered : []);
+  $("answered").replaceChildren(
+    ...candidates.map((p) =>
+      h(
+        "li",
+        { class: answered.has(p.participant_id) ? "done" : "waiting" },
+        h("span", { class: "tick", "aria-hidden": "true" }, answered.has(p.participant_id) ? "✓" : "…"),
+        h("span", { class: "name" }, p.name),
+        h("span", { class: "state" }, answered.has(p.participant_id) ? "answered" : round ? "thinking" : ""),
+      ),
+    ),
+  );
+  if (!candidates.length) $("answered").append(h("li", { class: "muted" }, "No candidates yet."));
+}
+
+function onEvent(frame) {
+  state.apply(frame);
+  const { type, data } = frame;
+  switch (type) {
+    case "participant.joined":
+    case "participant.left":
+      renderPresence($("presence"), state.participants, state.me.participant_id);
+      renderAnswered();
+      board.render(state.board());
+      break;
+    case "round.opened":
+      announce(`New question: ${data.question.title}`);
+      renderStage();
+      break;
+    case "answer.submitted":
+      renderAnswered();
+      break;
+    case "round.closed":
+      renderStage();
+      break;
+    case "score.updated": {
+      const leader = state.leaderboard[0];
+      announce(
+        `${state.nameOf(data.participant_id)} scored ${formatScore(data.score)}.` +
+          (leader ? ` ${leader.name} leads with ${formatScore(leader.total)} points.` : ""),
+      );
+      board.render(state.board());
+      break;
+    }
+    case "session.finished":
+      announce("The session has finished.");
+      renderStage();
+      board.render(state.board());
+      break;
+    default:
+      break;
+  }
+}
+
+async function main() {
+  let seat = seatLoad(code, ROLE);
+  if (!seat) seat = await joinWithName(code, ROLE);
+  show($("live"));
+  countdown = new Countdown($("stage-timer"), () => (live ? live.serverNow() : Date.now()));
+  board = new Leaderboard($("leaderboard"));
+  live = new LiveSession({
+    code,
+    role: ROLE,
+    token: seat.token,
+    onWelcome(welcome) {
+      state.welcome(welcome);
+      renderStage();
+      board.render(state.board());
+      renderPresence($("presence"), state.participants, state.me.participant_id);
+    },
+    onEvent,
+    async onRejected() {
+      seatForget(code, ROLE);
+      show($("live"), false);
+      const fresh = await joinWithName(code, ROLE);
+      show($("live"));
+      return fresh.token;
+    },
+  }).start();
+}
+
+main();
