@@ -46,7 +46,7 @@ test: $(VENV)/.dev
 
 test-sqlite:
 	@echo "=== test suite on SQLite ==="
-	TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" $(BIN)/pytest -m "not stack" $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL) ==="

@@ -8,9 +8,13 @@ so a copy arriving twice, or after a replay, is harmless.
 """
 
 import logging
+import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -20,6 +24,7 @@ from .protocol import event_frame, frame_text, timestamp
 from .visibility import Lens, author_lens_differs, project
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def group_panel(session_id: int) -> str:
@@ -80,7 +85,7 @@ async def event_publish(event: Event) -> None:
 
 def event_publish_on_commit(event: Event) -> None:
     """Publish the event once the transaction that appended it has committed."""
-    transaction.on_commit(lambda: _publish_now(event_publish, event))
+    _after_commit(event_publish, event=event)
 
 
 async def presence_publish(*, session_id: int, participant: dict, online: bool) -> None:
@@ -93,19 +98,53 @@ async def presence_publish(*, session_id: int, participant: dict, online: bool) 
 
 
 def presence_publish_on_commit(*, session_id: int, participant: dict, online: bool) -> None:
-    transaction.on_commit(
-        lambda: _publish_now(
-            presence_publish, session_id=session_id, participant=participant, online=online
-        )
-    )
+    _after_commit(presence_publish, session_id=session_id, participant=participant, online=online)
 
 
-def _publish_now(publish, *args: object, **kwargs: object) -> None:
-    # Runs in the thread of the service that committed. A failed send loses nothing: the
-    # event is in the database, and every client fills gaps from there on its next event or
-    # reconnect. So log it and carry on rather than fail a committed command.
+# The publications a service committed, collected per database thread while ``perform`` runs
+# it, and sent from the event loop once the service has returned. The thread never waits on
+# the event loop, so a shutting-down loop can never leave a database thread hanging.
+_outbox = threading.local()
+
+
+def _after_commit(publish: Callable[..., Awaitable[None]], **kwargs: object) -> None:
+    def queue() -> None:
+        pending = getattr(_outbox, "pending", None)
+        if pending is None:  # a caller outside ``perform`` (a shell, a management command)
+            _publish_blocking(publish, **kwargs)
+        else:
+            pending.append((publish, kwargs))
+
+    transaction.on_commit(queue)
+
+
+async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
+    """Run a sync service in the database thread, then publish what it committed.
+
+    A failed send loses nothing: the events are in the database, and every client fills gaps
+    from there on its next event or reconnect. So it is counted and logged, not raised.
+    """
+
+    def run() -> tuple[T, list]:
+        _outbox.pending = pending = []
+        try:
+            return service(**kwargs), pending
+        finally:
+            _outbox.pending = None
+
+    result, pending = await database_sync_to_async(run)()
+    for publish, arguments in pending:
+        try:
+            await publish(**arguments)
+        except Exception:
+            telemetry.FANOUT_FAILURES.inc()
+            log.exception("fan-out failed; clients will catch up from the database")
+    return result
+
+
+def _publish_blocking(publish: Callable[..., Awaitable[None]], **kwargs: object) -> None:
     try:
-        async_to_sync(publish)(*args, **kwargs)
+        async_to_sync(publish)(**kwargs)
     except Exception:
         telemetry.FANOUT_FAILURES.inc()
         log.exception("fan-out failed; clients will catch up from the database")

@@ -15,9 +15,8 @@ import secrets
 import socket
 import time
 
-from channels.db import database_sync_to_async
-
 from . import services
+from .broadcast import perform
 from .selectors import PRESENCE_HEARTBEAT
 
 log = logging.getLogger(__name__)
@@ -50,12 +49,10 @@ class Clock:
         last_beat = 0.0
         while True:
             try:
-                await database_sync_to_async(services.rounds_close_due)()
+                await perform(services.rounds_close_due)
                 if time.monotonic() - last_beat >= PRESENCE_HEARTBEAT.total_seconds():
-                    await database_sync_to_async(services.connections_heartbeat)(
-                        server_id=SERVER_ID
-                    )
-                    await database_sync_to_async(services.connections_reap)()
+                    await perform(services.connections_heartbeat, server_id=SERVER_ID)
+                    await perform(services.connections_reap)
                     last_beat = time.monotonic()
             except asyncio.CancelledError:
                 raise

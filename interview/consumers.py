@@ -1,7 +1,7 @@
 """The WebSocket endpoint of a session: hello, resume, commands, live events. Thin.
 
 Authenticate with ``hello``, parse every frame through ``protocol``, authorise by role, call
-one service through ``database_sync_to_async``, send. No queries here: reads come from
+one service through ``broadcast.perform``, send. No queries here: reads come from
 ``selectors``, writes from ``services``, and every event a socket receives passes through
 ``visibility``.
 """
@@ -19,12 +19,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry
-from .broadcast import groups_for
+from .broadcast import groups_for, perform
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .errors import ServiceError
 from .lifecycle import SERVICE_RESTART, lifecycle
-from .models import InterviewSession
 from .protocol import (
     COMMAND_ROLES,
     COMMANDS_PER_SECOND,
@@ -71,21 +70,6 @@ class RateLimit:
         return True
 
 
-@database_sync_to_async
-def _session_id_for(code: str) -> int | None:
-    return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
-
-
-@database_sync_to_async
-def _welcome(session_id: int, viewer: Viewer, last_seq: int) -> tuple[dict, list[dict]]:
-    """The welcome's data and the events to replay, read after the sockets joined its groups."""
-    services.rounds_close_due(session_id=session_id)
-    session = InterviewSession.objects.get(pk=session_id)
-    snapshot = selectors.snapshot_for(session, viewer)
-    replay = selectors.events_after(session_id, last_seq, viewer)
-    return {"session": session, "snapshot": snapshot}, replay
-
-
 class SessionConsumer(AsyncWebsocketConsumer):
     """One socket of one participant in one session."""
 
@@ -98,8 +82,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         """
         try:
             await super().__call__(scope, receive, send)
-        except (RedisConnectionError, RedisTimeoutError, OSError):
-            log.warning("channel layer unavailable; closing the socket with 4013")
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            log.warning("channel layer unavailable (%s); closing the socket with 4013", error)
             telemetry.CLOSES.labels(code=str(CloseCode.TRY_AGAIN_LATER)).inc()
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": int(CloseCode.TRY_AGAIN_LATER)})
@@ -123,7 +107,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if not lifecycle.layer_ok:
             await self.close(code=CloseCode.TRY_AGAIN_LATER)
             return
-        self.session_id = await _session_id_for(code)
+        self.session_id = await database_sync_to_async(selectors.session_id_for)(code)
         if self.session_id is None:
             await self.close(code=CloseCode.SESSION_NOT_FOUND)
             return
@@ -153,7 +137,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
             # close frame, 1006): probably coming back, so the grace period applies.
             on_purpose = code in (1000, 1001)
-            await database_sync_to_async(services.connection_close)(
+            await perform(
+                services.connection_close,
                 channel_name=self.channel_name,
                 grace=None if on_purpose else selectors.PRESENCE_GRACE,
             )
@@ -233,11 +218,17 @@ class SessionConsumer(AsyncWebsocketConsumer):
         telemetry.participant_id.set(participant.id)
         if self.hello_timer is not None:
             self.hello_timer.cancel()
-        await database_sync_to_async(services.connection_open)(
-            participant=participant, channel_name=self.channel_name, server_id=SERVER_ID
+        await perform(
+            services.connection_open,
+            participant=participant,
+            channel_name=self.channel_name,
+            server_id=SERVER_ID,
         )
-        welcome, replay = await _welcome(self.session_id, self.viewer, last_seq)
-        session = welcome["session"]
+        # A deadline that passed while no server ran closes at this access at the latest.
+        await perform(services.rounds_close_due, session_id=self.session_id)
+        session, snapshot, replay = await database_sync_to_async(selectors.welcome_for)(
+            self.session_id, self.viewer, last_seq
+        )
         await self._send(
             event_frame(
                 EventType.WELCOME,
@@ -250,7 +241,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                         and participant.user_id == session.owner_id,
                     },
                     "session": {"code": session.code, "title": session.title},
-                    "snapshot": welcome["snapshot"],
+                    "snapshot": snapshot,
                     "server_now": timestamp(),
                     "last_seq": session.last_seq,
                 },
@@ -275,8 +266,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 command.id,
             )
         try:
-            result = await database_sync_to_async(services.command_execute)(
-                participant=self.participant, command=command
+            result = await perform(
+                services.command_execute, participant=self.participant, command=command
             )
         except ServiceError as refused:
             code = ErrorCode(refused.code) if refused.code in set(ErrorCode) else ErrorCode.INVALID

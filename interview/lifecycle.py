@@ -18,8 +18,9 @@ import secrets
 import sys
 from collections.abc import Awaitable, Callable
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connection
 
 from . import services
 from .clock import SERVER_ID, clock
@@ -45,6 +46,13 @@ async def layer_probe() -> None:
     message = await layer.receive(channel)
     if message.get("type") != "probe":
         raise RuntimeError("the channel layer returned another message")
+
+
+def _forget_own_sockets() -> None:
+    try:
+        services.connections_forget(server_id=SERVER_ID)
+    finally:
+        connection.close()
 
 
 class Lifecycle:
@@ -93,7 +101,9 @@ class Lifecycle:
         log.info("draining: closing %d sockets", len(self.sockets))
         await self.close_sockets(SERVICE_RESTART)
         try:
-            await database_sync_to_async(services.connections_forget)(server_id=SERVER_ID)
+            # A thread of its own: the shared database thread may be mid-call and stuck on a
+            # loop that is stopping ("Single thread executor already being used").
+            await sync_to_async(_forget_own_sockets, thread_sensitive=False)()
         except Exception:
             log.exception("could not forget this process's sockets; they will be reaped")
         await clock.stop()
@@ -124,8 +134,22 @@ def install_under_daphne() -> None:
     if "daphne.server" not in sys.modules:
         return
     import daphne.server
-    from daphne.ws_protocol import WebSocketFactory
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
     from twisted.internet import defer, reactor
+
+    class InboundLimitProtocol(WebSocketProtocol):
+        """Daphne's protocol with the message size limit on what clients send only.
+
+        Autobahn applies --websocket-max-message-size to outgoing messages too, and a big
+        room's welcome (thousands of participants) is larger than the 64 KiB a client may send.
+        """
+
+        def sendMessage(self, payload: bytes, *args: object, **kwargs: object) -> None:  # noqa: N802
+            limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+            try:
+                super().sendMessage(payload, *args, **kwargs)
+            finally:
+                self.maxMessagePayloadSize = limit
 
     class ClosingWebSocketFactory(WebSocketFactory):
         """Daphne's factory, failing a socket with a close frame instead of a dropped TCP.
@@ -136,6 +160,8 @@ def install_under_daphne() -> None:
         it and lets applications close only with 1000 or 3000-4999, hence the subclass,
         swapped in before daphne's ``Server.run`` builds its factory.
         """
+
+        protocol = InboundLimitProtocol
 
         def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
             super().resetProtocolOptions()

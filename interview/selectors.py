@@ -426,3 +426,20 @@ def candidate_results(participant: Participant) -> dict:
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
         "rounds": rounds,
     }
+
+
+def session_id_for(code: str) -> int | None:
+    """The id of the session with this (normalised) join code, if any."""
+    return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
+
+
+def welcome_for(
+    session_id: int, viewer: Viewer, last_seq: int
+) -> tuple[InterviewSession, dict, list[dict]]:
+    """What a socket gets after ``hello``: the session, its snapshot, the events to replay.
+
+    The replay is read after the snapshot, so it covers everything since ``last_seq``.
+    """
+    session = InterviewSession.objects.get(pk=session_id)
+    snapshot = snapshot_for(session, viewer)
+    return session, snapshot, events_after(session_id, last_seq, viewer)

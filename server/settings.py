@@ -138,6 +138,10 @@ REDIS_HOSTS = {
     # After a Redis restart the pool still holds the dead connections; each would fail one
     # command. A PING before reusing a connection idle this long finds and replaces them.
     "health_check_interval": 2,
+    # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis's 5 s
+    # blocking pop: the pop loses the race now and then and every socket of the process dies
+    # with "Timeout reading from redis". See: https://github.com/redis/redis-py/issues/4091
+    "socket_timeout": 15,
 }
 if REDIS_URL and CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {

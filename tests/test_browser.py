@@ -1,0 +1,384 @@
+"""The browser front end, end to end: real Chromium tabs against a real daphne.
+
+One person per browser context (own cookies and localStorage), everything done through the
+pages as a person would: labels, buttons, links. The tests run the whole session on four
+screens, survive a reload and an offline spell, and show that what people type stays text.
+Each run saves a screenshot of every view to docs/screenshots/.
+"""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from interview import services
+from interview.models import Question
+
+from .browser import (
+    CHROMIUM_ARGS,
+    Tabs,
+    chromium_path,
+    countdown_seconds,
+    join_with_name,
+    screenshot,
+    sign_in,
+)
+from .servers import (
+    DaphneServer,
+    Peer,
+    Peers,
+    database_url_for_servers,
+    redis_flush,
+    redis_prefix,
+    running_servers,
+    server_environment,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+XSS = "<img src=x onerror=alert(1)>"
+# A busy machine (a full test run beside other suites) can take a few seconds per step.
+expect.set_options(timeout=10_000)
+
+
+@dataclass(frozen=True)
+class Room:
+    code: str
+    owner_token: str
+    panel_invite: str
+
+
+@pytest.fixture
+def server(redis_url, transactional_db, tmp_path) -> Iterator[DaphneServer]:
+    """One daphne on the test's database and Redis, as in production."""
+    prefix = redis_prefix()
+    env = server_environment(
+        database_url=database_url_for_servers(connection.settings_dict),
+        redis_url=redis_url,
+        prefix=prefix,
+    )
+    # Every tab joins from 127.0.0.1: the per-address join limit is for strangers, not tests.
+    env["JOIN_RATE"] = "1000/min"
+    try:
+        with running_servers(1, env=env, log_dir=tmp_path) as (daphne,):
+            yield daphne
+    finally:
+        redis_flush(redis_url, prefix)
+
+
+@pytest.fixture(autouse=True)
+def chromium() -> str:
+    """The Chromium executable, looked for first: a missing one skips before a server starts."""
+    return chromium_path()
+
+
+@pytest.fixture
+async def browser(chromium) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def tabs(browser, server) -> AsyncIterator[Tabs]:
+    """The test's tabs; no page may open a dialog or throw, whatever the test checked."""
+    opened = Tabs(browser, server)
+    yield opened
+    await opened.close()
+    assert opened.dialogs == [], opened.dialogs
+    assert opened.errors == [], opened.errors
+
+
+@pytest.fixture
+async def peers(server) -> AsyncIterator[Peers]:
+    """Protocol sockets standing in for an interviewer when the test is about the candidate."""
+    opened = Peers()
+    yield opened
+    await opened.close_all()
+
+
+@pytest.fixture
+def questions(bank) -> list[Question]:
+    """The first bank entries, in the order the dashboard lists them."""
+    return list(Question.objects.order_by("id")[:2])
+
+
+@pytest.fixture
+def room(interviewer) -> Room:
+    """A session in the lobby, owned by alice."""
+    created = services.session_create(owner=interviewer, title="Python panel")
+    return Room(
+        code=created.session.code,
+        owner_token=created.owner.token,
+        panel_invite=created.panel_invite,
+    )
+
+
+def leaderboard(page: Page):
+    return page.get_by_role("list", name="Leaderboard").get_by_role("listitem")
+
+
+async def pushed(panel: Peer, question_id: int, **data) -> dict:
+    reply = await panel.command("question.push", {"question_id": question_id, **data})
+    assert reply["type"] == "ack", reply
+    return reply["data"]
+
+
+# --- 1. a whole session on four screens -----------------------------------------------------
+
+
+async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questions, tabs):
+    question = questions[0]
+    answers = {
+        "Ann": "def timed(fn):\n    @functools.wraps(fn)\n    def inner(*args):\n"
+        "        return fn(*args)\n    return inner",
+        "Ben": "A decorator takes a function and returns a wrapper around it.",
+    }
+
+    panel = await tabs.open("alice", "/accounts/login/")
+    await screenshot(panel, "login")
+    await sign_in(panel, "alice")
+    await panel.get_by_label("Title").fill("Backend engineer, round 1")
+    await panel.get_by_role("button", name="Create session").click()
+    join_url = await panel.get_by_label("Candidate link", exact=True).input_value()
+    watch_url = await panel.get_by_label("Spectator link", exact=True).input_value()
+    code = join_url.rstrip("/").rsplit("/", 1)[1]
+    assert join_url == f"{server.http_url}/s/{code}/"
+    await expect(panel.get_by_label("Panel invite link", exact=True)).to_have_value(
+        re.compile(rf"/dashboard/join/{code}/#invite=[\w-]{{40,}}$")
+    )
+    await expect(
+        panel.get_by_role("cell", name="Backend engineer, round 1", exact=True)
+    ).to_be_visible()
+    await screenshot(panel, "dashboard")
+    await panel.get_by_role("link", name="Open live session").click()
+    await expect(panel.get_by_role("button", name="Push question").first).to_be_enabled()
+
+    ann = await tabs.open("ann", join_url)
+    await join_with_name(ann, "Ann")
+    ben = await tabs.open("ben", join_url)
+    await join_with_name(ben, "Ben")
+    wall = await tabs.open("wall", watch_url)
+    await join_with_name(wall, "Wall")
+    for name in ("Ann", "Ben", "Wall"):
+        await expect(panel.get_by_role("list", name="Who is here")).to_contain_text(name)
+
+    await panel.get_by_role("button", name="Push question").first.click()
+    for page in (panel, ann, ben, wall):
+        await expect(page.get_by_role("heading", name=question.title)).to_be_visible()
+        assert 0 < await countdown_seconds(page) <= question.time_limit_s
+    model_answer = question.model_answer.splitlines()[0][:60]
+    await expect(panel.get_by_text(model_answer)).to_be_visible()
+    await expect(ann.get_by_text(model_answer)).to_have_count(0)
+
+    for page, name in ((ann, "Ann"), (ben, "Ben")):
+        await page.get_by_label("Answer", exact=True).fill(answers[name])
+        await page.get_by_role("button", name="Submit answer").click()
+        await expect(page.get_by_text("Saved (revision 1).")).to_be_visible()
+        answered = wall.get_by_role("list", name="Answered").get_by_role("listitem")
+        await expect(answered.filter(has_text=name)).to_contain_text("answered")
+    await expect(wall.get_by_text(answers["Ben"])).to_have_count(0)  # spectators never see text
+
+    async def score(name: str, value: int, feedback: str) -> None:
+        card = panel.get_by_role("article", name=f"Answer by {name}")
+        await expect(card).to_contain_text(answers[name].splitlines()[0])
+        await card.get_by_label("Score").fill(str(value))
+        await card.get_by_label("Feedback").fill(feedback)
+        await card.get_by_role("button", name="Save score").click()
+        await expect(card.get_by_text(f"Saved: your score {value}")).to_be_visible()
+
+    # Every score re-ranks the board on every screen: Ben goes first, then Ann overtakes.
+    await score("Ben", 6, "Right idea; show one in code.")
+    for page in (panel, ann, ben, wall):
+        await expect(leaderboard(page).first).to_contain_text("Ben")
+        await expect(leaderboard(page).first).to_contain_text("6 pts")
+    await score("Ann", 9, "Clear, and functools.wraps keeps the metadata.")
+    for page in (panel, ann, ben, wall):
+        await expect(leaderboard(page).first).to_contain_text("Ann")
+        await expect(leaderboard(page).nth(1)).to_contain_text("Ben")
+    await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
+    await expect(ben.get_by_text("functools.wraps keeps the metadata")).to_have_count(0)
+    await expect(ben.get_by_text("Right idea; show one in code.")).to_be_visible()
+
+    await asyncio.sleep(0.6)  # let the leaderboard's slide settle for the pictures
+    await screenshot(panel, "interviewer-session")
+    await screenshot(ann, "candidate")
+    await screenshot(wall, "spectator")
+
+    await panel.get_by_role("button", name="Finish session").click()
+    for page in (ann, ben):
+        await page.get_by_role("link", name="See your results").click()
+        await expect(page.get_by_role("heading", name="Model answer")).to_be_visible()
+        await expect(page.get_by_text(model_answer)).to_be_visible()
+    await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
+    await screenshot(ann, "results-candidate")
+
+    await panel.get_by_role("link", name="See the results").click()
+    for name, text in answers.items():
+        results = panel.get_by_role("region", name=f"Results of {name}")
+        await expect(results.get_by_text(text.splitlines()[-1].strip())).to_be_visible()
+    await expect(panel.get_by_role("img", name="Average score by category for Ann")).to_be_visible()
+    await expect(panel.get_by_role("link", name="Download CSV")).to_have_attribute(
+        "href", f"/api/sessions/{code}/results.csv"
+    )
+    await screenshot(panel, "results")
+
+
+# --- 2. a reload and an offline spell lose nothing ----------------------------------------------
+
+
+async def test_a_candidate_keeps_question_countdown_and_draft_over_a_reload(
+    server, room, questions, tabs, peers
+):
+    first = questions[0]
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", None)
+    # Cara's computer clock is an hour fast: the countdown must follow the server's clock.
+    await cara.context.clock.set_system_time(datetime.now(UTC) + timedelta(hours=1))
+    await cara.goto(f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await expect(cara.get_by_role("heading", name="Waiting for the first question")).to_be_visible()
+
+    await pushed(panel, first.id, time_limit_s=120)
+    await expect(cara.get_by_role("heading", name=first.title)).to_be_visible()
+    before = await countdown_seconds(cara)
+    assert 100 < before <= 120
+    draft = "def first():\n    return 1"
+    await cara.get_by_label("Answer", exact=True).fill(draft)
+
+    await cara.reload()
+    await expect(cara.get_by_role("heading", name=first.title)).to_be_visible()
+    await expect(cara.get_by_label("Answer", exact=True)).to_have_value(draft)
+    await expect(cara.get_by_text("Draft restored: not submitted yet.")).to_be_visible()
+    after = await countdown_seconds(cara)
+    assert 90 < after <= before
+
+    # Tab indents inside the answer; Escape then Tab leaves it for the submit button.
+    answer = cara.get_by_label("Answer", exact=True)
+    await answer.press("End")
+    await answer.press("Enter")
+    await answer.press("Tab")
+    await answer.press_sequentially("pass")
+    await expect(answer).to_have_value(draft + "\n    pass")
+    await answer.press("Escape")
+    await answer.press("Tab")
+    await expect(cara.get_by_role("button", name="Submit answer")).to_be_focused()
+    await cara.keyboard.press("Enter")
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    submitted = await panel.next("answer.submitted")
+    assert submitted["data"]["text"] == draft + "\n    pass"
+
+
+async def test_an_offline_candidate_catches_up_on_reconnect(server, room, questions, tabs, peers):
+    first, second = questions
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, first.id)
+    answer = cara.get_by_label("Answer", exact=True)
+    await answer.fill("first try")
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    answer_id = (await panel.next("answer.submitted"))["data"]["answer_id"]
+
+    # Offline, a submission waits and is only "saved" once the server acknowledged it.
+    await cara.context.set_offline(True)
+    await expect(cara.get_by_text("You are offline")).to_be_visible()
+    await answer.fill("second try")
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Offline: it is sent when you reconnect.")).to_be_visible()
+    await cara.context.set_offline(False)
+    await expect(cara.get_by_text("Saved (revision 2).")).to_be_visible()
+    await expect(cara.get_by_text("You are offline")).to_be_hidden()
+
+    # Offline while the panel scores and moves on: all of it arrives on reconnect.
+    await cara.context.set_offline(True)
+    await expect(cara.get_by_text("You are offline")).to_be_visible()
+    reply = await panel.command(
+        "answer.score", {"answer_id": answer_id, "score": 8, "feedback": "Better the second time."}
+    )
+    assert reply["type"] == "ack", reply
+    await pushed(panel, second.id)
+    await asyncio.sleep(0.5)
+    await expect(cara.get_by_role("heading", name=second.title)).to_have_count(0)
+    await cara.context.set_offline(False)
+    await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()
+    await expect(cara.get_by_label("Answer", exact=True)).to_have_value("")
+    await expect(cara.get_by_text("Better the second time.")).to_be_visible()
+    await expect(cara.get_by_text("8 / 10")).to_be_visible()
+    await expect(leaderboard(cara).first).to_contain_text("8 pts")
+    await expect(cara.get_by_text("You are offline")).to_be_hidden()
+
+
+# --- 3. what people type is text ---------------------------------------------------------------
+
+
+async def test_names_answers_and_feedback_render_as_text_and_run_nothing(
+    server, interviewer, room, questions, tabs
+):
+    landing = await tabs.open("wall", "/")
+    await screenshot(landing, "landing")
+    await landing.get_by_label("Join code").fill(room.code.lower())
+    await landing.get_by_label("Display name").fill("Wall")
+    await landing.get_by_label("Spectator").check()
+    await landing.get_by_role("button", name="Join").click()
+    await landing.wait_for_url(f"**/s/{room.code}/watch")
+    wall = landing
+
+    panel = await tabs.open("alice", f"/accounts/login/?next=/dashboard/s/{room.code}/")
+    await sign_in(panel, "alice", lands_on=f"/dashboard/s/{room.code}/")
+    mallory = await tabs.open("mallory", f"/s/{room.code}/")
+    await join_with_name(mallory, XSS)
+    for page in (panel, wall, mallory):
+        await expect(page.get_by_role("list", name="Who is here")).to_contain_text(XSS)
+
+    await panel.get_by_role("button", name="Push question").first.click()
+    await mallory.get_by_label("Answer", exact=True).fill(XSS)
+    await mallory.get_by_role("button", name="Submit answer").click()
+    await expect(mallory.get_by_text("Saved (revision 1).")).to_be_visible()
+    card = panel.get_by_role("article", name=f"Answer by {XSS}")
+    await expect(card.get_by_role("heading", name=XSS)).to_be_visible()
+    await card.get_by_label("Score").fill("3")
+    await card.get_by_label("Feedback").fill(XSS)
+    await card.get_by_role("button", name="Save score").click()
+    await expect(card.get_by_text("Saved: your score 3")).to_be_visible()
+    await expect(mallory.get_by_role("list", name="Your scores")).to_contain_text(f"alice: {XSS}")
+    await expect(leaderboard(wall).first).to_contain_text(XSS)
+
+    await panel.get_by_role("button", name="Finish session").click()
+    await mallory.get_by_role("link", name="See your results").click()
+    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(2)  # the answer, the name
+    await expect(mallory.get_by_text(f"alice: {XSS}")).to_be_visible()  # the feedback
+    await panel.goto(f"/s/{room.code}/results")
+    await expect(panel.get_by_role("region", name=f"Results of {XSS}")).to_be_visible()
+
+    for page in (panel, wall, mallory):
+        assert await page.evaluate("document.images.length") == 0
+    assert tabs.dialogs == []
+
+
+# --- 4. a second interviewer joins the panel -----------------------------------------------------
+
+
+async def test_a_second_interviewer_joins_the_panel_through_the_invite_link(
+    server, room, other_interviewer, bank, tabs
+):
+    bob = await tabs.open("bob", f"/dashboard/join/{room.code}/#invite={room.panel_invite}")
+    # The invite rides in the fragment, which the sign-in redirect would lose: it waits here.
+    await bob.get_by_role("link", name="Sign in to join").click()
+    await sign_in(bob, "bob", lands_on=f"/dashboard/s/{room.code}/")
+    assert room.panel_invite not in bob.url
+    await expect(bob.get_by_role("list", name="Who is here")).to_contain_text("bob (you)")
+    await expect(bob.get_by_text("Only the session's owner can finish it.")).to_be_visible()
+    await expect(bob.get_by_role("button", name="Finish session")).to_be_hidden()
+    await expect(bob.get_by_role("button", name="Push question").first).to_be_enabled()

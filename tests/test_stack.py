@@ -1,0 +1,246 @@
+"""The production topology under faults: `make stack` (nginx, two daphne, Redis, PostgreSQL).
+
+Clients connect through nginx only, as browsers would, and reconnect the way the browser
+module does: again through nginx, with jitter, resuming from the last seq they saw.
+"""
+
+import asyncio
+import random
+import time
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.utils import timezone
+from websockets.exceptions import ConnectionClosed
+
+from interview import services
+from interview.credentials import secret_hash
+from interview.models import Answer, Event, Participant, Question, Round, Score
+
+from .live import room_create
+from .servers import ClosedError, Peer, database_url_for_servers
+from .stack import running_stack
+
+# On PostgreSQL only (the production shape): `make test` runs this file in its PostgreSQL
+# pass and deselects it in the SQLite one.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stack]
+
+
+@pytest.fixture
+def stack(tmp_path, bank):
+    if connection.vendor != "postgresql":
+        pytest.fail("the stack tests run on PostgreSQL: `make test` selects them there")
+    with running_stack(tmp_path, database_url_for_servers(connection.settings_dict)) as running:
+        yield running
+
+
+@database_sync_to_async
+def first_questions(count: int) -> list[int]:
+    return list(Question.objects.order_by("id").values_list("id", flat=True)[:count])
+
+
+async def resume(peer: Peer, *, within: float = 15) -> Peer:
+    """Reconnect as the browser module does: through nginx, jittered backoff, last seq."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    delay = 0.2
+    while True:
+        again = Peer(peer.server, peer.code, peer.token, name=peer.name)
+        again.frames = []
+        try:
+            await again.hello(last_seq=peer.last_seq)
+            again.history = [*getattr(peer, "history", [peer]), again]
+            return again
+        except (ClosedError, ConnectionClosed, OSError, TimeoutError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 2.0)
+
+
+def seqs_received(peer: Peer) -> list[int]:
+    """Every persisted seq this client received over all its sockets, in arrival order."""
+    return [
+        frame["seq"] for socket in getattr(peer, "history", [peer]) for frame in socket.persisted()
+    ]
+
+
+def assert_nothing_missed_or_repeated(peer: Peer) -> None:
+    seqs = seqs_received(peer)
+    assert seqs == list(range(1, len(seqs) + 1)), f"{peer}: {seqs}"
+
+
+async def dropped(peer: Peer, within: float) -> bool:
+    """Whether the peer's socket is lost within ``within`` seconds (reading what arrives)."""
+    try:
+        await peer.drain(within)
+    except ClosedError:
+        return True
+    return False
+
+
+async def test_make_stack_serves_http_static_files_and_sessions_through_nginx(stack, interviewer):
+    assert stack.health() == 200
+    room = await room_create(interviewer)
+    owner = Peer(stack.endpoint, room.code, room.owner.token, name="owner")
+    await owner.hello()
+    (question_id,) = await first_questions(1)
+    ack = await owner.command("question.push", {"question_id": question_id})
+    assert ack["type"] == "ack"
+    assert (await owner.next("round.opened"))["seq"] == 1
+    await owner.close()
+
+
+async def test_a_web_process_killed_mid_round_loses_nothing(stack, interviewer):
+    room = await room_create(interviewer)
+    names = {"owner": room.owner, **room.seats}
+    peers = {
+        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
+    }
+    for peer in peers.values():
+        await peer.hello()
+    first, second = await first_questions(2)
+    pushed = await peers["owner"].command(
+        "question.push", {"question_id": first, "time_limit_s": 10}
+    )
+    round_id = pushed["data"]["round_id"]
+    answers = {}
+    for name in ("Ann", "Ben"):
+        ack = await peers[name].command("answer.submit", {"round_id": round_id, "text": name})
+        answers[name] = ack["data"]["answer_id"]
+    await peers["owner"].command("answer.score", {"answer_id": answers["Ann"], "score": 7})
+
+    stack.kill(1)
+    lost = await asyncio.gather(*(dropped(peer, 2.0) for peer in peers.values()))
+    assert any(lost), "nginx spread four sockets over two processes"
+    for (name, peer), was_lost in zip(list(peers.items()), lost, strict=True):
+        if was_lost:
+            peers[name] = await resume(peer)
+
+    # Life goes on on the survivor: a score, and the deadline, which still fires once.
+    scored = await peers["owner"].command("answer.score", {"answer_id": answers["Ben"], "score": 4})
+    assert scored["type"] == "ack"
+    for peer in peers.values():
+        closed = await peer.next("round.closed", timeout=15)
+        assert closed["data"] == {"round_id": round_id, "reason": "deadline"}
+    await peers["owner"].command("question.push", {"question_id": second})
+    for peer in peers.values():
+        await peer.next("round.opened")
+        await peer.drain(0.3)
+        assert_nothing_missed_or_repeated(peer)
+
+    assert await Answer.objects.acount() == 2
+    assert await Score.objects.acount() == 2
+    closes = Event.objects.filter(type="round.closed", payload__round_id=round_id)
+    assert await closes.acount() == 1
+    for peer in peers.values():
+        await peer.close()
+
+
+async def test_redis_gone_for_five_seconds_then_service_comes_back_with_nothing_lost(
+    stack, interviewer
+):
+    room = await room_create(interviewer)
+    names = {"owner": room.owner, "Ann": room.seats["Ann"], "Wall": room.seats["Wall"]}
+    peers = {
+        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
+    }
+    for peer in peers.values():
+        await peer.hello()
+    (question_id,) = await first_questions(1)
+    pushed = await peers["owner"].command("question.push", {"question_id": question_id})
+    round_id = pushed["data"]["round_id"]
+    acked = await peers["Ann"].command("answer.submit", {"round_id": round_id, "text": "kept"})
+    assert acked["type"] == "ack"
+    # The deadline falls inside the outage: the clock closes the round, nobody hears it live.
+    await Round.objects.filter(pk=round_id).aupdate(deadline=timezone.now() + timedelta(seconds=2))
+
+    stack.redis.stop()
+    outage_started = time.monotonic()
+    codes = [await peer.gone(timeout=5) for peer in peers.values()]
+    assert codes == [4013, 4013, 4013], codes
+    assert stack.health() == 503
+    await asyncio.sleep(max(0, 5 - (time.monotonic() - outage_started)))
+    stack.redis.start()
+
+    for name, peer in list(peers.items()):
+        peers[name] = await resume(peer, within=20)
+    assert stack.health() == 200
+    for peer in peers.values():
+        closed = await peer.next("round.closed", timeout=5)
+        assert closed["data"] == {"round_id": round_id, "reason": "deadline"}
+        assert_nothing_missed_or_repeated(peer)
+    snapshot = peers["Ann"].welcome["data"]["snapshot"]
+    assert [a["text"] for a in snapshot["answers"]] == ["kept"]
+    for peer in peers.values():
+        await peer.close()
+
+
+@database_sync_to_async
+def crowd(room, count: int) -> list[tuple[str, str]]:
+    """``count`` more participants (a few candidates, the rest spectators): names and tokens."""
+    made, rows = [], []
+    for number in range(count):
+        token = f"storm-token-{number}-{room.code}-{'x' * 24}"
+        role = "candidate" if number < 50 else "spectator"
+        rows.append(
+            Participant(
+                session=room.session,
+                role=role,
+                display_name=f"P{number}",
+                token_hash=secret_hash(token),
+            )
+        )
+        made.append((f"P{number}", token))
+    Participant.objects.bulk_create(rows)
+    return made
+
+
+async def test_a_thousand_clients_dropped_at_once_reconnect_and_resume_within_ten_seconds(
+    stack, interviewer
+):
+    room = await room_create(interviewer, candidates=(), spectators=())
+    people = [("owner", room.owner.token), *await crowd(room, 999)]
+    peers = [Peer(stack.endpoint, room.code, token, name=name) for name, token in people]
+    gate = asyncio.Semaphore(50)
+
+    async def join(peer: Peer) -> None:
+        async with gate:
+            await peer.hello(timeout=30)
+
+    await asyncio.gather(*(join(peer) for peer in peers))
+    (question_id,) = await first_questions(1)
+    await peers[0].command("question.push", {"question_id": question_id})
+    await asyncio.gather(*(peer.next("round.opened", timeout=30) for peer in peers))
+    seen = peers[0].last_seq
+
+    # Everyone's network goes at once; meanwhile the round is closed.
+    for peer in peers:
+        peer.ws.transport.abort()
+    await Round.objects.aupdate(deadline=timezone.now() - timedelta(seconds=1))
+    await database_sync_to_async(services.rounds_close_due)()
+    missed = [
+        seq
+        async for seq in Event.objects.filter(session=room.session, seq__gt=seen)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    ]
+    assert missed
+
+    started = time.monotonic()
+
+    async def come_back(peer: Peer) -> Peer:
+        await asyncio.sleep(random.uniform(0, 1.0))  # the browser module's first jitter
+        again = await resume(peer, within=20)
+        while again.last_seq < missed[-1]:
+            await again.next(timeout=10)
+        return again
+
+    back = await asyncio.gather(*(come_back(peer) for peer in peers))
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"{len(back)} clients resumed in {elapsed:.1f} s"
+    for peer in back:
+        assert [f["seq"] for f in peer.persisted()] == missed
+    await asyncio.gather(*(peer.close() for peer in back))
