@@ -46,6 +46,9 @@ from .visibility import Viewer
 
 log = logging.getLogger(__name__)
 
+# How long an event that overtook an earlier one waits for it before the database fills in.
+GAP_WAIT_S = 0.3
+
 
 class RateLimit:
     """At most ``limit`` commands in any one second: a sliding window of accepted times.
@@ -95,6 +98,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.session_id: int | None = None
         self.viewer: Viewer | None = None
         self.delivered_seq = 0
+        self.early: dict[int, str | None] = {}  # events that arrived ahead of a gap, by seq
+        self.delivery = asyncio.Lock()
+        self.gap_fill: asyncio.Task | None = None
         self.groups_joined: list[str] = []
         self.bucket = RateLimit(COMMANDS_PER_SECOND)
         self.hello_timer: asyncio.Task | None = None
@@ -132,6 +138,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             telemetry.OPEN_SOCKETS.dec()
         if self.hello_timer is not None:
             self.hello_timer.cancel()
+        if self.gap_fill is not None:
+            self.gap_fill.cancel()
         # The database first: presence must be right even when the layer below is away.
         if self.participant is not None:
             # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
@@ -248,8 +256,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
             )
         )
         # A last_seq from the future (a client of a reset database) must not mute live events.
-        self.delivered_seq = min(last_seq, session.last_seq)
-        await self._send_events(replay)
+        async with self.delivery:
+            self.delivered_seq = min(last_seq, session.last_seq)
+            await self._send_events(replay)
 
     async def _run(self, command: Command) -> None:
         if command.type is CommandType.PING:
@@ -278,22 +287,45 @@ class SessionConsumer(AsyncWebsocketConsumer):
     # --- events to the client -------------------------------------------------------------
 
     async def session_event(self, message: dict) -> None:
-        """A committed event of the session, already cut for this socket's lens."""
+        """A committed event of the session, already cut for this socket's lens.
+
+        Events reach the socket in ``seq`` order. Fan-outs from two processes can overtake
+        each other, so one that arrives early waits here; if the gap has not closed within
+        ``GAP_WAIT_S``, it is filled from the database, where every earlier event is already
+        committed. (Filling at once made every socket of a session query the database on
+        every overtaking: a busy room's database thread drowned in it.)
+        """
         if self.participant is None or message.get("skip") == self.participant.id:
             return
         seq = message["seq"]
-        if seq > self.delivered_seq + 1:
-            # Fan-outs from two processes can overtake each other; fill the gap from the
-            # database, where every earlier event is already committed.
+        if seq <= self.delivered_seq:
+            return
+        async with self.delivery:
+            self.early[seq] = message["text"]
+            await self._deliver_in_order()
+        if self.early and (self.gap_fill is None or self.gap_fill.done()):
+            self.gap_fill = asyncio.create_task(self._fill_gap_later())
+
+    async def _deliver_in_order(self) -> None:
+        while self.delivered_seq + 1 in self.early:
+            seq = self.delivered_seq + 1
+            text = self.early.pop(seq)
+            if text is not None:
+                await self.send(text_data=text)
+            self.delivered_seq = seq
+
+    async def _fill_gap_later(self) -> None:
+        await asyncio.sleep(GAP_WAIT_S)
+        async with self.delivery:
+            if not self.early:
+                return
             missed = await database_sync_to_async(selectors.events_after)(
                 self.session_id, self.delivered_seq, self.viewer
             )
             await self._send_events(missed)
-        if seq <= self.delivered_seq:
-            return
-        if message["text"] is not None:
-            await self.send(text_data=message["text"])
-        self.delivered_seq = seq
+            for seq in [seq for seq in self.early if seq <= self.delivered_seq]:
+                del self.early[seq]
+            await self._deliver_in_order()
 
     async def session_presence(self, message: dict) -> None:
         """Someone came online or went offline."""

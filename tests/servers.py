@@ -271,6 +271,10 @@ class ClosedError(Exception):
 class Peer:
     """One participant's WebSocket to one server process, speaking the protocol."""
 
+    # The websockets library's keepalive; a test with a thousand sockets in one process may
+    # turn it off so its own busy event loop does not count as a dead server.
+    ping_interval: float | None = 20
+
     def __init__(self, server: DaphneServer, code: str, token: str, *, name: str = "") -> None:
         self.server = server
         self.code = code
@@ -285,7 +289,10 @@ class Peer:
     async def hello(self, last_seq: int = 0, *, timeout: float = 5) -> dict:
         """Connect, say hello, and return the welcome."""
         self.ws = await connect(
-            self.server.ws_url(self.code), origin=self.server.http_url, open_timeout=timeout
+            self.server.ws_url(self.code),
+            origin=self.server.http_url,
+            open_timeout=timeout,
+            ping_interval=self.ping_interval,
         )
         await self.send({"type": "hello", "data": {"token": self.token, "last_seq": last_seq}})
         self.welcome = await self.next("welcome", timeout=timeout)

@@ -156,10 +156,44 @@ async def test_a_gap_in_live_events_is_filled_from_the_database(
     monkeypatch.setattr(services, "event_publish_on_commit", publish)
     assert await wall.drain() == [] or not wall.persisted()
     await owner.command("question.close")  # seq 2, sent: the socket sees the gap
-    await wall.drain()
+    await wall.next("round.closed")
     assert [(f["seq"], f["type"]) for f in wall.persisted()] == [
         (1, "round.opened"),
         (2, "round.closed"),
     ]
     for client in (owner, wall):
         await client.disconnect()
+
+
+async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
+    layer, interviewer, question_ids
+):
+    """Delivered in seq order, without asking the database, when the earlier one comes soon."""
+    from channels.layers import get_channel_layer
+
+    from interview import selectors
+    from interview.broadcast import group_public
+
+    room = await room_create(interviewer)
+    wall = Client(room.code)
+    await wall.hello(room.seats["Wall"])
+    await wall.drain()
+    queries = []
+    real = selectors.events_after
+    selectors.events_after = lambda *args: queries.append(args) or real(*args)
+    try:
+        layer_ = get_channel_layer()
+        group = group_public(room.session.id)
+        frame = '{{"type":"round.closed","seq":{seq},"ts":"t","data":{{"round_id":{seq}}}}}'
+        await layer_.group_send(
+            group, {"type": "session.event", "seq": 2, "text": frame.format(seq=2)}
+        )
+        await layer_.group_send(
+            group, {"type": "session.event", "seq": 1, "text": frame.format(seq=1)}
+        )
+        await wall.drain()
+    finally:
+        selectors.events_after = real
+    assert [f["seq"] for f in wall.persisted()] == [1, 2]
+    assert queries == []
+    await wall.disconnect()
