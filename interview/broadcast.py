@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import telemetry
+from .dbcalls import in_db_thread
 from .models import Event
 from .protocol import event_frame, frame_text, timestamp
 from .visibility import Lens, author_lens_differs, project
@@ -132,7 +132,7 @@ async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
         finally:
             _outbox.pending = None
 
-    result, pending = await database_sync_to_async(run)()
+    result, pending = await in_db_thread(run)()
     for publish, arguments in pending:
         try:
             await publish(**arguments)

@@ -13,7 +13,6 @@ import time
 from collections import deque
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -22,6 +21,7 @@ from . import selectors, services, telemetry
 from .broadcast import groups_for, perform
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
+from .dbcalls import in_db_thread
 from .errors import ServiceError
 from .lifecycle import SERVICE_RESTART, lifecycle
 from .protocol import (
@@ -113,7 +113,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if not lifecycle.layer_ok:
             await self.close(code=CloseCode.TRY_AGAIN_LATER)
             return
-        self.session_id = await database_sync_to_async(selectors.session_id_for)(code)
+        self.session_id = await in_db_thread(selectors.session_id_for)(code)
         if self.session_id is None:
             await self.close(code=CloseCode.SESSION_NOT_FOUND)
             return
@@ -205,7 +205,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if command is None or command.type is not CommandType.HELLO:
             await self.close(code=CloseCode.UNAUTHENTICATED)
             return
-        participant = await database_sync_to_async(selectors.participant_for_token)(
+        participant = await in_db_thread(selectors.participant_for_token)(
             session_id=self.session_id, token=command.data["token"]
         )
         if participant is None:
@@ -234,7 +234,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         )
         # A deadline that passed while no server ran closes at this access at the latest.
         await perform(services.rounds_close_due, session_id=self.session_id)
-        session, snapshot, replay = await database_sync_to_async(selectors.welcome_for)(
+        session, snapshot, replay = await in_db_thread(selectors.welcome_for)(
             self.session_id, self.viewer, last_seq
         )
         await self._send(
@@ -319,7 +319,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         async with self.delivery:
             if not self.early:
                 return
-            missed = await database_sync_to_async(selectors.events_after)(
+            missed = await in_db_thread(selectors.events_after)(
                 self.session_id, self.delivered_seq, self.viewer
             )
             await self._send_events(missed)

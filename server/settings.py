@@ -109,6 +109,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool per process: a fresh PostgreSQL connection costs a backend fork and milliseconds,
+    # and every database call of a socket (hello, welcome, each command) would open one.
+    # max_size covers the threads that run database work at once (asgiref's pool: 6 on two
+    # cores) plus HTTP requests; several processes stay well below max_connections (100).
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 2, "max_size": int(os.environ.get("DB_POOL_SIZE", "12"))}
+    }
+
 # `make test` sets a name per run, so concurrent runs on one machine never share a test
 # database. For SQLite it is always a file, never the shared-memory default: a daphne started
 # by a test must see the same data, and shared-cache memory databases fail concurrent writers

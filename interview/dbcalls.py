@@ -1,0 +1,22 @@
+"""Where database work runs when the event loop asks for it: a pool of threads.
+
+Channels' ``database_sync_to_async`` runs every call of a process in one thread, so one
+socket's command waits behind every other socket's queries; a room's hello storm queued for
+tens of seconds behind it. Here calls run in the loop's thread pool, several at once, each
+thread with its own (pooled) connection; the database's row locks keep the commands of one
+session in order as before. Connections are closed or returned after each call, as Channels
+does.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from channels.db import DatabaseSyncToAsync
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def in_db_thread(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """``func`` made awaitable, run in a pooled thread with its own database connection."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False)
