@@ -31,17 +31,24 @@ log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 8.0
 SERVICE_RESTART = CloseCode.SERVICE_RESTART
 LAYER_CHECK_S = 1.0
+LAYER_PROBE_TIMEOUT_S = 2.0
+LAYER_FAILURES = 3
 
 
 async def layer_probe() -> None:
     """A real round trip through the channel layer: send to a fresh channel, receive it back.
 
-    Not ``new_channel()``: channels_redis receives every process-local channel through one
-    shared loop, whose blocking pop (5 s) would make the probe wait behind open sockets and
-    time out while Redis is fine. A plain channel name is received on its own.
+    On the core Redis layer not ``new_channel()``: it receives every process-local channel
+    through one shared loop, whose blocking pop (5 s) would make the probe wait behind open
+    sockets and time out while Redis is fine; a plain channel name is received on its own.
+    On the pub/sub layer ``new_channel()`` it is: it subscribes before the send, and a message
+    published to a channel nobody has subscribed to yet is lost.
     """
     layer = get_channel_layer()
-    channel = f"probe.{os.getpid()}.{secrets.token_hex(8)}"
+    if "pubsub" in type(layer).__module__:
+        channel = await layer.new_channel("probe.")
+    else:
+        channel = f"probe.{os.getpid()}.{secrets.token_hex(8)}"
     await layer.send(channel, {"type": "probe"})
     message = await layer.receive(channel)
     if message.get("type") != "probe":
@@ -69,19 +76,25 @@ class Lifecycle:
             self.watch = asyncio.get_running_loop().create_task(self.watch_layer())
 
     async def watch_layer(self) -> None:
+        """Declare the layer away after ``LAYER_FAILURES`` failed probes in a row, back after one.
+
+        One slow probe is not an outage: under load it can wait behind the fan-out, and
+        closing every socket then would make the load worse.
+        """
+        failures = 0
         while True:
             try:
-                await asyncio.wait_for(layer_probe(), LAYER_CHECK_S)
-                answered = True
+                await asyncio.wait_for(layer_probe(), LAYER_PROBE_TIMEOUT_S)
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception:
-                answered = False
-            if self.layer_ok and not answered:
+                failures += 1
+            if self.layer_ok and failures >= LAYER_FAILURES:
                 self.layer_ok = False
                 log.warning("channel layer unavailable: closing %d sockets", len(self.sockets))
                 await self.close_sockets(CloseCode.TRY_AGAIN_LATER)
-            elif answered and not self.layer_ok:
+            elif not failures and not self.layer_ok:
                 self.layer_ok = True
                 log.info("channel layer is back")
             await asyncio.sleep(LAYER_CHECK_S)

@@ -113,3 +113,24 @@ async def test_the_layer_probe_answers_while_sockets_wait_for_messages(layer, in
         await asyncio.wait_for(layer_probe(), LAYER_CHECK_S)
     for client in clients:
         await client.disconnect()
+
+
+async def test_the_layer_probe_answers_on_the_pubsub_layer_too(redis_url, settings):
+    """Pub/sub loses a message sent before anyone subscribed: the probe subscribes first."""
+    import asyncio
+
+    from channels.layers import channel_layers
+
+    from interview.lifecycle import LAYER_PROBE_TIMEOUT_S, layer_probe
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": "test-probe"},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        await asyncio.wait_for(layer_probe(), LAYER_PROBE_TIMEOUT_S)
+    finally:
+        channel_layers.backends.clear()
