@@ -119,3 +119,19 @@ async def clock():
     server_clock.start()
     yield server_clock
     await server_clock.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_pools_closed(django_db_setup, django_db_blocker):
+    """Close PostgreSQL's connection pool before the test database is dropped.
+
+    A pooled connection left open makes DROP DATABASE fail ("being accessed by other
+    users") and leaves the test database behind.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
