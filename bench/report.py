@@ -109,6 +109,22 @@ def shown(value: float | None, key: str | tuple[str, str]) -> str:
     return ms(value)
 
 
+def per_thousand(cpu_percent: float, deliveries_per_s: float) -> float | None:
+    """Milliseconds of CPU per 1,000 deliveries, or None when nothing was delivered."""
+    if deliveries_per_s <= 0:
+        return None
+    return 1000 * cpu_percent * 10 / deliveries_per_s
+
+
+def memory_kb(figures: dict[str, Any], group: str) -> float | None:
+    """RSS growth per welcomed socket, in KiB, from the RSS before and with the sockets in."""
+    rss = (figures.get("rss_mb") or {}).get(group)
+    connected = figures.get("connected") or 0
+    if rss is None or not connected:
+        return None
+    return (rss[1] - rss[0]) * 1024 / connected
+
+
 def server_cpu(figures: dict[str, Any]) -> float:
     return float((figures.get("cpu_percent") or {}).get("daphne", 0.0))
 
@@ -170,7 +186,9 @@ def method(meta: dict[str, Any]) -> list[str]:
         shapes.append(
             f"- **{s['title']}**: {s['warmup_rounds']} warm-up round, then {s['rounds']} measured "
             f"rounds of {s['period_s']:.0f} s. Sockets connect at up to {s['connect_rate']:.0f} "
-            f"a second with at most {s['handshakes_in_flight']} waiting for their `welcome`."
+            f"a second with at most {s['handshakes_in_flight']} waiting for their `welcome`; "
+            f"the rounds start when all are in and quiet, or after {s['connect_timeout_s']:.0f} s "
+            "with whoever is in."
         )
     return [
         "## What is measured",
@@ -196,8 +214,8 @@ def method(meta: dict[str, Any]) -> list[str]:
         "*Server CPU* is the daphne processes' user + system time over the measured rounds "
         "(100% = one core); *memory per connection* is the daphne processes' RSS with every "
         "socket open and settled minus their RSS just before the first socket, divided by the "
-        "sockets. *Generator lag* is how late a 10 ms timer fires in the generator's event loops: "
-        "its own share of every latency.",
+        "sockets welcomed. *Generator lag* is how late a 10 ms timer fires in the generator's "
+        "event loops: its own share of every latency.",
         "",
         "The **baseline** (`bench/baseline_server.py`) is a bare `websockets` server in one "
         "process: the same commands, events, lenses and question bank, no Django, no database, "
@@ -270,16 +288,12 @@ def scenario_table(name: str, runs: dict[str, Any], candidates: int) -> list[str
             ratio(server_cpu(server), base_cpu),
         )
     )
-    per_k = 1000 * server_cpu(server) * 10 / max(1.0, server["deliveries_per_s"])
-    base_per_k = (
-        None
-        if base_cpu is None
-        else 1000 * base_cpu * 10 / max(1.0, other.get("deliveries_per_s", 1))
-    )
+    per_k = per_thousand(server_cpu(server), server["deliveries_per_s"])
+    base_per_k = None if base_cpu is None else per_thousand(base_cpu, other["deliveries_per_s"])
     lines.append(
         row(
             "server CPU per 1,000 deliveries",
-            f"{per_k:.0f} ms",
+            "-" if per_k is None else f"{per_k:.0f} ms",
             "" if base_per_k is None else f"{base_per_k:.0f} ms",
             ratio(per_k, base_per_k),
         )
@@ -287,8 +301,8 @@ def scenario_table(name: str, runs: dict[str, Any], candidates: int) -> list[str
     others = server.get("cpu_percent", {})
     extra = ", ".join(f"{k} {v:.0f}%" for k, v in others.items() if k != "daphne")
     lines.append(row("other services' CPU", extra or "-", ""))
-    kb = server["kb_per_connection"].get("daphne")
-    base_kb = (other.get("kb_per_connection") or {}).get("baseline")
+    kb = memory_kb(server, "daphne")
+    base_kb = memory_kb(other, "baseline") if base else None
     rss = server["rss_mb"].get("daphne", [0, 0])
     lines.append(
         row(
@@ -298,7 +312,7 @@ def scenario_table(name: str, runs: dict[str, Any], candidates: int) -> list[str
             ratio(kb, base_kb),
         )
     )
-    nginx_kb = server["kb_per_connection"].get("nginx")
+    nginx_kb = memory_kb(server, "nginx")
     if nginx_kb is not None:
         lines.append(row("… nginx, per connection", f"{nginx_kb:.0f} KB", ""))
     lines.append(
@@ -359,6 +373,26 @@ def scenario_table(name: str, runs: dict[str, Any], candidates: int) -> list[str
     return lines
 
 
+def outline(runs: dict[str, Any], scenarios: dict[str, Any]) -> list[str]:
+    """One line per scenario: how many sockets got in, and how much of the work got done."""
+    lines = []
+    for name in ("many", "fanout", "big"):
+        server = (runs.get(name) or {}).get("server")
+        if server is None:
+            continue
+        acked, sent = commands(server, scenarios[name]["candidates"])
+        lines.append(
+            f"- {TITLES[name]}: {server['connected']:,} of {server['clients']:,} sockets "
+            f"welcomed in {server['connect_s']:.0f} s; {server['unexpected_closes_count']:,} "
+            f"closed by the server; {acked:,} of {sent:,} commands acknowledged; "
+            f"{server['deliveries_per_s']:,.0f} deliveries a second; daphne "
+            f"{server_cpu(server):.0f}% of a core, the machine "
+            f"{server.get('machine_busy_percent', 0):.0f}% busy (others "
+            f"{server.get('others_percent', 0):.0f}%)."
+        )
+    return [*lines, ""] if lines else []
+
+
 def targets(runs: dict[str, Any]) -> list[str]:
     lines = ["| scenario | target | measured | met |", "|---|---|---:|:---:|"]
     for name, rows in TARGETS.items():
@@ -370,7 +404,7 @@ def targets(runs: dict[str, Any]) -> list[str]:
             goal = "100%" if key == "delivered_ratio" else f"{sense} {target:.0f} ms"
             mark = "yes" if met(value, target, sense) else "**no**"
             lines.append(f"| {name} | {label} {goal} | {shown(value, key)} | {mark} |")
-        kb = server["kb_per_connection"].get("daphne")
+        kb = memory_kb(server, "daphne")
         mark = "yes" if kb is not None and kb <= MEMORY_TARGET_KB else "**no**"
         lines.append(
             f"| {name} | memory ≤ {MEMORY_TARGET_KB:.0f} KB per open connection | "
@@ -461,16 +495,19 @@ def recommendation(configs: dict[str, dict[str, Any]]) -> list[str]:
 
 # Why the chosen setting: written from the figures above when they were measured.
 CHOICE = (
-    "At the full many-sessions load no setting keeps up (the database path is the limit, see "
-    "*Where the time goes*), so the layers are told apart by the fan-out scenario: the same "
-    "deliveries a second with a fifth of the commands. There `pubsub` delivered everything "
-    "with the lowest push latency and the least daphne CPU, and `GC_TUNE=1` lowered the "
-    "push p99 on both layers. `pubsub` costs one `PUBLISH` per group send and nothing per "
-    "receive, where `core` pays four Redis round trips per message received, under one lock "
-    "per process. Its weakness, that a message to a process cut off from Redis is lost rather "
-    "than queued, the server already covers: every event is in the database with its `seq`, "
-    "and a socket that sees a gap, or reconnects, replays from there. So: `CHANNEL_LAYER=pubsub`"
-    ", `GC_TUNE=1`, once the layer probe works on `pubsub` (see `probe-fix`)."
+    "At the full many-sessions load no setting keeps up (see *Where the time goes*); the "
+    "fan-out scenario, with the same deliveries a second and a fifth of the commands, is kept "
+    "by every run that had the machine to itself. What the runs show at this commit: "
+    "`GC_TUNE=1` is a clear gain (on `core` the "
+    "fan-out push p99 fell from 849 to 375 ms and daphne's CPU from 140% to 107%); with it the "
+    "two layers are level on fan-out (push p99 375 vs 395 ms, CPU 107% vs 102%); under the "
+    "overload of many sessions `pubsub` delivered more of the events (48% and 64% in two clean "
+    "runs, against 30% for `core` with its acks fast but its events seconds late: each process "
+    "pops its messages one at a time, four Redis round trips each, behind one lock). "
+    "So: `CHANNEL_LAYER=pubsub`, `GC_TUNE=1` (the server "
+    "ships `core`), once its probe stops leaking a subscription a second (finding 3). Runs "
+    "marked with a large *others' CPU* shared the machine with someone else's test suite and "
+    "say little."
 )
 
 RATIONALE = [
@@ -560,8 +597,11 @@ FINDINGS = [
     "to 20 sockets included; the baseline does the same work for 0.7 ms. The excess queues, "
     "so latency grows for as long as the load lasts. With a fifth of the commands and the same "
     "deliveries a second (the fan-out scenario) every event arrives: the fan-out is not the "
-    "limit. A command is 15-21 ORM queries (push 19, answer 15, score 21, counted with "
-    "`services.command_execute`), and the profile below shows where the rest goes.",
+    "limit. A command is 15-21 ORM queries (push 19, answer 15, score 21, counted around "
+    "`services.command_execute`) plus its validation, serialisation and fan-out in Python; "
+    "the next step is to cut that (fewer queries per command, the leaderboard not recomputed "
+    "from scratch for every score, `rounds_close_due` not run before every command) or to "
+    "give the server more cores.",
     "2. **The channel-layer watch still closes every socket when the process is busy.** In "
     "the big room three probes in a row timed out while Redis used 0.5% of a core: "
     "`channel layer unavailable: closing 841 sockets`, then 893 more a minute later; 1,774 "
@@ -583,7 +623,7 @@ FINDINGS = [
     "sockets a second (at commit e94a7d5) 421 sockets were closed with 4401 before their hello "
     "was read. The generator keeps at most 16 handshakes in flight; clients of the real front "
     "ends after a restart will not.",
-    "6. **Memory is not the problem**: 27 KB (many sessions) and 41 KB (big room) of daphne "
+    "6. **Memory is not the problem**: 27 KB (many sessions) and 52 KB (big room) of daphne "
     "RSS per open connection against the 100 KB target, and about 17 KB in nginx.",
     "",
     "Found earlier with this benchmark and since changed in the server (commits fa4484a, "
@@ -613,6 +653,7 @@ def write(doc: Path, results: Path) -> None:
             "`JOIN_RATE=1000000/min` so the set-up's joins from one address are not throttled.",
             "",
             *targets(runs),
+            *outline(runs, main["meta"]["scenarios"]),
             *machine(main["meta"]),
             *method(main["meta"]),
         ]

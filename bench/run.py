@@ -246,9 +246,6 @@ class Stack:
             self.env.update(
                 DJANGO_SETTINGS_MODULE="bench.experiment_settings",
                 BENCH_EXPERIMENTS=experiment,
-                # psycopg_pool for "db-pool", installed by hand: pip install --target
-                # var/bench/pylib psycopg-pool (not a dependency of the server).
-                PYTHONPATH=str(WORK / "pylib"),
             )
 
     @property
@@ -538,7 +535,7 @@ def play(plan: Plan, workers: int, groups: list[Group]) -> dict[str, Any]:
     )
     run = loadgen.run_load(plan, workers, sampler)
     figures = loadgen.summarize(run)
-    figures.update(sampler.figures(len(plan.clients)))
+    figures.update(sampler.figures(max(1, figures["connected"])))
     loadgen_cpu = sum(p for p in figures["loadgen"]["cpu_percent"] if p)
     figures["loadgen"]["cpu_total_percent"] = round(loadgen_cpu, 1)
     figures["busy_before_percent"] = idle_busy
