@@ -13,6 +13,7 @@ import time
 from collections import deque
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -92,6 +93,20 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 await send({"type": "websocket.close", "code": int(CloseCode.TRY_AGAIN_LATER)})
             with contextlib.suppress(Exception):
                 await self.disconnect(CloseCode.TRY_AGAIN_LATER)
+
+    async def dispatch(self, message: dict) -> None:
+        """Call the message's handler, without Channels' per-message connection clean-up.
+
+        ``AsyncConsumer.dispatch`` runs ``close_old_connections`` through the one shared sync
+        thread before every message, so every event fanned out to every socket queued behind
+        the database work of the whole process. This consumer never uses a database
+        connection on that thread: its database calls run through ``in_db_thread``, which
+        cleans up around each call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.participant = None
@@ -227,13 +242,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if self.hello_timer is not None:
             self.hello_timer.cancel()
         await perform(
-            services.connection_open,
+            services.participant_arrive,
             participant=participant,
             channel_name=self.channel_name,
             server_id=SERVER_ID,
         )
-        # A deadline that passed while no server ran closes at this access at the latest.
-        await perform(services.rounds_close_due, session_id=self.session_id)
         session, snapshot, replay = await in_db_thread(selectors.welcome_for)(
             self.session_id, self.viewer, last_seq
         )

@@ -13,13 +13,13 @@ database before it is sent, nothing acknowledged is lost.
 
 import asyncio
 import logging
-import os
-import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import redis
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 
 from . import services
@@ -35,24 +35,47 @@ LAYER_PROBE_TIMEOUT_S = 2.0
 LAYER_FAILURES = 3
 
 
-async def layer_probe() -> None:
-    """A real round trip through the channel layer: send to a fresh channel, receive it back.
+# The probe's own thread and Redis client: a PING answered in a thread is judged by the
+# socket's timeout alone. Probed from the event loop instead, a loop busy with a big room's
+# fan-out made the answer look late and Redis look away while it was idle, and the watch
+# then closed every socket of a healthy server.
+_probe_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redis-probe")
+_probe_clients: dict[str, redis.Redis] = {}
 
-    On the core Redis layer not ``new_channel()``: it receives every process-local channel
-    through one shared loop, whose blocking pop (5 s) would make the probe wait behind open
-    sockets and time out while Redis is fine; a plain channel name is received on its own.
-    On the pub/sub layer ``new_channel()`` it is: it subscribes before the send, and a message
-    published to a channel nobody has subscribed to yet is lost.
+
+def _layer_redis_address() -> str | None:
+    """The Redis URL of the default channel layer, or None for a layer without Redis."""
+    hosts = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {}).get("hosts") or []
+    if not hosts:
+        return None
+    host = hosts[0]
+    if isinstance(host, dict):
+        return host["address"]
+    if isinstance(host, list | tuple):
+        return f"redis://{host[0]}:{host[1]}"
+    return host
+
+
+def _redis_ping(address: str) -> None:
+    client = _probe_clients.get(address)
+    if client is None:
+        client = _probe_clients[address] = redis.Redis.from_url(
+            address,
+            socket_timeout=LAYER_PROBE_TIMEOUT_S,
+            socket_connect_timeout=LAYER_PROBE_TIMEOUT_S,
+        )
+    client.ping()
+
+
+async def layer_probe() -> None:
+    """Raise unless the channel layer's Redis answers a PING within the probe timeout.
+
+    The in-memory layer of the embedded set-up has nothing that can go away.
     """
-    layer = get_channel_layer()
-    if "pubsub" in type(layer).__module__:
-        channel = await layer.new_channel("probe.")
-    else:
-        channel = f"probe.{os.getpid()}.{secrets.token_hex(8)}"
-    await layer.send(channel, {"type": "probe"})
-    message = await layer.receive(channel)
-    if message.get("type") != "probe":
-        raise RuntimeError("the channel layer returned another message")
+    address = _layer_redis_address()
+    if address is None:
+        return
+    await asyncio.get_running_loop().run_in_executor(_probe_executor, _redis_ping, address)
 
 
 def _forget_own_sockets() -> None:
@@ -78,13 +101,13 @@ class Lifecycle:
     async def watch_layer(self) -> None:
         """Declare the layer away after ``LAYER_FAILURES`` failed probes in a row, back after one.
 
-        One slow probe is not an outage: under load it can wait behind the fan-out, and
-        closing every socket then would make the load worse.
+        A failure is Redis refusing the connection or not answering within the probe's
+        socket timeout; a busy event loop only makes the verdict arrive late.
         """
         failures = 0
         while True:
             try:
-                await asyncio.wait_for(layer_probe(), LAYER_PROBE_TIMEOUT_S)
+                await layer_probe()
                 failures = 0
             except asyncio.CancelledError:
                 raise

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, F, Max
+from django.db.models import Avg, Max
 from django.utils import timezone
 
 from .broadcast import event_publish_on_commit, presence_publish_on_commit
@@ -190,13 +190,14 @@ def event_append(
 ) -> Event:
     """Append the session's next event (gap-free ``seq``) and publish it after commit.
 
-    Must run inside the transaction that made the change the event tells of.
+    Must run inside the transaction that made the change the event tells of, on a session
+    row read with ``_session_locked`` in it: the lock makes its ``last_seq`` the current one,
+    and the unique ``(session, seq)`` refuses an event appended on a stale copy.
     """
-    InterviewSession.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
-    seq = InterviewSession.objects.values_list("last_seq", flat=True).get(pk=session.pk)
-    session.last_seq = seq
+    session.last_seq += 1
+    InterviewSession.objects.filter(pk=session.pk).update(last_seq=session.last_seq)
     event = Event.objects.create(
-        session=session, seq=seq, type=type, payload=payload, audience=audience
+        session=session, seq=session.last_seq, type=type, payload=payload, audience=audience
     )
     event_publish_on_commit(event)
     return event
@@ -218,6 +219,19 @@ def _round_close(*, session: InterviewSession, rnd: Round, reason: str, now: dat
     )
 
 
+def _round_open_of(session: InterviewSession, now: datetime) -> Round | None:
+    """The session's open round, or None; one whose deadline has passed closes here first.
+
+    The clock closes a due round within a tick; a command that comes in between sees it
+    closed for the deadline, as the clock would have left it.
+    """
+    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    if rnd is not None and rnd.deadline <= now:
+        _round_close(session=session, rnd=rnd, reason="deadline", now=now)
+        return None
+    return rnd
+
+
 def _refuse_if_finished(session: InterviewSession) -> None:
     if session.status == InterviewSession.Status.FINISHED:
         raise ServiceError("session_finished", "This session has finished.")
@@ -236,7 +250,7 @@ def round_open(
     if question is None:
         raise ServiceError("not_found", f"No question with id {question_id}.")
     now = timezone.now()
-    open_round = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    open_round = _round_open_of(session, now)
     if open_round is not None:
         _round_close(session=session, rnd=open_round, reason="next_question", now=now)
     limit = time_limit_s or session.settings.get("time_limit_s") or question.time_limit_s
@@ -260,10 +274,11 @@ def round_open(
 def round_close(*, session: InterviewSession, participant: Participant) -> Round:
     """Close the open round now, at the interviewer's word."""
     _refuse_if_finished(session)
-    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    now = timezone.now()
+    rnd = _round_open_of(session, now)
     if rnd is None:
         raise ServiceError("not_found", "No round is open.")
-    _round_close(session=session, rnd=rnd, reason="interviewer", now=timezone.now())
+    _round_close(session=session, rnd=rnd, reason="interviewer", now=now)
     return rnd
 
 
@@ -352,12 +367,15 @@ def answer_score(
     if answer is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
     _refuse_if_finished(session)
+    # The session's lock serialises its commands: read-then-write cannot race here.
+    earlier = Score.objects.filter(answer=answer, interviewer=participant).first()
     if feedback is None:
-        earlier = Score.objects.filter(answer=answer, interviewer=participant).first()
         feedback = earlier.feedback if earlier else ""
-    Score.objects.update_or_create(
-        answer=answer, interviewer=participant, defaults={"score": score, "feedback": feedback}
-    )
+    if earlier is None:
+        Score.objects.create(answer=answer, interviewer=participant, score=score, feedback=feedback)
+    else:
+        earlier.score, earlier.feedback = score, feedback
+        earlier.save(update_fields=["score", "feedback", "updated_at"])
     mean = round(float(answer.scores.aggregate(mean=Avg("score"))["mean"]), 2)
     event_append(
         session=session,
@@ -382,7 +400,7 @@ def session_finish(*, session: InterviewSession, participant: Participant) -> No
         raise ServiceError("forbidden", "Only the session's owner can finish it.")
     _refuse_if_finished(session)
     now = timezone.now()
-    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
+    rnd = _round_open_of(session, now)
     if rnd is not None:
         _round_close(session=session, rnd=rnd, reason="interviewer", now=now)
     session.status = InterviewSession.Status.FINISHED
@@ -434,26 +452,29 @@ def command_execute(*, participant: Participant, command: Command) -> dict[str, 
     """Run a state-changing command once: its effect, its events and its receipt commit together.
 
     A command id already used by this participant returns the first result and changes
-    nothing: the receipt's unique constraint decides, even between processes.
+    nothing. The session's row lock serialises the session's commands, so the receipt read
+    here cannot race its write below; the receipt's unique constraint stands behind both.
     """
-    rounds_close_due(session_id=participant.session_id)
     with transaction.atomic():
         session = _session_locked(participant.session_id)
-        receipt = None
         if command.receipt_id is not None:
-            try:
-                with transaction.atomic():
-                    receipt = CommandReceipt.objects.create(
-                        participant=participant, command_id=command.receipt_id, type=command.type
-                    )
-            except IntegrityError:
-                return CommandReceipt.objects.get(
+            earlier = (
+                CommandReceipt.objects.filter(
                     participant=participant, command_id=command.receipt_id
-                ).result
+                )
+                .values_list("result", flat=True)
+                .first()
+            )
+            if earlier is not None:
+                return earlier
         result = COMMAND_SERVICES[command.type](session, participant, command.data)
-        if receipt is not None:
-            receipt.result = result
-            receipt.save(update_fields=["result"])
+        if command.receipt_id is not None:
+            CommandReceipt.objects.create(
+                participant=participant,
+                command_id=command.receipt_id,
+                type=command.type,
+                result=result,
+            )
         return result
 
 
@@ -480,9 +501,20 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
     with transaction.atomic():
         Participant.objects.select_for_update().filter(pk=participant.pk).first()
         was_online = _live_connections(participant.id, now).exists()
-        Connection.objects.update_or_create(
-            channel_name=channel_name,
-            defaults={"participant": participant, "server_id": server_id, "heartbeat_at": now},
+        # One upsert: a channel name is new with every socket, except where a test's
+        # in-memory layer, reseeded, names a socket like one whose tombstone is still there.
+        Connection.objects.bulk_create(
+            [
+                Connection(
+                    channel_name=channel_name,
+                    participant=participant,
+                    server_id=server_id,
+                    heartbeat_at=now,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["channel_name"],
+            update_fields=["participant", "server_id", "heartbeat_at"],
         )
         Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
         if not was_online:
@@ -492,6 +524,13 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
                 online=True,
             )
     return not was_online
+
+
+def participant_arrive(*, participant: Participant, channel_name: str, server_id: str) -> None:
+    """A socket said hello: it is recorded, and a deadline that passed while no server ran
+    closes now at the latest (the clock closes it within a tick otherwise)."""
+    connection_open(participant=participant, channel_name=channel_name, server_id=server_id)
+    rounds_close_due(session_id=participant.session_id)
 
 
 def connection_close(*, channel_name: str, grace: timedelta | None = None) -> bool:

@@ -114,8 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # and every database call of a socket (hello, welcome, each command) would open one.
     # max_size covers the threads that run database work at once (asgiref's pool: 6 on two
     # cores) plus HTTP requests; several processes stay well below max_connections (100).
+    # Server-side binding sends parameters apart from the SQL: psycopg then prepares a
+    # statement after its fifth use on a connection, so PostgreSQL stops parsing and planning
+    # the same few queries of every command (measured: bench/, docs/benchmarks.md).
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 2, "max_size": int(os.environ.get("DB_POOL_SIZE", "12"))}
+        "pool": {"min_size": 2, "max_size": int(os.environ.get("DB_POOL_SIZE", "12"))},
+        "server_side_binding": True,
     }
 
 # `make test` sets a name per run, so concurrent runs on one machine never share a test

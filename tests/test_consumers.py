@@ -405,6 +405,27 @@ async def test_the_deadline_fires_with_nobody_connected(layer, interviewer, ques
     assert rnd.close_reason == "deadline"
 
 
+async def test_events_and_commands_flow_while_the_shared_sync_thread_is_busy(
+    layer, interviewer, question_ids
+):
+    """Channels' own dispatch queued every message behind the process's one sync thread."""
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    busy = asyncio.create_task(sync_to_async(time.sleep, thread_sensitive=True)(3))
+    await asyncio.sleep(0.05)
+    await owner.send_json(
+        {"type": "question.push", "id": "p1", "data": {"question_id": question_ids[0]}}
+    )
+    assert (await owner.reply("p1", timeout=1))["type"] == "ack"
+    assert (await ann.next("round.opened", timeout=1))["data"]["round_id"]
+    await busy
+    await close_all(owner, ann)
+
+
 async def test_a_deadline_passed_while_no_server_ran_closes_at_the_next_access(
     layer, interviewer, question_ids
 ):

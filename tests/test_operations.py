@@ -97,40 +97,43 @@ def test_nginx_does_not_expose_metrics():
     assert "location = /metrics" in template
 
 
-@live
-async def test_the_layer_probe_answers_while_sockets_wait_for_messages(layer, interviewer):
-    """On Redis, a probe behind the sockets' shared receive loop would time out (a bug)."""
-    import asyncio
+async def test_the_layer_probe_pings_the_layers_redis_and_nothing_for_the_memory_layer(layer):
+    from interview.lifecycle import layer_probe
 
-    from interview.lifecycle import LAYER_CHECK_S, layer_probe
-
-    room = await room_create(interviewer)
-    clients = [Client(room.code) for _ in range(3)]
-    for client, name in zip(clients, ("Ann", "Ben", "Wall"), strict=True):
-        await client.hello(room.seats[name])
-    await asyncio.sleep(0.2)  # every socket is now blocked in its receive
-    for _ in range(3):
-        await asyncio.wait_for(layer_probe(), LAYER_CHECK_S)
-    for client in clients:
-        await client.disconnect()
+    await layer_probe()
 
 
-async def test_the_layer_probe_answers_on_the_pubsub_layer_too(redis_url, settings):
-    """Pub/sub loses a message sent before anyone subscribed: the probe subscribes first."""
-    import asyncio
+async def test_the_layer_probe_fails_when_the_layers_redis_does_not_answer(settings):
+    import redis
 
-    from channels.layers import channel_layers
-
-    from interview.lifecycle import LAYER_PROBE_TIMEOUT_S, layer_probe
+    from interview.lifecycle import layer_probe
 
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": "test-probe"},
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}]},
         }
     }
-    channel_layers.backends.clear()
+    with pytest.raises(redis.ConnectionError):
+        await layer_probe()
+
+
+async def test_a_busy_event_loop_does_not_make_the_watch_judge_redis_away(layer, monkeypatch):
+    """Blocked longer than the probe's timeout, three times: Redis answered all along."""
+    import asyncio
+    import time
+
+    from interview import lifecycle as module
+    from interview.lifecycle import LAYER_FAILURES, LAYER_PROBE_TIMEOUT_S, Lifecycle
+
+    monkeypatch.setattr(module, "LAYER_CHECK_S", 0.05)
+    watched = Lifecycle()
+    watch = asyncio.create_task(watched.watch_layer())
     try:
-        await asyncio.wait_for(layer_probe(), LAYER_PROBE_TIMEOUT_S)
+        for _ in range(LAYER_FAILURES + 1):
+            await asyncio.sleep(0.01)  # a probe is under way
+            time.sleep(LAYER_PROBE_TIMEOUT_S + 0.2)  # noqa: ASYNC251 - the loop is busy on purpose
+        await asyncio.sleep(0.3)
+        assert watched.layer_ok
     finally:
-        channel_layers.backends.clear()
+        watch.cancel()

@@ -83,6 +83,31 @@ def test_an_answer_after_the_deadline_is_refused_even_before_the_clock_closes_it
 
 
 @pytest.mark.django_db
+def test_a_push_after_a_passed_deadline_closes_the_old_round_for_the_deadline(live):
+    session, panel, _, _ = live
+    first = push(session, panel)
+    Round.objects.filter(pk=first.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    push(session, panel)  # before any clock tick
+    first.refresh_from_db()
+    assert first.close_reason == "deadline"
+    assert events_of(session) == [(1, "round.opened"), (2, "round.closed"), (3, "round.opened")]
+
+
+@pytest.mark.django_db
+def test_an_answer_costs_a_fixed_handful_of_queries(live, django_assert_max_num_queries):
+    """Every query of a command is paid at every submit of every candidate of every session.
+
+    BEGIN, the session's lock, the receipt, the round, the answer, its insert, the revision,
+    the session's seq, the event, the receipt's insert, COMMIT.
+    """
+    session, panel, ann, _ = live
+    rnd = push(session, panel)
+    submit = Command(CommandType.ANSWER_SUBMIT, "a1", {"round_id": rnd.id, "text": "x"})
+    with django_assert_max_num_queries(11):
+        services.command_execute(participant=ann, command=submit)
+
+
+@pytest.mark.django_db
 def test_the_answers_score_is_the_panels_mean_of_their_newest_scores(live, other_interviewer):
     session, panel, ann, _ = live
     session.panel_invite_hash = ""
