@@ -97,6 +97,7 @@ def test_nginx_does_not_expose_metrics():
     assert "location = /metrics" in template
 
 
+@live
 async def test_the_layer_probe_pings_the_layers_redis_and_nothing_for_the_memory_layer(layer):
     from interview.lifecycle import layer_probe
 
@@ -118,6 +119,7 @@ async def test_the_layer_probe_fails_when_the_layers_redis_does_not_answer(setti
         await layer_probe()
 
 
+@live
 async def test_a_busy_event_loop_does_not_make_the_watch_judge_redis_away(layer, monkeypatch):
     """Blocked longer than the probe's timeout, three times: Redis answered all along."""
     import asyncio
