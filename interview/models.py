@@ -151,7 +151,10 @@ class Round(models.Model):
     close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
 
     class Meta:
-        ordering = ["session", "position"]
+        # Orderings name the foreign key's column ("session_id"), not the relation
+        # ("session"): the relation sorts by the related model's own ordering, which joined
+        # two or three tables into every lookup of the hot paths just to sort one row.
+        ordering = ["session_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["session", "position"], name="round_unique_position"),
             models.UniqueConstraint(
@@ -182,7 +185,7 @@ class Answer(models.Model):
     client_command_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["round", "first_submitted_at"]
+        ordering = ["round_id", "first_submitted_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "participant"], name="answer_one_per_candidate_round"
@@ -202,7 +205,7 @@ class AnswerRevision(models.Model):
     submitted_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["answer", "revision"]
+        ordering = ["answer_id", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["answer", "revision"], name="revision_unique"),
         ]
@@ -222,7 +225,7 @@ class Score(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["answer", "interviewer"]
+        ordering = ["answer_id", "interviewer_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["answer", "interviewer"], name="score_one_per_interviewer"
@@ -253,7 +256,7 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["session", "seq"]
+        ordering = ["session_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="event_unique_seq"),
         ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from .broadcast import event_publish_on_commit, presence_publish_on_commit
@@ -367,16 +367,20 @@ def answer_score(
     if answer is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
     _refuse_if_finished(session)
-    # The session's lock serialises its commands: read-then-write cannot race here.
-    earlier = Score.objects.filter(answer=answer, interviewer=participant).first()
+    # The session's lock serialises its commands: read-then-write cannot race here, and the
+    # panel's scores read once give both this interviewer's earlier score and the new mean.
+    panel = {row.interviewer_id: row for row in Score.objects.filter(answer=answer)}
+    earlier = panel.get(participant.id)
     if feedback is None:
         feedback = earlier.feedback if earlier else ""
     if earlier is None:
-        Score.objects.create(answer=answer, interviewer=participant, score=score, feedback=feedback)
+        panel[participant.id] = Score.objects.create(
+            answer=answer, interviewer=participant, score=score, feedback=feedback
+        )
     else:
         earlier.score, earlier.feedback = score, feedback
         earlier.save(update_fields=["score", "feedback", "updated_at"])
-    mean = round(float(answer.scores.aggregate(mean=Avg("score"))["mean"]), 2)
+    mean = round(sum(row.score for row in panel.values()) / len(panel), 2)
     event_append(
         session=session,
         type="score.updated",
@@ -516,7 +520,6 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
             unique_fields=["channel_name"],
             update_fields=["participant", "server_id", "heartbeat_at"],
         )
-        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
         if not was_online:
             presence_publish_on_commit(
                 session_id=participant.session_id,
