@@ -44,14 +44,17 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres
 
+# Each pass on one Redis channel layer: the production default (pub/sub) with PostgreSQL,
+# the other (core) with SQLite, so both stay tested.
 test-sqlite:
-	@echo "=== test suite on SQLite ==="
-	TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" $(BIN)/pytest -m "not stack" $(PYTEST_ARGS)
+	@echo "=== test suite on SQLite, Redis layer core ==="
+	CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
+		$(BIN)/pytest -m "not stack" $(PYTEST_ARGS)
 
 test-postgres:
-	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL) ==="
-	DATABASE_URL="$$TEST_POSTGRES_URL" TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" \
-		$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis layer pubsub ==="
+	CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
+		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -78,12 +78,20 @@ def bank(db) -> None:
     bank_load(bank_read_file(DEFAULT_BANK))
 
 
+REDIS_LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+
+
 def layer_settings(kind: str) -> dict:
+    """The in-memory layer, or the Redis layer that CHANNEL_LAYER picks (as the server does):
+    `make test` runs its SQLite pass on the core layer and its PostgreSQL pass on pub/sub."""
     if kind == "memory":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_LAYERS[os.environ.get("CHANNEL_LAYER", "pubsub")],
             "CONFIG": {
                 "hosts": [os.environ["TEST_REDIS_URL"]],
                 "prefix": f"{os.environ.get('REDIS_PREFIX', 'test')}:asgi",
