@@ -241,15 +241,16 @@ class SessionConsumer(AsyncWebsocketConsumer):
         telemetry.participant_id.set(participant.id)
         if self.hello_timer is not None:
             self.hello_timer.cancel()
-        await perform(
-            services.participant_arrive,
-            participant=participant,
-            channel_name=self.channel_name,
-            server_id=SERVER_ID,
-        )
-        session, snapshot, replay = await in_db_thread(selectors.welcome_for)(
-            self.session_id, self.viewer, last_seq
-        )
+        viewer, session_id, channel_name = self.viewer, self.session_id, self.channel_name
+
+        def arrive() -> tuple[Any, dict, list[dict]]:
+            # One trip to a database thread, not two: a reconnect storm makes a thousand.
+            services.participant_arrive(
+                participant=participant, channel_name=channel_name, server_id=SERVER_ID
+            )
+            return selectors.welcome_for(session_id, viewer, last_seq)
+
+        session, snapshot, replay = await perform(arrive)
         await self._send(
             event_frame(
                 EventType.WELCOME,
