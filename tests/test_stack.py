@@ -178,7 +178,10 @@ async def test_redis_gone_for_five_seconds_then_service_comes_back_with_nothing_
         await peer.close()
 
 
-STORM_LIMIT_S = 60
+# The issue asks for 10 s. Measured alone on this two-core machine (client, nginx, two daphne,
+# PostgreSQL and Redis on it together): 8.7-9.6 s; 24 s before the reconnect path was cut.
+# The bound leaves room for a loaded CI machine and still fails on that old path.
+STORM_LIMIT_S = 20
 
 
 @database_sync_to_async
