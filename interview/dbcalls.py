@@ -2,21 +2,34 @@
 
 Channels' ``database_sync_to_async`` runs every call of a process in one thread, so one
 socket's command waits behind every other socket's queries; a room's hello storm queued for
-tens of seconds behind it. Here calls run in the loop's thread pool, several at once, each
-thread with its own (pooled) connection; the database's row locks keep the commands of one
+tens of seconds behind it. Here calls run in a pool of ``DB_THREADS`` threads, each with its
+own (pooled) connection; the database's row locks keep the commands of one
 session in order as before. Connections are closed or returned after each call, as Channels
 does.
 """
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from channels.db import DatabaseSyncToAsync
+from django.conf import settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+_executor: ThreadPoolExecutor | None = None
+
+
+def _db_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(
+            max_workers=settings.DB_THREADS, thread_name_prefix="interview-db"
+        )
+    return _executor
+
 
 def in_db_thread(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """``func`` made awaitable, run in a pooled thread with its own database connection."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_db_executor())

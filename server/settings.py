@@ -109,11 +109,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+# Threads per process that run the sockets' database work (interview/dbcalls.py). The work is
+# CPU in Python as much as waiting on the database, and the threads share one GIL with the
+# event loop: on two cores the many-sessions benchmark delivered 95% of its events with 6
+# threads (asyncio's default here), 100% with 3 and 99.7% with 2. docs/benchmarks.md.
+DB_THREADS = int(os.environ.get("DB_THREADS", "3"))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process: a fresh PostgreSQL connection costs a backend fork and milliseconds,
     # and every database call of a socket (hello, welcome, each command) would open one.
-    # max_size covers the threads that run database work at once (asgiref's pool: 6 on two
-    # cores) plus HTTP requests; several processes stay well below max_connections (100).
+    # max_size covers the DB_THREADS that run the sockets' database work plus HTTP requests;
+    # several processes stay well below max_connections (100).
     # Server-side binding sends parameters apart from the SQL: psycopg then prepares a
     # statement after its fifth use on a connection, so PostgreSQL stops parsing and planning
     # the same few queries of every command (measured: bench/, docs/benchmarks.md).
