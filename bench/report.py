@@ -420,7 +420,8 @@ def compare_section(compare: dict[str, Any] | None) -> list[str]:
     configs = compare["configs"]
     meta = compare["meta"]
     lines += [
-        f"Measured on {meta.get('date')} with `bench/run.py --compare`: the same scenarios under "
+        f"Measured with `bench/run.py --compare` (last on {meta.get('date')}; each row says "
+        "when and at which commit): the same scenarios under "
         "each `CHANNEL_LAYER` (`core` is `RedisChannelLayer`, `pubsub` is "
         "`RedisPubSubChannelLayer`) and `GC_TUNE` (1: `gc.freeze()` after start-up and "
         "`gc.set_threshold(50_000, 20, 20)`; 0: Python's defaults).",
@@ -433,8 +434,9 @@ def compare_section(compare: dict[str, Any] | None) -> list[str]:
             f"**{TITLES[name]}**",
             "",
             "| layer / GC_TUNE | push p50 | push p99 | push max | ack p99 | score p99 | "
-            "delivered | closed by server | daphne CPU | generator lag p99 | others' CPU |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "delivered | closed by server | daphne CPU | generator lag p99 | others' CPU | "
+            "measured |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for key, runs in configs.items():
             f = runs.get(name)
@@ -446,12 +448,18 @@ def compare_section(compare: dict[str, Any] | None) -> list[str]:
                 f"{ms(f['push']['max'])} | {ms(f['answer_ack']['p99'])} | "
                 f"{ms(f['score_broadcast']['p99'])} | {100 * d / max(1, e):.2f}% | "
                 f"{f['unexpected_closes_count']} | {server_cpu(f):.0f}% | "
-                f"{ms(f['loadgen']['lag']['p99'])} | {f.get('others_percent', 0):.0f}% |"
+                f"{ms(f['loadgen']['lag']['p99'])} | {f.get('others_percent', 0):.0f}% | "
+                f"{f.get('measured', EARLIER)} |"
             )
         lines.append("")
     lines += recommendation(configs)
     lines += RATIONALE
     return lines
+
+
+# Rows measured before runs were stamped (the previous session's server, before this
+# page's "Where the time goes" changes).
+EARLIER = "2026-11-27, c0a7bfe or before"
 
 
 def score_of(figures: dict[str, Any]) -> tuple[float, float]:

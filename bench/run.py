@@ -673,6 +673,10 @@ def merge(path: Path, meta: dict[str, Any], key: str, runs: dict[str, Any]) -> d
     """Add or replace one configuration's runs in a results file kept across invocations."""
     results = json.loads(path.read_text()) if path.exists() else {"configs": {}}
     results["meta"] = meta
+    # Each run keeps when and on which commit it was measured: rows of one file can differ.
+    stamp = f"{meta.get('date', '?')[:10]}, {meta.get('commit', '?')}"
+    for figures in runs.values():
+        figures["measured"] = stamp
     results["configs"].setdefault(key, {}).update(runs)
     return results
 
