@@ -503,20 +503,17 @@ def recommendation(configs: dict[str, dict[str, Any]]) -> list[str]:
 
 # Why the chosen setting: written from the figures above when they were measured.
 CHOICE = (
-    "At the full many-sessions load no setting keeps up (see *Where the time goes*); the "
-    "fan-out scenario, with the same deliveries a second and a fifth of the commands, is kept "
-    "by every run that had the machine to itself. What the runs show at this commit: "
-    "`GC_TUNE=1` is a clear gain (on `core` the "
-    "fan-out push p99 fell from 849 to 375 ms and daphne's CPU from 140% to 107%); with it the "
-    "two layers are level on fan-out (push p99 375 vs 395 ms, CPU 107% vs 102%); under the "
-    "overload of many sessions `pubsub` delivered more of the events (48% and 64% in two clean "
-    "runs, against 30% for `core` with its acks fast but its events seconds late: each process "
-    "pops its messages one at a time, four Redis round trips each, behind one lock). "
-    "So: `CHANNEL_LAYER=pubsub`, `GC_TUNE=1` (the server "
-    "ships `core`), once its probe stops leaking a subscription a second (finding 3). Runs "
-    "marked with a large *others' CPU* shared the machine with someone else's test suite and "
-    "say little."
+    "Measured again on many sessions (the rows at e2a8d9c, the server of db2e209): `core` "
+    "acknowledges fast (ack p99 0.19 s) but delivers only 61% of the events, seconds late: each "
+    "process pops its messages one at a time, four Redis round trips each, so the fan-out queues "
+    "in Redis. `pubsub` delivers 96-100% in every run (the main run above included) with the "
+    "commands now the slower part. At this overload `GC_TUNE` decides nothing (pubsub/gc0 99.5%, "
+    "pubsub/gc1 95.6% in the same sitting, within the run-to-run spread); in the fan-out "
+    "scenario, which the machine can carry, it cut core's push p99 from 849 to 375 ms (earlier "
+    "rows). So the server ships `CHANNEL_LAYER=pubsub` and `GC_TUNE=1`. Runs marked with a large "
+    "*others' CPU* shared the machine with other work and say little."
 )
+
 
 RATIONALE = [
     "Why the two layers differ, independent of this machine:",
@@ -596,50 +593,63 @@ def findings_section(meta: dict[str, Any]) -> list[str]:
     ]
 
 
-FINDINGS_COMMIT = "c0a7bfe"
+FINDINGS_COMMIT = "db2e209"
 FINDINGS = [
-    "1. **Many sessions are CPU-bound on two cores: a command costs too much.** The scenario "
-    "sends 165 commands a second (80 answers, 80 scores, 5 pushes); the server acknowledged "
-    "about 106 a second, with daphne at 135% of a core, PostgreSQL 25%, the generator 16% and "
-    "nginx 5%: the machine full. That is about 13 ms of daphne CPU per command, its fan-out "
-    "to 20 sockets included; the baseline does the same work for 0.7 ms. The excess queues, "
-    "so latency grows for as long as the load lasts. With a fifth of the commands and the same "
-    "deliveries a second (the fan-out scenario) every event arrives: the fan-out is not the "
-    "limit. A command is 15-21 ORM queries (push 19, answer 15, score 21, counted around "
-    "`services.command_execute`) plus its validation, serialisation and fan-out in Python; "
-    "the next step is to cut that (fewer queries per command, the leaderboard not recomputed "
-    "from scratch for every score, `rounds_close_due` not run before every command) or to "
-    "give the server more cores.",
-    "2. **The channel-layer watch still closes every socket when the process is busy.** In "
-    "the big room three probes in a row timed out while Redis used 0.5% of a core: "
-    "`channel layer unavailable: closing 841 sockets`, then 893 more a minute later; 1,774 "
-    "reconnects (hello, welcome with 2,051 participants, presence, replay) on top of the "
-    "load, and no round got through. A busy event loop delays any round trip through it, and "
-    "on `pubsub` the probe's reply queues behind every message the subscriber connection has "
-    "not handed out yet. Close sockets on connection errors from Redis, not on slow probes (or "
-    "probe with a `PING` on a plain connection and only while the loop itself is not lagging).",
-    "3. **The `pubsub` probe leaks a subscription a second.** `new_channel()` subscribes and "
-    "nothing unsubscribes after a successful `receive()`: 50 probes left 50 queues in the layer "
-    "and 50 subscriptions in Redis, so 86,400 a day per process. Unsubscribe after the probe "
-    "(the pub/sub layer only does so when `receive()` is cancelled).",
-    "4. **The big room's set-up is presence, O(n²).** Every arrival is announced to everyone "
-    "already there: about 2.1 million `participant.joined` frames for 2,051 sockets (the "
-    "generator received 1.74 million before its 150 s connect limit, with 1,605 sockets in), "
-    "and every `welcome` lists all participants. Announce spectators as a count, or coalesce "
-    "presence into one event per second per session.",
-    "5. **A `hello` waits in the server's queue against its 10 s deadline.** At 150 new "
-    "sockets a second (at commit e94a7d5) 421 sockets were closed with 4401 before their hello "
-    "was read. The generator keeps at most 16 handshakes in flight; clients of the real front "
-    "ends after a restart will not.",
-    "6. **Memory is not the problem**: 27 KB (many sessions) and 52 KB (big room) of daphne "
-    "RSS per open connection against the 100 KB target, and about 17 KB in nginx.",
+    "1. **Many sessions are still CPU-bound on two cores, now with almost every event "
+    "delivered.** The scenario sends 165 commands a second (80 answers, 80 scores, 5 pushes) "
+    "and asks for 3,400 deliveries a second. Daphne takes 130% of a core, PostgreSQL 30%, "
+    "the generator 20% and nginx 6%: the machine is full, so every figure above is queueing. "
+    "Per-thread CPU of one daphne process (from `/proc`) was 39% in its database threads and "
+    "27% in its event loop: commands cost more than fan-out. Timed alone in one thread, on "
+    "PostgreSQL, `answer.submit` costs 3.2 ms of CPU and `answer.score` 5.4 ms (with a "
+    "300-candidate leaderboard), about 0.3 ms of Django ORM and psycopg per query for 11 and "
+    "12 queries. Repeated runs of one configuration vary widely at this load (push p99 4.5 s "
+    "to 11.8 s over six runs), so compare rows with care. To meet the targets a command has to "
+    "cost about a third of this: the hot statements as plain SQL, the leaderboard kept "
+    "incrementally instead of recomputed per score, or simply more cores (the processes scale "
+    "out: nothing but PostgreSQL and Redis is shared).",
+    "2. **The big room no longer loses its sockets, but its set-up is presence, O(n²).** "
+    "Every arrival is announced to everyone already there (PROTOCOL.md: to everyone in the "
+    "session): about 2.1 million `participant.joined` frames for 2,051 sockets. The connect "
+    "phase therefore outlasts the generator's 150 s limit, and the measured rounds run "
+    "through the rest of that backlog. Keeping the contract, the server delivers 12,000 "
+    "frames a second here; the baseline, 21,000 at a quarter of the CPU. Announcing "
+    "spectators to the panel only, with a count for the others, or coalescing presence into "
+    "one event a second per session, would remove the backlog: a change of PROTOCOL.md that "
+    "is the customer's to make.",
+    "3. **A `hello` waits in the server's queue against its 10 s deadline.** The generator "
+    "keeps at most 16 handshakes in flight; clients of the real front ends after a restart "
+    "will not. The reconnect storm (`tests/test_stack.py`: 1,000 clients in 50 rooms, "
+    "dropped at once) now resumes in 8.7-9.6 s on this machine.",
+    "4. **Memory is not the problem**: 28 KB (many sessions) and 42 KB (big room) of daphne "
+    "RSS per open connection against the 100 KB target, and about 18 KB in nginx.",
     "",
-    "Found earlier with this benchmark and since changed in the server (commits fa4484a, "
-    "77ae22c): one database thread per process with a new PostgreSQL connection per call "
-    "(17-20 ms of that thread per command; a sampled daphne spent 81% of its life in it, 44% "
-    "of that connecting, with its event loop idle), and a layer probe that could not work on "
-    "`pubsub` and closed every socket after one slow probe. At e94a7d5 the many-sessions run "
-    "delivered 11-44% of its events whatever the layer; now 64%.",
+    "Changed in the server with this benchmark since commit c0a7bfe (many sessions then: 64% "
+    "delivered, push p99 26.7 s, ack p99 2.7 s; big room: 0% delivered, 1,774 sockets closed "
+    "by the server; reconnect storm 24 s):",
+    "",
+    "- Channels' `AsyncConsumer.dispatch` ran `close_old_connections` through the process's "
+    "one shared sync thread before every message to every socket: each delivery queued behind "
+    "all of the process's other sync work. `SessionConsumer.dispatch` skips it (its database "
+    "calls clean up around themselves). This was most of the reconnect storm's 24 s.",
+    "- A command went from 15-21 queries to 11-13: no `rounds_close_due` before each command "
+    "(a due round closes where the open round matters), the receipt read and written under the "
+    "session's lock instead of a savepoint, `last_seq` bumped without re-reading it, a score "
+    "without `update_or_create`. Model orderings named relations, so every `.first()` joined "
+    "two or three tables only to sort one row; they name key columns now.",
+    "- The layer watch pings Redis from a thread of its own with a socket timeout, so a busy "
+    "event loop is no longer taken for an outage (it had closed 1,774 sockets of the big "
+    "room), and the pub/sub probe no longer leaks a subscription a second.",
+    "- `CHANNEL_LAYER=pubsub` is the default (see *Choosing the layer*).",
+    "- Database work runs in `DB_THREADS=3` threads per process instead of asyncio's 6: "
+    "fewer threads contend less for the GIL. Two runs each: 3 threads delivered 100% and "
+    "99.7%, 6 threads 95-99%, 16 threads 95%.",
+    "- PostgreSQL with server-side binding (`server_side_binding`), so psycopg prepares the "
+    "repeated statements; it did not move PostgreSQL's CPU measurably here.",
+    "",
+    "Found earlier with this benchmark and changed then (commits fa4484a, 77ae22c): one "
+    "database thread per process with a new PostgreSQL connection per call, and a layer probe "
+    "that could not work on `pubsub`.",
 ]
 
 
