@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import selectors, services, telemetry
+from . import selectors, services, telemetry, throttling
 from .broadcast import groups_for, perform
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
@@ -128,7 +128,13 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if not lifecycle.layer_ok:
             await self.close(code=CloseCode.TRY_AGAIN_LATER)
             return
-        self.session_id = await in_db_thread(selectors.session_id_for)(code)
+        try:
+            self.session_id = await in_db_thread(throttling.session_id_for_guess)(
+                code, throttling.client_address(self.scope)
+            )
+        except throttling.TooManyGuessesError:
+            await self.close(code=CloseCode.TOO_MANY_GUESSES)
+            return
         if self.session_id is None:
             await self.close(code=CloseCode.SESSION_NOT_FOUND)
             return

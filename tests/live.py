@@ -86,10 +86,13 @@ def panel_member_add(room: Room, user) -> Seat:
 class Client:
     """One socket, speaking the protocol."""
 
-    def __init__(self, code: str, *, app=None, path: str | None = None) -> None:
+    def __init__(
+        self, code: str, *, app=None, path: str | None = None, address: str = "127.0.0.1"
+    ) -> None:
         self.communicator = WebsocketCommunicator(
             app or asgi_router(), path or f"/ws/sessions/{code}/", headers=[ORIGIN]
         )
+        self.communicator.scope["client"] = (address, 50000)
         self.frames: list[dict] = []  # everything received, in order
         self.unread: list[dict] = []
         self.closed_with: int | None = None

@@ -67,6 +67,28 @@ async def test_an_unknown_session_is_accepted_then_closed_with_4404(layer, db):
     assert await client.closed() == 4404
 
 
+async def test_an_address_guessing_codes_is_closed_with_4429_known_code_or_not(
+    layer, interviewer, settings
+):
+    """Past the join rate, a known code answers like an unknown one: nothing to learn."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"join": "3/min"},
+    }
+    room = await room_create(interviewer)
+    for guess in ("NOSUCH22", "NOSUCH33", "NOSUCH44"):
+        client = Client(guess, address="203.0.113.9")
+        await client.connect()
+        assert await client.closed() == 4404
+    for code in ("NOSUCH55", room.code):
+        client = Client(code, address="203.0.113.9")
+        await client.connect()
+        assert await client.closed() == 4429
+    elsewhere = Client(room.code, address="198.51.100.7")
+    await elsewhere.hello(room.owner)
+    await elsewhere.disconnect()
+
+
 async def test_a_bad_token_closes_with_4401(layer, interviewer):
     room = await room_create(interviewer)
     client = Client(room.code)

@@ -1,0 +1,52 @@
+"""Guessing join codes over ``/ws/``: misses count against the address, as joins do over HTTP.
+
+A socket to an unknown session is closed with 4404 and one to a known session is not, so the
+WebSocket endpoint would tell a guesser which codes exist, around the rate-limited HTTP join.
+Misses from one address are counted in the shared cache over the join rate's window
+(``JOIN_RATE``, 60 a minute by default); past it, every socket from that address, to a known
+session or not, is closed with 4429 until the window ends, so the answer says nothing about
+the code.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import ScopedRateThrottle
+
+from .selectors import session_id_for
+
+
+class TooManyGuessesError(Exception):
+    """This address missed too many join codes lately."""
+
+
+def client_address(scope: dict) -> str:
+    """The client's address as DRF's throttles see it: behind ``NUM_PROXIES`` proxies, the
+    address that many hops back in X-Forwarded-For."""
+    remote = (scope.get("client") or ("unknown", 0))[0]
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    forwarded = dict(scope.get("headers") or []).get(b"x-forwarded-for")
+    if not proxies or not forwarded:
+        return remote
+    hops = forwarded.decode("latin-1").split(",")
+    return hops[-min(proxies, len(hops))].strip()
+
+
+def _window() -> tuple[int, int]:
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["join"]
+    return ScopedRateThrottle().parse_rate(rate)
+
+
+def session_id_for_guess(code: str, address: str) -> int | None:
+    """The session with this code, or None (a miss, counted); raise when the address is over."""
+    limit, window_s = _window()
+    key = f"ws-code-misses:{address}"
+    if (cache.get(key) or 0) >= limit:
+        raise TooManyGuessesError(address)
+    session_id = session_id_for(code)
+    if session_id is None:
+        cache.add(key, 0, timeout=window_s)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between the two calls: a new window
+            cache.set(key, 1, timeout=window_s)
+    return session_id
