@@ -382,3 +382,22 @@ async def test_a_second_interviewer_joins_the_panel_through_the_invite_link(
     await expect(bob.get_by_text("Only the session's owner can finish it.")).to_be_visible()
     await expect(bob.get_by_role("button", name="Finish session")).to_be_hidden()
     await expect(bob.get_by_role("button", name="Push question").first).to_be_enabled()
+
+
+# --- 5. the dashboard's copy buttons ---------------------------------------------------------
+
+
+async def test_a_copy_button_puts_its_link_on_the_clipboard(server, interviewer, tabs):
+    panel = await tabs.open("alice", "/accounts/login/")
+    await panel.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=server.http_url
+    )
+    await sign_in(panel, "alice")
+    await panel.get_by_label("Title").fill("Clipboard check")
+    await panel.get_by_role("button", name="Create session").click()
+    join_url = await panel.get_by_label("Candidate link", exact=True).input_value()
+    button = panel.get_by_role("button", name="Copy candidate link")
+    await button.click()
+    await expect(button).to_have_text("Copied")
+    assert await panel.evaluate("navigator.clipboard.readText()") == join_url
+    await expect(button).to_have_text("Copy")  # back after a moment
