@@ -5,7 +5,8 @@ sockets and reports 503 on /healthz (so load balancers stop sending), closes eve
 holds with 4012 ("service restart": reconnect, elsewhere), forgets those sockets in the
 database so presence stays right, and stops the clock, all within ``DRAIN_TIMEOUT_S``.
 
-Every second the process also checks that its channel layer answers. When Redis is gone it
+Every second the process also PINGs its channel layer's Redis, from a thread of its own. When
+three PINGs in a row fail (refused, or no answer within 2 s), Redis is gone: the process
 closes its sockets with 4013 ("try again later") and refuses new ones until Redis is back:
 clients retry with backoff and resume from their last seq, and since every event is in the
 database before it is sent, nothing acknowledged is lost.
