@@ -218,6 +218,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def _receive_hello(self, text_data: str | None) -> None:
         """The first frame must be a valid hello with a token of this session: else 4401."""
+        # The first frame came in time: the deadline is met even if a busy server takes long
+        # to look the token up. (Cancelled only at the welcome, a hello that waited for a
+        # database thread in a reconnect storm was refused with 4401 and its client sent away.)
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
         self.bucket.take()
         try:
             command = command_parse(frame_decode(text_data or ""))
@@ -245,8 +250,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.participant = participant
         self.viewer = Viewer(participant_id=participant.id, role=participant.role)
         telemetry.participant_id.set(participant.id)
-        if self.hello_timer is not None:
-            self.hello_timer.cancel()
         viewer, session_id, channel_name = self.viewer, self.session_id, self.channel_name
 
         def arrive() -> tuple[Any, dict, list[dict]]:

@@ -130,6 +130,28 @@ async def test_silence_after_connecting_closes_with_4401(layer, interviewer, mon
     assert await client.closed(timeout=2) == 4401
 
 
+async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
+    layer, interviewer, monkeypatch
+):
+    import time
+
+    from interview import selectors
+
+    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 0.2)
+    lookup = selectors.participant_for_token
+
+    def slow_lookup(**kwargs):
+        time.sleep(0.5)  # a database thread busy with a reconnect storm
+        return lookup(**kwargs)
+
+    monkeypatch.setattr(selectors, "participant_for_token", slow_lookup)
+    room = await room_create(interviewer)
+    client = Client(room.code)
+    welcome = await client.hello(room.seats["Ann"])
+    assert welcome["data"]["participant"]["name"] == "Ann"
+    await client.disconnect()
+
+
 async def test_a_second_hello_is_invalid(layer, interviewer):
     room = await room_create(interviewer)
     (ann,) = await joined(room, "Ann")
