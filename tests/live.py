@@ -5,7 +5,6 @@ history, and finds frames by type or command id without caring about interleavin
 """
 
 import asyncio
-import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -15,9 +14,10 @@ from channels.testing import WebsocketCommunicator
 from interview import services
 from interview.models import InterviewSession
 
+from .frames import Frames
+
 ORIGIN = (b"origin", b"http://localhost")
 PRESENCE = {"participant.joined", "participant.left"}
-_ids = itertools.count(1)
 
 
 def asgi_router():
@@ -83,18 +83,17 @@ def panel_member_add(room: Room, user) -> Seat:
     return seat
 
 
-class Client:
+class Client(Frames):
     """One socket, speaking the protocol."""
 
     def __init__(
         self, code: str, *, app=None, path: str | None = None, address: str = "127.0.0.1"
     ) -> None:
+        super().__init__()
         self.communicator = WebsocketCommunicator(
             app or asgi_router(), path or f"/ws/sessions/{code}/", headers=[ORIGIN]
         )
         self.communicator.scope["client"] = (address, 50000)
-        self.frames: list[dict] = []  # everything received, in order
-        self.unread: list[dict] = []
         self.closed_with: int | None = None
 
     async def connect(self) -> None:
@@ -130,40 +129,6 @@ class Client:
         self.frames.append(frame)
         return frame
 
-    async def next(self, event_type: str | None = None, *, timeout: float = 3) -> dict:
-        """The next unread frame (of this type, when given), waiting for it if need be."""
-        for index, frame in enumerate(self.unread):
-            if event_type is None or frame["type"] == event_type:
-                return self.unread.pop(index)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no {event_type or 'frame'} within {timeout} s")
-            frame = await self._receive(remaining)
-            if event_type is None or frame["type"] == event_type:
-                return frame
-            self.unread.append(frame)
-
-    async def command(self, command_type: str, data: dict | None = None, **extra) -> dict:
-        """Send a command with a fresh id; its ack or error."""
-        command_id = extra.pop("id", f"c{next(_ids)}")
-        await self.send_json({"type": command_type, "id": command_id, "data": data or {}})
-        return await self.reply(command_id)
-
-    async def reply(self, command_id, *, timeout: float = 3) -> dict:
-        for index, frame in enumerate(self.unread):
-            if frame["type"] in ("ack", "error") and frame.get("id") == command_id:
-                return self.unread.pop(index)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            frame = await self._receive(max(deadline - loop.time(), 0.01))
-            if frame["type"] in ("ack", "error") and frame.get("id") == command_id:
-                return frame
-            self.unread.append(frame)
-
     async def drain(self, settle: float = 0.2) -> list[dict]:
         """Read until nothing arrives for ``settle`` seconds; return what was unread."""
         while True:
@@ -184,10 +149,6 @@ class Client:
             except ClosedError:
                 break
         return self.closed_with
-
-    def persisted(self) -> list[dict]:
-        """Every persisted event received so far, in order of arrival."""
-        return [f for f in self.frames if f.get("seq") is not None]
 
     async def disconnect(self) -> None:
         await self.communicator.disconnect()

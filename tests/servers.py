@@ -8,7 +8,6 @@ a test can check which events a socket received, in which order, and that none c
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -27,11 +26,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from .frames import Frames
+
 ROOT = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"Listening on TCP address [\d.]+:(\d+)")
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 3.0
-_ids = itertools.count(1)
 
 
 def service_missing(message: str) -> None:
@@ -268,21 +268,22 @@ class ClosedError(Exception):
         self.code = code
 
 
-class Peer:
+class Peer(Frames):
     """One participant's WebSocket to one server process, speaking the protocol."""
 
     # The websockets library's keepalive; a test with a thousand sockets in one process may
     # turn it off so its own busy event loop does not count as a dead server.
     ping_interval: float | None = 20
 
+    timeout = 5
+
     def __init__(self, server: DaphneServer, code: str, token: str, *, name: str = "") -> None:
+        super().__init__()
         self.server = server
         self.code = code
         self.token = token
         self.name = name
         self.ws: ClientConnection | None = None
-        self.frames: list[dict] = []  # everything received, in order
-        self.unread: list[dict] = []
         self.close_code: int | None = None
         self.welcome: dict | None = None
 
@@ -294,11 +295,11 @@ class Peer:
             open_timeout=timeout,
             ping_interval=self.ping_interval,
         )
-        await self.send({"type": "hello", "data": {"token": self.token, "last_seq": last_seq}})
+        await self.send_json({"type": "hello", "data": {"token": self.token, "last_seq": last_seq}})
         self.welcome = await self.next("welcome", timeout=timeout)
         return self.welcome
 
-    async def send(self, frame: dict) -> None:
+    async def send_json(self, frame: dict) -> None:
         assert self.ws is not None
         await self.ws.send(json.dumps(frame))
 
@@ -315,37 +316,6 @@ class Peer:
         frame = json.loads(text)
         self.frames.append(frame)
         return frame
-
-    async def next(self, event_type: str | None = None, *, timeout: float = 5) -> dict:
-        """The next unread frame (of this type, when given), waiting for it if need be."""
-        for index, frame in enumerate(self.unread):
-            if event_type is None or frame["type"] == event_type:
-                return self.unread.pop(index)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no {event_type or 'frame'} within {timeout} s on {self}")
-            frame = await self._receive(remaining)
-            if event_type is None or frame["type"] == event_type:
-                return frame
-            self.unread.append(frame)
-
-    async def command(self, command_type: str, data: dict | None = None, **extra) -> dict:
-        """Send a command with a fresh id (or ``id=``); its ack or error."""
-        command_id = extra.pop("id", f"p{next(_ids)}")
-        await self.send({"type": command_type, "id": command_id, "data": data or {}})
-        for index, frame in enumerate(self.unread):
-            if frame["type"] in ("ack", "error") and frame.get("id") == command_id:
-                return self.unread.pop(index)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while True:
-            frame = await self._receive(deadline - loop.time())
-            if frame["type"] in ("ack", "error") and frame.get("id") == command_id:
-                return frame
-            self.unread.append(frame)
 
     async def collect(self, seconds: float) -> list[dict]:
         """Everything unread plus all that arrives within ``seconds``; the socket must stay open."""
@@ -375,10 +345,6 @@ class Peer:
             except ClosedError:
                 break
         return self.close_code
-
-    def persisted(self) -> list[dict]:
-        """Every persisted event received on this socket, in order of arrival."""
-        return [frame for frame in self.frames if frame.get("seq") is not None]
 
     @property
     def last_seq(self) -> int:

@@ -296,7 +296,7 @@ async def test_a_command_whose_ack_died_with_its_process_is_retried_with_effect_
     ann = await join(b, "Ann")
     round_id = await pushed(alice, question_ids[0])
     submit = {"round_id": round_id, "text": "In flight"}
-    await ann.send({"type": "answer.submit", "id": "ann-in-flight", "data": submit})
+    await ann.send_json({"type": "answer.submit", "id": "ann-in-flight", "data": submit})
 
     b.kill()  # the answer may or may not have been committed: the client cannot know
     await ann.gone()
@@ -367,7 +367,7 @@ async def test_a_server_refuses_frames_over_64_kib_yet_sends_bigger_ones(two_ser
     welcome = await owner.hello()
     assert len(json.dumps(welcome)) > 65_536
     assert len(welcome["data"]["snapshot"]["participants"]) == 1201
-    await owner.send({"type": "ping", "data": {"pad": "x" * 70_000}})
+    await owner.send_json({"type": "ping", "data": {"pad": "x" * 70_000}})
     assert await owner.gone() == 1009
 
 

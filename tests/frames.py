@@ -1,0 +1,70 @@
+"""What a test's socket received: every frame in order, and those no wait has taken yet.
+
+``live.Client`` (an in-process communicator) and ``servers.Peer`` (a real socket to a daphne
+process) differ in how a frame arrives and leaves (``_receive``, ``send_json``); waiting for
+an event of a type and for a command's reply is the same for both, here.
+"""
+
+import asyncio
+import itertools
+from collections.abc import Callable
+
+_ids = itertools.count(1)
+
+
+class Frames:
+    """A socket's frames. Subclasses say how one arrives (``_receive``) and is sent."""
+
+    timeout: float = 3  # seconds a wait lasts unless told otherwise
+
+    def __init__(self) -> None:
+        self.frames: list[dict] = []  # everything received, in order
+        self.unread: list[dict] = []  # received, not yet taken by a wait
+
+    async def _receive(self, timeout: float) -> dict:
+        """The next frame, recorded in ``frames``; TimeoutError after ``timeout`` seconds."""
+        raise NotImplementedError
+
+    async def send_json(self, frame: dict) -> None:
+        raise NotImplementedError
+
+    async def _wait(self, wanted: Callable[[dict], bool], what: str, timeout: float) -> dict:
+        for index, frame in enumerate(self.unread):
+            if wanted(frame):
+                return self.unread.pop(index)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {what} within {timeout} s on {self!r}")
+            frame = await self._receive(remaining)
+            if wanted(frame):
+                return frame
+            self.unread.append(frame)
+
+    async def next(self, event_type: str | None = None, *, timeout: float | None = None) -> dict:
+        """The next unread frame (of this type, when given), waiting for it if need be."""
+        return await self._wait(
+            lambda frame: event_type is None or frame["type"] == event_type,
+            event_type or "frame",
+            self.timeout if timeout is None else timeout,
+        )
+
+    async def reply(self, command_id: object, *, timeout: float | None = None) -> dict:
+        """The ``ack`` or ``error`` answering the command with this id."""
+        return await self._wait(
+            lambda frame: frame["type"] in ("ack", "error") and frame.get("id") == command_id,
+            f"reply to {command_id!r}",
+            self.timeout if timeout is None else timeout,
+        )
+
+    async def command(self, command_type: str, data: dict | None = None, **extra) -> dict:
+        """Send a command with a fresh id (or ``id=``); its ack or error."""
+        command_id = extra.pop("id", f"c{next(_ids)}")
+        await self.send_json({"type": command_type, "id": command_id, "data": data or {}})
+        return await self.reply(command_id)
+
+    def persisted(self) -> list[dict]:
+        """Every persisted event received so far, in order of arrival."""
+        return [frame for frame in self.frames if frame.get("seq") is not None]
