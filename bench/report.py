@@ -603,11 +603,11 @@ FINDINGS = [
     "27% in its event loop: commands cost more than fan-out. Timed alone in one thread, on "
     "PostgreSQL, `answer.submit` costs 3.2 ms of CPU and `answer.score` 5.4 ms (with a "
     "300-candidate leaderboard), about 0.3 ms of Django ORM and psycopg per query for 11 and "
-    "12 queries. Repeated runs of one configuration vary widely at this load (push p99 4.5 s "
-    "to 11.8 s over six runs), so compare rows with care. To meet the targets a command has to "
-    "cost about a third of this: the hot statements as plain SQL, the leaderboard kept "
-    "incrementally instead of recomputed per score, or simply more cores (the processes scale "
-    "out: nothing but PostgreSQL and Redis is shared).",
+    "12 queries. Runs at this load vary widely (push p99 from 4.5 s to 11.8 s over a dozen "
+    "runs of nearly the same server), so compare rows with care. To meet the targets a "
+    "command has to cost about a third of this: the hot statements as plain SQL, the "
+    "leaderboard kept incrementally instead of recomputed per score, or simply more cores (the "
+    "processes scale out: nothing but PostgreSQL and Redis is shared).",
     "2. **The big room no longer loses its sockets, but its set-up is presence, O(n²).** "
     "Every arrival is announced to everyone already there (PROTOCOL.md: to everyone in the "
     "session): about 2.1 million `participant.joined` frames for 2,051 sockets. The connect "
