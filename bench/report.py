@@ -585,8 +585,9 @@ def findings_section(meta: dict[str, Any]) -> list[str]:
         "## Where the time goes",
         "",
         f"Found with this benchmark at commit {FINDINGS_COMMIT} (the figures above are from "
-        f"commit {meta.get('commit', '?')}), partly outside the tables (`bench/run.py "
-        "--experiment profile`, a timing of `services.command_execute`, the server's logs):",
+        f"commit {meta.get('commit', '?')}), partly outside the tables (py-spy on the running "
+        "daphne processes, their threads' CPU from `/proc`, a timing of "
+        "`services.command_execute`, the server's logs):",
         "",
         *FINDINGS,
         "",
@@ -615,8 +616,12 @@ FINDINGS = [
     "through the rest of that backlog. Keeping the contract, the server delivers 12,000 "
     "frames a second here; the baseline, 21,000 at a quarter of the CPU. Announcing "
     "spectators to the panel only, with a count for the others, or coalescing presence into "
-    "one event a second per session, would remove the backlog: a change of PROTOCOL.md that "
-    "is the customer's to make.",
+    "one event a second per session, would remove that backlog: a change of PROTOCOL.md that "
+    "is the customer's to make. It would not be enough: the rounds themselves ask for about "
+    "20,000 deliveries a second (50 answers and 50 scores to 2,051 sockets every 10 s), more "
+    "than the 12,000 managed here, so the fan-out has to get cheaper too. Each delivery now "
+    "passes through its socket's own queue and task in Channels; one process-local fan-out "
+    "that writes to the sockets of a session directly is the next step there.",
     "3. **The reconnect storm** (`tests/test_stack.py`: 1,000 clients in 50 rooms, dropped at "
     "once) now resumes in 8.7-9.6 s on this machine. A `hello` that reached the server in "
     "time no longer counts the server's own queue against its 10 s deadline (it was cancelled "
@@ -642,8 +647,8 @@ FINDINGS = [
     "room), and the pub/sub probe no longer leaks a subscription a second.",
     "- `CHANNEL_LAYER=pubsub` is the default (see *Choosing the layer*).",
     "- Database work runs in `DB_THREADS=3` threads per process instead of asyncio's 6: "
-    "fewer threads contend less for the GIL. Two runs each: 3 threads delivered 100% and "
-    "99.7%, 6 threads 95-99%, 16 threads 95%.",
+    "fewer threads contend less for the GIL. With 3 threads two runs delivered 100% and "
+    "99.7%; with 6, several runs 95-99%; with 16, one run 95%.",
     "- PostgreSQL with server-side binding (`server_side_binding`), so psycopg prepares the "
     "repeated statements; it did not move PostgreSQL's CPU measurably here.",
     "",
