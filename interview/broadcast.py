@@ -45,7 +45,8 @@ def groups_for(*, session_id: int, participant_id: int, role: str) -> list[str]:
     return [audience, group_participant(participant_id)]
 
 
-def _text(event: Event, data: dict | None) -> str | None:
+def event_text(event: Event, data: dict | None) -> str | None:
+    """The frame of a persisted event as one lens sees it (``data``), or None for nothing."""
     if data is None:
         return None
     return frame_text(event_frame(event.type, data, seq=event.seq, ts=timestamp(event.created_at)))
@@ -75,7 +76,7 @@ async def event_publish(event: Event) -> None:
         )
     for group, data, skip in sends:
         # A None text still carries the seq, so the receivers know nothing is missing.
-        message = {"type": "session.event", "seq": event.seq, "text": _text(event, data)}
+        message = {"type": "session.event", "seq": event.seq, "text": event_text(event, data)}
         if skip is not None:
             message["skip"] = skip
         await layer.group_send(group, message)

@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry, throttling
-from .broadcast import groups_for, perform
+from .broadcast import event_text, groups_for, perform
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
@@ -43,12 +43,66 @@ from .protocol import (
     timestamp,
     valid_command_id,
 )
-from .visibility import Viewer
+from .visibility import Lens, Viewer, lens_for, project
 
 log = logging.getLogger(__name__)
 
 # How long an event that overtook an earlier one waits for it before the database fills in.
 GAP_WAIT_S = 0.3
+
+
+class Backfill:
+    """One read of a session's events after a seq, shared by the sockets of this process.
+
+    The sockets of a session see a gap together (an event from another process overtook an
+    earlier one) and fill it together, ``GAP_WAIT_S`` later. Each reading the database and
+    serialising the events for itself, a big room's thousand sockets per process spent a
+    quarter of the process on it; now the first one reads, the others share that read, and
+    each frame is serialised once per lens.
+    """
+
+    def __init__(self, session_id: int, after_seq: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.after_seq = after_seq
+        self.started = loop.time()
+        read = in_db_thread(selectors.event_rows_after)(session_id, after_seq)
+        self.rows = loop.create_task(read)
+        self.texts: dict[tuple, str | None] = {}
+
+    def covers(self, after_seq: int, gap_since: float) -> bool:
+        """Whether this read serves a socket that has everything up to ``after_seq`` and has
+        held an early event since ``gap_since``: it must start no later in the sequence, and
+        after that event arrived, when everything before it was already committed."""
+        loop = asyncio.get_running_loop()
+        return (
+            self.rows.get_loop() is loop
+            and self.after_seq <= after_seq
+            and self.started >= gap_since
+        )
+
+    def text_for(self, event: Any, viewer: Viewer) -> str | None:
+        lens = lens_for(event.type, event.payload, viewer)
+        key = (event.seq, lens, viewer.participant_id if lens is Lens.AUTHOR else None)
+        if key not in self.texts:
+            data = project(event.type, event.payload, lens, audience=event.audience)
+            self.texts[key] = event_text(event, data)
+        return self.texts[key]
+
+
+_backfills: dict[int, Backfill] = {}  # by session id: the latest read of each session
+BACKFILLS_KEPT = 256
+
+
+def backfill_for(session_id: int, after_seq: int, gap_since: float) -> Backfill:
+    """A read that serves this socket: the session's latest if it covers it, else a new one."""
+    read = _backfills.get(session_id)
+    if read is None or not read.covers(after_seq, gap_since):
+        read = _backfills[session_id] = Backfill(session_id, after_seq)
+        if len(_backfills) > BACKFILLS_KEPT:  # sessions long over keep no rows here
+            now = read.started
+            for stale in [sid for sid, r in _backfills.items() if r.started < now - 60]:
+                del _backfills[stale]
+    return read
 
 
 class RateLimit:
@@ -114,6 +168,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.viewer: Viewer | None = None
         self.delivered_seq = 0
         self.early: dict[int, str | None] = {}  # events that arrived ahead of a gap, by seq
+        self.gap_since = 0.0  # when the oldest of them arrived
         self.delivery = asyncio.Lock()
         self.gap_fill: asyncio.Task | None = None
         self.groups_joined: list[str] = []
@@ -324,8 +379,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if seq <= self.delivered_seq:
             return
         async with self.delivery:
+            had_gap = bool(self.early)
             self.early[seq] = message["text"]
             await self._deliver_in_order()
+            if self.early and not had_gap:
+                self.gap_since = asyncio.get_running_loop().time()
         if self.early and (self.gap_fill is None or self.gap_fill.done()):
             self.gap_fill = asyncio.create_task(self._fill_gap_later())
 
@@ -342,10 +400,15 @@ class SessionConsumer(AsyncWebsocketConsumer):
         async with self.delivery:
             if not self.early:
                 return
-            missed = await in_db_thread(selectors.events_after)(
-                self.session_id, self.delivered_seq, self.viewer
-            )
-            await self._send_events(missed)
+            read = backfill_for(self.session_id, self.delivered_seq, self.gap_since)
+            # Shielded: this socket closing must not cancel the read its neighbours share.
+            for event in await asyncio.shield(read.rows):
+                if event.seq <= self.delivered_seq:
+                    continue
+                text = read.text_for(event, self.viewer)
+                if text is not None:
+                    await self.send(text_data=text)
+                self.delivered_seq = event.seq
             for seq in [seq for seq in self.early if seq <= self.delivered_seq]:
                 del self.early[seq]
             await self._deliver_in_order()

@@ -352,7 +352,6 @@ def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
     Events the viewer may not see are returned with ``data`` None, so the caller knows the
     numbers are accounted for.
     """
-    rows = Event.objects.filter(session_id=session_id, seq__gt=last_seq).order_by("seq")
     return [
         {
             "seq": event.seq,
@@ -360,8 +359,13 @@ def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
             "ts": timestamp(event.created_at),
             "data": visible_to(event.type, event.payload, viewer, audience=event.audience),
         }
-        for event in rows
+        for event in event_rows_after(session_id, last_seq)
     ]
+
+
+def event_rows_after(session_id: int, last_seq: int) -> list[Event]:
+    """The session's persisted events after ``last_seq``, in order, as stored (every lens)."""
+    return list(Event.objects.filter(session_id=session_id, seq__gt=last_seq).order_by("seq"))
 
 
 def candidate_results(participant: Participant) -> dict:

@@ -165,6 +165,45 @@ async def test_a_gap_in_live_events_is_filled_from_the_database(
         await client.disconnect()
 
 
+async def test_a_gap_seen_by_every_socket_of_a_session_is_read_from_the_database_once(
+    layer, interviewer, question_ids, monkeypatch
+):
+    """A big room's sockets all see the same gap: one read fills it for all, in every lens."""
+    from interview import selectors, services
+
+    room = await room_create(interviewer)
+    owner = Client(room.code)
+    await owner.hello(room.owner)
+    others = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
+    for name, client in others.items():
+        await client.hello(room.seats[name])
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    reads = []
+    real = selectors.event_rows_after
+    monkeypatch.setattr(
+        selectors, "event_rows_after", lambda *args: reads.append(args) or real(*args)
+    )
+    publish = services.event_publish_on_commit
+    monkeypatch.setattr(services, "event_publish_on_commit", lambda event: None)
+    await others["Ann"].command(
+        "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "mine"}
+    )  # seq 2, unsent
+    monkeypatch.setattr(services, "event_publish_on_commit", publish)
+    await owner.command("question.close")  # seq 3, sent: every socket sees the gap
+    for client in (owner, *others.values()):
+        await client.next("round.closed")
+        assert [f["seq"] for f in client.persisted()] == [1, 2, 3]
+    assert len(reads) == 1
+    submitted = {name: c.frames for name, c in {"owner": owner, **others}.items()}
+    texts = {
+        name: [f["data"].get("text") for f in frames if f["type"] == "answer.submitted"]
+        for name, frames in submitted.items()
+    }
+    assert texts == {"owner": ["mine"], "Ann": ["mine"], "Ben": [None], "Wall": [None]}
+    for client in (owner, *others.values()):
+        await client.disconnect()
+
+
 async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     layer, interviewer, question_ids
 ):
@@ -179,8 +218,8 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     await wall.hello(room.seats["Wall"])
     await wall.drain()
     queries = []
-    real = selectors.events_after
-    selectors.events_after = lambda *args: queries.append(args) or real(*args)
+    real = selectors.event_rows_after
+    selectors.event_rows_after = lambda *args: queries.append(args) or real(*args)
     try:
         layer_ = get_channel_layer()
         group = group_public(room.session.id)
@@ -193,7 +232,7 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
         )
         await wall.drain()
     finally:
-        selectors.events_after = real
+        selectors.event_rows_after = real
     assert [f["seq"] for f in wall.persisted()] == [1, 2]
     assert queries == []
     await wall.disconnect()
