@@ -594,7 +594,7 @@ def findings_section(meta: dict[str, Any]) -> list[str]:
     ]
 
 
-FINDINGS_COMMIT = "db2e209"
+FINDINGS_COMMIT = "429c456"
 FINDINGS = [
     "1. **Many sessions are still CPU-bound on two cores, now with almost every event "
     "delivered.** The scenario sends 165 commands a second (80 answers, 80 scores, 5 pushes) "
@@ -609,25 +609,24 @@ FINDINGS = [
     "command has to cost about a third of this: the hot statements as plain SQL, the "
     "leaderboard kept incrementally instead of recomputed per score, or simply more cores (the "
     "processes scale out: nothing but PostgreSQL and Redis is shared).",
-    "2. **The big room no longer loses its sockets, but its set-up is presence, O(n²).** "
-    "Every arrival is announced to everyone already there (PROTOCOL.md: to everyone in the "
-    "session): about 2.1 million `participant.joined` frames for 2,051 sockets. The connect "
-    "phase therefore outlasts the generator's 150 s limit, and the measured rounds run "
-    "through the rest of that backlog. Keeping the contract, the server delivers 12,000 "
-    "frames a second here; the baseline, 21,000 at a quarter of the CPU. Announcing "
-    "spectators to the panel only, with a count for the others, or coalescing presence into "
-    "one event a second per session, would remove that backlog: a change of PROTOCOL.md that "
-    "is the customer's to make. It would not be enough: the rounds themselves ask for about "
-    "20,000 deliveries a second (50 answers and 50 scores to 2,051 sockets every 10 s), more "
-    "than the 12,000 managed here, so the fan-out has to get cheaper too. Each delivery now "
-    "passes through its socket's own queue and task in Channels; one process-local fan-out "
+    "2. **The big room keeps its sockets and gets most events, late; its set-up is presence, "
+    "O(n²).** Every arrival is announced to everyone already there (PROTOCOL.md: to everyone in "
+    "the session): about 2.1 million `participant.joined` frames for 2,051 sockets, so the "
+    "connect phase outlasts the generator's 150 s limit and the measured rounds run through the "
+    "rest of that backlog. The server now delivers 18,000 frames a second here (12,000 before the "
+    "shared gap fill below); the baseline 21,000, at a sixth of the CPU. Announcing spectators to "
+    "the panel only, with a count for the others, or coalescing presence into one event a second "
+    "per session, would remove that backlog: a change of PROTOCOL.md that is the customer's to "
+    "make. The rounds themselves ask for about 20,000 deliveries a second (50 answers and 50 "
+    "scores to 2,051 sockets every 10 s), so the fan-out has to get cheaper too: each delivery "
+    "passes through its socket's own queue and task in Channels, and one process-local fan-out "
     "that writes to the sockets of a session directly is the next step there.",
     "3. **The reconnect storm** (`tests/test_stack.py`: 1,000 clients in 50 rooms, dropped at "
     "once) now resumes in 8.7-9.6 s on this machine. A `hello` that reached the server in "
     "time no longer counts the server's own queue against its 10 s deadline (it was cancelled "
     "only at the welcome, after a token lookup that waits for a database thread).",
-    "4. **Memory is not the problem**: 28 KB (many sessions) and 42 KB (big room) of daphne "
-    "RSS per open connection against the 100 KB target, and about 18 KB in nginx.",
+    "4. **Memory is not the problem**: 40 KB (many sessions) and 54 KB (big room) of daphne RSS "
+    "per open connection against the 100 KB target, and about 18 KB in nginx.",
     "",
     "Changed in the server with this benchmark since commit c0a7bfe (many sessions then: 64% "
     "delivered, push p99 26.7 s, ack p99 2.7 s; big room: 0% delivered, 1,774 sockets closed "
@@ -645,6 +644,12 @@ FINDINGS = [
     "- The layer watch pings Redis from a thread of its own with a socket timeout, so a busy "
     "event loop is no longer taken for an outage (it had closed 1,774 sockets of the big "
     "room), and the pub/sub probe no longer leaks a subscription a second.",
+    "- A gap (one process's fan-out overtaking the other's) was filled by every socket on its "
+    "own: in the big room each of about a thousand sockets per process read the same missed "
+    "events from PostgreSQL and serialised them for itself, a quarter of a process's event loop "
+    "(py-spy). The sockets of a session now share one read and each frame is serialised once per "
+    "lens: the big room went from 59% delivered with push p99 9.5 s to 86-92% with 2.8-2.9 s, "
+    "PostgreSQL from 12% to 4% of a core.",
     "- `CHANNEL_LAYER=pubsub` is the default (see *Choosing the layer*).",
     "- Database work runs in `DB_THREADS=3` threads per process instead of asyncio's 6: "
     "fewer threads contend less for the GIL. With 3 threads two runs delivered 100% and "
