@@ -412,6 +412,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
             for seq in [seq for seq in self.early if seq <= self.delivered_seq]:
                 del self.early[seq]
             await self._deliver_in_order()
+            if self.early:
+                # An event that arrived after the shared read began is still ahead of a gap:
+                # wait again, then fill from a read that begins after now.
+                self.gap_since = asyncio.get_running_loop().time()
+                self.gap_fill = asyncio.create_task(self._fill_gap_later())
 
     async def session_presence(self, message: dict) -> None:
         """Someone came online or went offline."""
