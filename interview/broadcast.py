@@ -1,10 +1,10 @@
-"""Fan-out: committed events and presence changes to the sockets of a session.
+"""Fan-out: committed events and presence changes to the processes holding a session's sockets.
 
-Every socket of a session sits in one audience group (the panel, or the public of candidates
-and spectators) and in its participant's own group. An event is serialised once per lens
-(see ``visibility``) and sent to the group of that lens; the public copy names the author it
-skips, since the author gets their own copy. Consumers drop what they have already delivered,
-so a copy arriving twice, or after a replay, is harmless.
+Every process with sockets of a session has its hub in the session's group (see
+``delivery``). An event goes to that group once, serialised once per lens (see
+``visibility``): the panel's text, the public's, and the author's when the author sees more.
+Each hub writes each of its sockets the text of its lens; the database holds every event
+too, so a message the layer loses is read from there by seq.
 """
 
 import logging
@@ -20,29 +20,16 @@ from django.db import transaction
 from . import telemetry
 from .dbcalls import in_db_thread
 from .models import Event
-from .protocol import event_frame, frame_text, timestamp
-from .visibility import Lens, author_lens_differs, project
+from .protocol import EventType, event_frame, frame_text, timestamp
+from .visibility import Lens, event_author, presence_visible, project
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def group_panel(session_id: int) -> str:
-    return f"session.{session_id}.panel"
-
-
-def group_public(session_id: int) -> str:
-    return f"session.{session_id}.public"
-
-
-def group_participant(participant_id: int) -> str:
-    return f"participant.{participant_id}"
-
-
-def groups_for(*, session_id: int, participant_id: int, role: str) -> list[str]:
-    """The groups a socket of this participant joins."""
-    audience = group_panel(session_id) if role == "interviewer" else group_public(session_id)
-    return [audience, group_participant(participant_id)]
+def group_session(session_id: int) -> str:
+    """The group of the hubs (one per process) holding sockets of the session."""
+    return f"session.{session_id}"
 
 
 def event_text(event: Event, data: dict | None) -> str | None:
@@ -52,34 +39,35 @@ def event_text(event: Event, data: dict | None) -> str | None:
     return frame_text(event_frame(event.type, data, seq=event.seq, ts=timestamp(event.created_at)))
 
 
-async def event_publish(event: Event) -> None:
-    """Send a committed event to every socket of its session, once per lens."""
-    started = time.perf_counter()
-    layer = get_channel_layer()
-    payload, audience = event.payload, event.audience
-    author = payload.get("participant_id") if author_lens_differs(event.type) else None
-    sends = [
-        (group_panel(event.session_id), project(event.type, payload, Lens.PANEL), None),
-        (
-            group_public(event.session_id),
-            project(event.type, payload, Lens.PUBLIC, audience=audience),
-            author,
-        ),
-    ]
-    if author is not None:
-        sends.append(
-            (
-                group_participant(author),
-                project(event.type, payload, Lens.AUTHOR, audience=audience),
-                None,
+def event_message(event: Event) -> dict:
+    """The layer message of a persisted event: its text through each lens.
+
+    A None text still carries the seq, so the receivers know nothing is missing.
+    """
+    author = event_author(event.type, event.payload)
+    lenses = (
+        (Lens.PANEL, Lens.PUBLIC, Lens.AUTHOR) if author is not None else (Lens.PANEL, Lens.PUBLIC)
+    )
+    message = {
+        "type": "session.event",
+        "session": event.session_id,
+        "seq": event.seq,
+        "texts": {
+            str(lens): event_text(
+                event, project(event.type, event.payload, lens, audience=event.audience)
             )
-        )
-    for group, data, skip in sends:
-        # A None text still carries the seq, so the receivers know nothing is missing.
-        message = {"type": "session.event", "seq": event.seq, "text": event_text(event, data)}
-        if skip is not None:
-            message["skip"] = skip
-        await layer.group_send(group, message)
+            for lens in lenses
+        },
+    }
+    if author is not None:
+        message["author"] = author
+    return message
+
+
+async def event_publish(event: Event) -> None:
+    """Send a committed event to every process holding sockets of its session."""
+    started = time.perf_counter()
+    await get_channel_layer().group_send(group_session(event.session_id), event_message(event))
     telemetry.FANOUT_SECONDS.observe(time.perf_counter() - started)
     telemetry.EVENTS.labels(type=event.type).inc()
 
@@ -90,12 +78,17 @@ def event_publish_on_commit(event: Event) -> None:
 
 
 async def presence_publish(*, session_id: int, participant: dict, online: bool) -> None:
-    """``participant.joined`` or ``participant.left`` to everyone in the session."""
-    event_type = "participant.joined" if online else "participant.left"
+    """``participant.joined`` or ``participant.left``, to whom it concerns in the session."""
+    event_type = EventType.PARTICIPANT_JOINED if online else EventType.PARTICIPANT_LEFT
     text = frame_text(event_frame(event_type, {**participant, "online": online}))
-    layer = get_channel_layer()
-    for group in (group_panel(session_id), group_public(session_id)):
-        await layer.group_send(group, {"type": "session.presence", "text": text})
+    texts = {
+        str(lens): text if presence_visible(participant["role"], lens) else None
+        for lens in (Lens.PANEL, Lens.PUBLIC)
+    }
+    await get_channel_layer().group_send(
+        group_session(session_id),
+        {"type": "session.presence", "session": session_id, "texts": texts},
+    )
 
 
 def presence_publish_on_commit(*, session_id: int, participant: dict, online: bool) -> None:

@@ -39,6 +39,7 @@ class EventType(StrEnum):
     PONG = "pong"
     PARTICIPANT_JOINED = "participant.joined"
     PARTICIPANT_LEFT = "participant.left"
+    PRESENCE_COUNTS = "presence.counts"
     ROUND_OPENED = "round.opened"
     ANSWER_SUBMITTED = "answer.submitted"
     ROUND_CLOSED = "round.closed"

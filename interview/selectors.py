@@ -1,16 +1,16 @@
 """Reads: the leaderboard and the results of a session, in a constant number of queries."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, QuerySet
+from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
 
 from .credentials import secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, timestamp
-from .visibility import Lens, Viewer, lens_for, project, visible_to
+from .visibility import Lens, Viewer, lens_for, presence_visible, project, visible_to
 
 # A socket whose process has not refreshed it for this long belongs to a dead process.
 # Processes refresh every PRESENCE_HEARTBEAT; three missed beats and it is gone.
@@ -247,6 +247,31 @@ def online_ids(session: InterviewSession) -> set[int]:
     )
 
 
+def presence_counts(session_id: int) -> dict[str, int]:
+    """How many participants of each role are online: ``presence.counts``'s data."""
+    fresh = timezone.now() - PRESENCE_STALE_AFTER
+    online = (
+        Connection.objects.filter(participant__session_id=session_id, heartbeat_at__gt=fresh)
+        .values("participant__role")
+        .annotate(n=Count("participant_id", distinct=True))
+        .values_list("participant__role", "n")
+    )
+    return _counts(dict(online))
+
+
+def _counts(by_role: dict[str, int]) -> dict[str, int]:
+    return {
+        "interviewers": by_role.get(Participant.Role.INTERVIEWER, 0),
+        "candidates": by_role.get(Participant.Role.CANDIDATE, 0),
+        "spectators": by_role.get(Participant.Role.SPECTATOR, 0),
+    }
+
+
+def session_last_seq(session_id: int) -> int:
+    """The seq of the session's newest event."""
+    return InterviewSession.objects.filter(pk=session_id).values_list("last_seq", flat=True)[0]
+
+
 def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | None:
     payload = {
         "round_id": answer.round_id,
@@ -296,12 +321,14 @@ def round_payload(rnd: Round) -> dict:
 def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     """All of the session's state this viewer may see, in a constant number of queries."""
     online = online_ids(session)
-    # Tuples, not model instances: a big room lists thousands of spectators in every welcome.
+    # Tuples, not model instances: the panel's welcome lists a big room's thousands.
     participants = list(
         Participant.objects.filter(session=session)
         .order_by("id")
         .values_list("id", "display_name", "role")
     )
+    lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
+    roles_online = Counter(role for pid, _, role in participants if pid in online)
     rounds = list(rounds_of(session))
     open_round = next((rnd for rnd in rounds if rnd.closed_at is None), None)
     answers = list(Answer.objects.filter(round__session=session).order_by("round_id", "id"))
@@ -336,7 +363,9 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         "participants": [
             {"participant_id": pid, "name": name, "role": role, "online": pid in online}
             for pid, name, role in participants
+            if presence_visible(role, lens)
         ],
+        "counts": _counts(roles_online),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
         "answers": [
             view

@@ -46,6 +46,10 @@ FANOUT_SECONDS = Histogram(
 FANOUT_FAILURES = Counter(
     "interview_fanout_failures_total", "Events whose fan-out failed (clients catch up by seq)"
 )
+GAP_FILLS = Counter(
+    "interview_gap_fills_total",
+    "Reads of missing events from the database, when the layer's copy came late or not at all",
+)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

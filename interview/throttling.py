@@ -1,4 +1,6 @@
-"""Guessing join codes over ``/ws/``: misses count against the address, as joins do over HTTP.
+"""Limits of the WebSocket endpoint: join-code guesses per address, commands per socket.
+
+Guessing join codes over ``/ws/``: misses count against the address, as joins do over HTTP.
 
 A socket to an unknown session is closed with 4404 and one to a known session is not, so the
 WebSocket endpoint would tell a guesser which codes exist, around the rate-limited HTTP join.
@@ -7,6 +9,9 @@ Misses from one address are counted in the shared cache over the join rate's win
 session or not, is closed with 4429 until the window ends, so the answer says nothing about
 the code.
 """
+
+import time
+from collections import deque
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,3 +55,26 @@ def session_id_for_guess(code: str, address: str) -> int | None:
         except ValueError:  # expired between the two calls: a new window
             cache.set(key, 1, timeout=window_s)
     return session_id
+
+
+class RateLimit:
+    """At most ``limit`` commands in any one second: a sliding window of accepted times.
+
+    Exactly the contract's "more than 20 commands a second are refused". A token bucket of 20
+    refilling at 20 a second would let a burst spread over a few hundred milliseconds through
+    with more than 20.
+    """
+
+    def __init__(self, limit: int, window_s: float = 1.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.accepted: deque[float] = deque()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        while self.accepted and now - self.accepted[0] >= self.window_s:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.limit:
+            return False
+        self.accepted.append(now)
+        return True

@@ -39,11 +39,21 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
 
 def lens_for(event_type: str, payload: dict, viewer: Viewer) -> Lens:
     """The lens through which this viewer sees this event."""
+    return lens_of(viewer, event_author(event_type, payload))
+
+
+def lens_of(viewer: Viewer, author_id: int | None) -> Lens:
+    """The lens of a viewer on an event whose author (if its author sees more) is given."""
     if viewer.role == "interviewer":
         return Lens.PANEL
-    if payload.get("participant_id") == viewer.participant_id and author_lens_differs(event_type):
+    if author_id is not None and author_id == viewer.participant_id:
         return Lens.AUTHOR
     return Lens.PUBLIC
+
+
+def event_author(event_type: str, payload: dict) -> int | None:
+    """The participant who sees more of this event than the public, if any."""
+    return payload.get("participant_id") if author_lens_differs(event_type) else None
 
 
 def author_lens_differs(event_type: str) -> bool:
@@ -64,6 +74,15 @@ def project(event_type: str, payload: dict, lens: Lens, *, audience: str = "all"
         for key, value in payload.items()
         if key not in private or private[key] in allowed_private
     }
+
+
+def presence_visible(role: str, lens: Lens) -> bool:
+    """Whether a lens sees a participant of this role come and go, or listed in a snapshot.
+
+    Spectators' presence is the panel's: a big room's presence traffic then grows with its
+    candidates, not with spectators squared (PROTOCOL.md, Version 2).
+    """
+    return role != "spectator" or lens is Lens.PANEL
 
 
 def visible_to(

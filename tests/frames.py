@@ -43,10 +43,16 @@ class Frames:
                 return frame
             self.unread.append(frame)
 
-    async def next(self, event_type: str | None = None, *, timeout: float | None = None) -> dict:
-        """The next unread frame (of this type, when given), waiting for it if need be."""
+    async def next(
+        self, event_type: str | None = None, *, where=None, timeout: float | None = None
+    ) -> dict:
+        """The next unread frame (of this type, and matching ``where``, when given), waiting
+        for it if need be."""
         return await self._wait(
-            lambda frame: event_type is None or frame["type"] == event_type,
+            lambda frame: (
+                (event_type is None or frame["type"] == event_type)
+                and (where is None or where(frame))
+            ),
             event_type or "frame",
             self.timeout if timeout is None else timeout,
         )

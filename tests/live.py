@@ -17,7 +17,7 @@ from interview.models import InterviewSession
 from .frames import Frames
 
 ORIGIN = (b"origin", b"http://localhost")
-PRESENCE = {"participant.joined", "participant.left"}
+PRESENCE = {"participant.joined", "participant.left", "presence.counts"}
 
 
 def asgi_router():

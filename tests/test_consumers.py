@@ -56,9 +56,74 @@ async def test_hello_is_answered_with_a_welcome_and_snapshot(layer, interviewer)
     assert snapshot["status"] == "lobby"
     assert snapshot["round"] is None
     online = {p["name"]: p["online"] for p in snapshot["participants"]}
-    assert online == {"alice": False, "Ann": True, "Ben": False, "Wall": False}
+    assert online == {"alice": False, "Ann": True, "Ben": False}  # spectators: the panel's
+    assert snapshot["counts"] == {"interviewers": 0, "candidates": 1, "spectators": 0}
     assert [row["name"] for row in snapshot["leaderboard"]] == ["Ann", "Ben"]
     await client.disconnect()
+
+
+async def test_the_panels_welcome_lists_spectators_too(layer, interviewer):
+    room = await room_create(interviewer)
+    wall, owner = Client(room.code), Client(room.code)
+    await wall.hello(room.seats["Wall"])
+    snapshot = (await owner.hello(room.owner))["data"]["snapshot"]
+    online = {p["name"]: p["online"] for p in snapshot["participants"]}
+    assert online == {"alice": True, "Ann": False, "Ben": False, "Wall": True}
+    assert snapshot["counts"] == {"interviewers": 1, "candidates": 0, "spectators": 1}
+    for client in (wall, owner):
+        await client.disconnect()
+
+
+async def test_a_spectators_comings_and_goings_reach_the_panel_only(layer, interviewer):
+    room = await room_create(interviewer)
+    owner, ann = Client(room.code), Client(room.code)
+    await owner.hello(room.owner)
+    await ann.hello(room.seats["Ann"])
+    wall = Client(room.code)
+    await wall.hello(room.seats["Wall"])
+    joined = await owner.next("participant.joined", where=lambda f: f["data"]["name"] == "Wall")
+    assert joined["data"]["role"] == "spectator"
+    counts = await ann.next("presence.counts", timeout=10)
+    assert counts["seq"] is None
+    assert counts["data"] == {"interviewers": 1, "candidates": 1, "spectators": 1}
+    assert not [
+        f
+        for f in ann.frames
+        if f["type"].startswith("participant.") and f["data"]["name"] == "Wall"
+    ]
+    assert not [
+        f
+        for f in wall.frames
+        if f["type"].startswith("participant.") and f["data"]["name"] == "Wall"
+    ]
+    for client in (owner, ann, wall):
+        await client.disconnect()
+
+
+async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(layer, interviewer):
+    """Coalesced: at most 3 presence frames, the right final counts about 1 s after the last."""
+    room = await room_create(interviewer, spectators=[f"Fan {i}" for i in range(200)])
+    ann = Client(room.code)
+    await ann.hello(room.seats["Ann"])
+    await ann.next("participant.joined")  # her own
+    seen_before = len(ann.frames)
+    fans = [Client(room.code) for _ in range(200)]
+    await asyncio.gather(*(fan.hello(room.seats[f"Fan {i}"]) for i, fan in enumerate(fans)))
+    last_joined = asyncio.get_running_loop().time()
+    final = {"interviewers": 0, "candidates": 1, "spectators": 200}
+    counts = await ann.next("presence.counts", where=lambda f: f["data"] == final, timeout=10)
+    assert counts["data"] == final
+    arrived = asyncio.get_running_loop().time()
+    presence = [
+        f
+        for f in ann.frames[seen_before:]
+        if f["seq"] is None and f["type"].startswith(("presence", "participant"))
+    ]
+    assert len(presence) <= 3, presence
+    # 1 s after the last change; the rest is the read and a busy machine's slack.
+    assert arrived - last_joined <= 3
+    await asyncio.gather(*(fan.disconnect() for fan in fans))
+    await ann.disconnect()
 
 
 async def test_an_unknown_session_is_accepted_then_closed_with_4404(layer, db):
@@ -733,10 +798,10 @@ async def test_unreadable_frames_count_against_the_rate_limit(layer, interviewer
 
 
 def test_the_rate_limit_allows_at_most_twenty_commands_in_any_second(monkeypatch):
-    from interview.consumers import RateLimit
+    from interview.throttling import RateLimit
 
     clock = [0.0]
-    monkeypatch.setattr("interview.consumers.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("interview.throttling.time.monotonic", lambda: clock[0])
     limit = RateLimit(20)
     accepted = 0
     for _ in range(40):  # 40 commands spread over 0.4 s

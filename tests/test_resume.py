@@ -211,7 +211,7 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     from channels.layers import get_channel_layer
 
     from interview import selectors
-    from interview.broadcast import group_public
+    from interview.broadcast import group_session
 
     room = await room_create(interviewer)
     wall = Client(room.code)
@@ -222,14 +222,12 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     selectors.event_rows_after = lambda *args: queries.append(args) or real(*args)
     try:
         layer_ = get_channel_layer()
-        group = group_public(room.session.id)
+        group = group_session(room.session.id)
         frame = '{{"type":"round.closed","seq":{seq},"ts":"t","data":{{"round_id":{seq}}}}}'
-        await layer_.group_send(
-            group, {"type": "session.event", "seq": 2, "text": frame.format(seq=2)}
-        )
-        await layer_.group_send(
-            group, {"type": "session.event", "seq": 1, "text": frame.format(seq=1)}
-        )
+        for seq in (2, 1):
+            text = frame.format(seq=seq)
+            message = {"type": "session.event", "session": room.session.id, "seq": seq}
+            await layer_.group_send(group, {**message, "texts": {"panel": text, "public": text}})
         await wall.drain()
     finally:
         selectors.event_rows_after = real

@@ -12,6 +12,7 @@ import {
   joinWithName,
   questionMeta,
   renderPresence,
+  renderWatching,
   setStatusPill,
 } from "./ui.js";
 
@@ -198,12 +199,16 @@ function renderAll() {
   board.me = state.me.participant_id;
   board.render(state.board());
   renderPresence($("presence"), state.participants, state.me.participant_id);
+  renderWatching($("watching"), state.counts);
 }
 
 function onEvent(frame) {
   state.apply(frame);
   const { type, data } = frame;
   switch (type) {
+    case "presence.counts":
+      renderWatching($("watching"), state.counts);
+      break;
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);

@@ -12,6 +12,7 @@ export class SessionState {
     this.round = null; // the open round, with `answered` participant ids
     this.lastClosedRoundId = null;
     this.participants = new Map();
+    this.counts = { interviewers: 0, candidates: 0, spectators: 0 }; // online, by role
     this.leaderboard = [];
     this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
     this.roundTitles = roundTitlesLoad(code);
@@ -25,6 +26,7 @@ export class SessionState {
     this.round = snap.round ? { ...snap.round, answered: snap.round.answered || [] } : null;
     if (this.round) this.rememberTitle(this.round);
     this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
+    if (snap.counts) this.counts = snap.counts;
     this.leaderboard = snap.leaderboard;
     this.answers = new Map(
       snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
@@ -41,6 +43,9 @@ export class SessionState {
         this.participants.set(data.participant_id, { ...known, ...data });
         break;
       }
+      case "presence.counts":
+        this.counts = data;
+        break;
       case "round.opened":
         this.round = { ...data, answered: [] };
         this.rememberTitle(this.round);

@@ -155,6 +155,12 @@ export function renderPresence(el, participants, me) {
   );
 }
 
+/** How many watch: spectators are counted, not listed, outside the panel. */
+export function renderWatching(el, counts) {
+  const n = counts.spectators;
+  el.textContent = n === 0 ? "Nobody is watching." : `${n} ${n === 1 ? "person is" : "people are"} watching.`;
+}
+
 /** The "Display name + Join" card of the candidate and spectator pages; resolves the seat. */
 export function joinWithName(code, role) {
   const card = $("join-card");

@@ -11,6 +11,7 @@ import {
   joinWithName,
   questionMeta,
   renderPresence,
+  renderWatching,
   setStatusPill,
 } from "./ui.js";
 
@@ -68,6 +69,9 @@ function onEvent(frame) {
   state.apply(frame);
   const { type, data } = frame;
   switch (type) {
+    case "presence.counts":
+      renderWatching($("watching"), state.counts);
+      break;
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
@@ -118,6 +122,7 @@ async function main() {
       renderStage();
       board.render(state.board());
       renderPresence($("presence"), state.participants, state.me.participant_id);
+      renderWatching($("watching"), state.counts);
     },
     onEvent,
     async onRejected() {
