@@ -113,15 +113,18 @@ def server_environment(*, database_url: str, redis_url: str, prefix: str) -> dic
     return env
 
 
-def daphne_flags() -> list[str]:
-    """The flags every daphne of this project runs with, read from the Makefile."""
-    for line in (ROOT / "Makefile").read_text().splitlines():
-        if line.startswith("DAPHNE_FLAGS :="):
-            return line.split(":=", 1)[1].split()
-    raise AssertionError("DAPHNE_FLAGS is missing from the Makefile")
+def makefile_variable(name: str) -> str:
+    """A variable of the Makefile (``NAME := value``, continued lines joined)."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if line.startswith(f"{name} :="):
+            return " ".join(line.split(":=", 1)[1].split())
+    raise AssertionError(f"{name} is missing from the Makefile")
 
 
-DAPHNE_FLAGS = daphne_flags()
+# What every daphne of this project runs with.
+DAPHNE_FLAGS = makefile_variable("DAPHNE_FLAGS").split()
+DAPHNE_BACKLOG = int(makefile_variable("DAPHNE_BACKLOG"))
 
 
 def daphne_command() -> list[str]:
@@ -153,10 +156,8 @@ class DaphneServer:
         """Launch the process; ``wait_ready`` then waits until it serves."""
         command = [
             *daphne_command(),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            "0",
+            "-e",
+            f"tcp:port=0:interface=127.0.0.1:backlog={DAPHNE_BACKLOG}",
             *DAPHNE_FLAGS,
             "asgi:application",
         ]

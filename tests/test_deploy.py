@@ -86,4 +86,8 @@ def test_every_daphne_launch_limits_frames_to_64_kib():
         ),
     }
     for name, text in launches.items():
-        assert "--websocket-max-message-size 65536" in " ".join(text.split()), name
+        text = " ".join(text.replace("\\\n", " ").split())
+        assert "--websocket-max-message-size 65536" in text, name
+        assert "--websocket_connect_timeout 20" in text, name
+        assert "backlog=1024" in text or "backlog=$(DAPHNE_BACKLOG)" in text, name
+        assert " -b " not in text, f"{name}: -b and -p cannot set the listen backlog"
