@@ -93,6 +93,27 @@ async def test_make_stack_serves_http_static_files_and_sessions_through_nginx(st
     await owner.close()
 
 
+async def test_nginx_sends_the_sockets_of_one_session_to_one_process(stack, interviewer):
+    rooms = await rooms_for(interviewer, 20, 2)
+    peers = [Peer(stack.endpoint, code, token) for code, people in rooms for _, token in people]
+    for peer in peers:
+        await peer.hello()
+    for peer in peers:
+        await peer.close()
+    # nginx logs a WebSocket when it closes, with the daphne process it went to.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while len(sockets := [r for r in stack.requests() if r.path.startswith("/ws/")]) < len(peers):
+        assert loop.time() < deadline, f"nginx logged {len(sockets)} of {len(peers)} sockets"
+        await asyncio.sleep(0.1)
+    processes = {code: {r.upstream for r in sockets if f"/{code}/" in r.path} for code, _ in rooms}
+    assert all(len(upstreams) == 1 for upstreams in processes.values()), processes
+    # Both processes serve sessions (all twenty on one would be one chance in half a million).
+    assert set().union(*processes.values()) == {
+        f"127.0.0.1:{stack.web_port(web)}" for web in (1, 2)
+    }
+
+
 async def test_a_web_process_killed_mid_round_loses_nothing(stack, interviewer):
     room = await room_create(interviewer)
     names = {"owner": room.owner, **room.seats}
