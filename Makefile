@@ -6,9 +6,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Frames over 64 KiB are closed with 1009 by daphne itself (PROTOCOL.md's limit); pings find
-# sockets that died without a close frame within about 35 s. The same flags everywhere daphne
-# runs: scripts/stack, the Dockerfile, deploy/k8s and the tests' servers.
-DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-timeout 20
+# sockets that died without a close frame within about 35 s. A busy process may take seconds
+# to accept a socket in a reconnect storm: daphne's default 5 s handshake limit (4-5 s, as
+# autobahn rounds its timers down to the second) aborts it, and a proxy answers that with
+# 502, so the limit is the ping timeout's 20 s. The same flags everywhere daphne runs:
+# scripts/stack, the Dockerfile, deploy/k8s and the tests' servers.
+DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-timeout 20 \
+	--websocket_connect_timeout 20
+# The listen queue: Twisted's default of 50 drops the SYNs of a thousand clients reconnecting
+# at once, and each dropped one waits a second or more to be sent again. Linux caps it at
+# net.core.somaxconn (4096 by default). Set through a Twisted endpoint (-e), as -b/-p cannot.
+DAPHNE_BACKLOG := 1024
 
 .PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench
 
@@ -31,7 +39,9 @@ setup: $(VENV)/.runtime
 
 run: setup
 	@scripts/banner "$(HOST)" "$(PORT)"
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b "$(HOST)" -p "$(PORT)" $(DAPHNE_FLAGS) asgi:application
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne \
+		-e "tcp:port=$(PORT):interface=$(subst :,\:,$(HOST)):backlog=$(DAPHNE_BACKLOG)" \
+		$(DAPHNE_FLAGS) asgi:application
 
 # An interviewer account for the embedded set-up: prints its password and API token.
 interviewer: setup

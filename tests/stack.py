@@ -8,6 +8,7 @@ user would.
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -76,6 +77,21 @@ class Endpoint:
         return f"ws://127.0.0.1:{self.port}/ws/sessions/{code}/"
 
 
+# A line of nginx's access log, in the format scripts/stack gives it.
+ACCESS = re.compile(
+    r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) .*upstream=(?P<upstream>.*?) connect='
+)
+
+
+@dataclass
+class Request:
+    """A request as nginx's access log tells it: the last process it went to and the status."""
+
+    path: str
+    status: int
+    upstream: str
+
+
 @dataclass
 class Stack:
     folder: Path
@@ -135,6 +151,14 @@ class Stack:
                 return reply.status
         except urllib.error.HTTPError as error:
             return error.code
+
+    def requests(self) -> list[Request]:
+        """Every request nginx logged so far (a WebSocket's once it has closed)."""
+        text = (self.folder / "nginx-access.log").read_text(errors="replace")
+        return [
+            Request(found["path"], int(found["status"]), found["upstream"].split(", ")[-1])
+            for found in ACCESS.finditer(text)
+        ]
 
     def logs(self) -> str:
         return "\n".join(

@@ -1,5 +1,6 @@
 """The deployment files, checked by what can check them without a Docker engine."""
 
+import re
 from pathlib import Path
 
 import yaml
@@ -9,6 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_all(path: Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def every_of_kind(kind: str) -> list[dict]:
+    """Every Kubernetes object of this kind in deploy/k8s."""
+    paths = sorted((ROOT / "deploy/k8s").glob("*.yaml"))
+    return [doc for path in paths for doc in load_all(path) if doc["kind"] == kind]
 
 
 def test_compose_runs_postgres_redis_two_web_processes_and_nginx_with_health_checks():
@@ -49,6 +56,50 @@ def test_nginx_upgrades_websockets_and_serves_static_files():
     assert "${WEB_2}" in template
 
 
+def nginx_blocks(template: str, kind: str) -> dict[str, str]:
+    """The template's ``upstream`` or ``location`` blocks by name, bodies without comments."""
+    text = re.sub(r"#[^\n]*", "", template)
+    # A body ends at the first brace that closes no ${VARIABLE}.
+    block = re.compile(kind + r" ([^{\s]+(?: [^{\s]+)?) \{((?:\$\{\w+\}|[^}])*)\}")
+    return {found[1]: found[2] for found in block.finditer(text)}
+
+
+def test_nginx_hashes_websockets_by_session_and_balances_plain_http_round_robin():
+    template = (ROOT / "deploy/nginx/default.conf.template").read_text()
+    upstreams = nginx_blocks(template, "upstream")
+    locations = nginx_blocks(template, "location")
+    ws_upstream = re.search(r"proxy_pass http://(\w+);", locations["/ws/"])[1]
+    assert "hash $uri consistent;" in upstreams[ws_upstream]
+    for path in ("/", "= /healthz"):
+        http_upstream = re.search(r"proxy_pass http://(\w+);", locations[path])[1]
+        assert http_upstream != ws_upstream
+        assert "hash" not in upstreams[http_upstream]
+    # One failure must not take a process out of rotation: with two, a storm would empty it.
+    for body in upstreams.values():
+        servers = re.findall(r"server (\S+)([^;]*);", body)
+        assert [name for name, _ in servers] == ["${WEB_1}", "${WEB_2}"]
+        assert all("max_fails=0" in options for _, options in servers)
+
+
+def test_the_kubernetes_ingress_hashes_websockets_by_session():
+    ingresses = every_of_kind("Ingress")
+    hashed = [
+        doc
+        for doc in ingresses
+        if doc["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/upstream-hash-by")
+        == "$uri"
+    ]
+    assert len(hashed) == 1
+    (path,) = hashed[0]["spec"]["rules"][0]["http"]["paths"]
+    assert path["path"] == "/ws/"
+    # ingress-nginx balances per service: the hashed path's service serves nothing else.
+    hashed_service = path["backend"]["service"]["name"]
+    plain = [doc for doc in ingresses if doc not in hashed]
+    plain_paths = [p for doc in plain for p in doc["spec"]["rules"][0]["http"]["paths"]]
+    assert [p["path"] for p in plain_paths] == ["/"]
+    assert all(p["backend"]["service"]["name"] != hashed_service for p in plain_paths)
+
+
 def test_kubernetes_manifests_parse_and_probe_healthz():
     documents = {}
     for path in sorted((ROOT / "deploy/k8s").glob("*.yaml")):
@@ -61,19 +112,19 @@ def test_kubernetes_manifests_parse_and_probe_healthz():
     assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["terminationGracePeriodSeconds"] > 10
-    selector = documents["Service"]["spec"]["selector"]
-    assert (
-        selector.items()
-        <= documents["Deployment"]["spec"]["template"]["metadata"]["labels"].items()
-    )
-    annotations = documents["Ingress"]["metadata"]["annotations"]
-    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
-    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
-    backend = documents["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
-    assert backend["service"]["name"] == documents["Service"]["metadata"]["name"]
+    labels = documents["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    services = {doc["metadata"]["name"]: doc for doc in every_of_kind("Service")}
+    for service in services.values():
+        assert service["spec"]["selector"].items() <= labels.items()
+    for ingress in every_of_kind("Ingress"):
+        annotations = ingress["metadata"]["annotations"]
+        assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+        assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+            assert path["backend"]["service"]["name"] in services
 
 
-def test_every_daphne_launch_limits_frames_to_64_kib():
+def test_every_daphne_launch_limits_frames_and_queues_a_storm_of_connects():
     launches = {
         "Makefile": (ROOT / "Makefile").read_text(),
         "scripts/stack": (ROOT / "scripts/stack").read_text(),
@@ -86,4 +137,8 @@ def test_every_daphne_launch_limits_frames_to_64_kib():
         ),
     }
     for name, text in launches.items():
-        assert "--websocket-max-message-size 65536" in " ".join(text.split()), name
+        text = " ".join(text.replace("\\\n", " ").split())
+        assert "--websocket-max-message-size 65536" in text, name
+        assert "--websocket_connect_timeout 20" in text, name
+        assert "backlog=1024" in text or "backlog=$(DAPHNE_BACKLOG)" in text, name
+        assert " -b " not in text, f"{name}: -b and -p cannot set the listen backlog"
