@@ -64,5 +64,13 @@ class ScoreInline(admin.TabularInline):
 class AnswerAdmin(admin.ModelAdmin):
     list_display = ["participant", "round", "revision", "submitted_at"]
     search_fields = ["participant__display_name", "round__session__code", "text"]
-    readonly_fields = ["round", "participant", "revision", "first_submitted_at", "submitted_at"]
+    readonly_fields = [
+        "round",
+        "participant",
+        "revision",
+        "first_submitted_at",
+        "submitted_at",
+        "score_sum",
+        "score_count",
+    ]
     inlines = [RevisionInline, ScoreInline]

@@ -167,10 +167,6 @@ class Round(models.Model):
     def __str__(self) -> str:
         return f"round {self.position} of session {self.session_id}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
 
 class Answer(models.Model):
     """A candidate's answer to a round: the newest revision counts, every one is kept."""
@@ -181,8 +177,10 @@ class Answer(models.Model):
     revision = models.PositiveIntegerField(default=1)
     first_submitted_at = models.DateTimeField()
     submitted_at = models.DateTimeField()
-    # The command id of the newest revision, so a retried submit is recognised.
-    client_command_id = models.CharField(max_length=64, blank=True)
+    # The panel's scores of this answer, summed and counted by every score that changes them:
+    # the panel's mean needs no scan of the scores.
+    score_sum = models.PositiveIntegerField(default=0)
+    score_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["round_id", "first_submitted_at"]
@@ -194,6 +192,38 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.id} (revision {self.revision})"
+
+
+class Standing(models.Model):
+    """A candidate's place on the leaderboard, kept in the transaction of every change to it.
+
+    Created when the candidate joins; moved by each score of their answers and by a new
+    revision of a scored answer. The leaderboard is these rows in the order of their index.
+    """
+
+    participant = models.OneToOneField(
+        Participant, primary_key=True, on_delete=models.CASCADE, related_name="standing"
+    )
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="standings"
+    )
+    # The exact sum of the candidate's answer means, rounded to 6 places, so equal sums are
+    # equal here whatever the order of the scores that made them.
+    total = models.FloatField(default=0)
+    # The newest submitted_at among the candidate's scored answers: of equal totals, the
+    # earlier ranks higher; a candidate with nothing scored (NULL) comes after.
+    scored_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["session", "-total", "scored_submitted_at", "participant"],
+                name="standing_rank_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.total:g} for participant {self.participant_id}"
 
 
 class AnswerRevision(models.Model):

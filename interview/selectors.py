@@ -2,11 +2,12 @@
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from . import sql
 from .credentials import secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, timestamp
@@ -38,48 +39,27 @@ class LeaderboardRow:
         }
 
 
-def _rank(
-    candidates: list[tuple[int, str]], scored: list[tuple[int, float, datetime]]
-) -> list[LeaderboardRow]:
-    """Sum each candidate's answer means; equal totals go to who submitted scored answers first."""
-    totals: dict[int, float] = defaultdict(float)
-    last_submitted: dict[int, datetime] = {}
-    for participant_id, mean, submitted_at in scored:
-        totals[participant_id] += mean
-        if participant_id not in last_submitted or submitted_at > last_submitted[participant_id]:
-            last_submitted[participant_id] = submitted_at
-    never = datetime.max.replace(tzinfo=None)
+def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
+    """Every candidate of the session, ranked 1..n: the kept standings in their index's order.
 
-    def order(candidate: tuple[int, str]) -> tuple:
-        participant_id, _ = candidate
-        submitted = last_submitted.get(participant_id)
-        return (
-            -round(totals[participant_id], 6),
-            submitted.replace(tzinfo=None) if submitted else never,
-            participant_id,
-        )
-
-    ranked = sorted(candidates, key=order)
+    1 is the highest total; equal totals go to who submitted their scored answers earlier,
+    then to who joined first.
+    """
+    rows = sql.all_rows(
+        "SELECT st.participant_id, p.display_name, st.total FROM interview_standing st"
+        " JOIN interview_participant p ON p.id = st.participant_id WHERE st.session_id = %s"
+        " ORDER BY st.total DESC, st.scored_submitted_at ASC NULLS LAST, st.participant_id",
+        [session.pk],
+    )
     return [
-        LeaderboardRow(pid, name, round(totals[pid], 2), rank)
-        for rank, (pid, name) in enumerate(ranked, start=1)
+        LeaderboardRow(participant_id, name, round(float(total), 2), rank)
+        for rank, (participant_id, name, total) in enumerate(rows, start=1)
     ]
 
 
-def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
-    """Every candidate of the session, ranked 1..n by total score: two queries."""
-    candidates = list(
-        Participant.objects.filter(session=session, role=Participant.Role.CANDIDATE)
-        .order_by("id")
-        .values_list("id", "display_name")
-    )
-    scored = list(
-        Answer.objects.filter(round__session=session)
-        .annotate(mean=Avg("scores__score"))
-        .filter(mean__isnull=False)
-        .values_list("participant_id", "mean", "submitted_at")
-    )
-    return _rank(candidates, [(pid, float(mean), at) for pid, mean, at in scored])
+def panel_mean(score_sum: int, score_count: int) -> float | None:
+    """An answer's score: the mean of the panel's scores, or None before any."""
+    return round(score_sum / score_count, 2) if score_count else None
 
 
 def rounds_of(session: InterviewSession) -> QuerySet[Round]:
@@ -91,11 +71,7 @@ def results_for(session: InterviewSession) -> dict:
     """Per-candidate totals, per-round scores and feedback, and a per-category breakdown."""
     rounds = list(rounds_of(session))
     leaderboard = leaderboard_for(session)
-    answers = list(
-        Answer.objects.filter(round__session=session)
-        .annotate(mean=Avg("scores__score"))
-        .order_by("round__position")
-    )
+    answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
     scores = list(
         Score.objects.filter(answer__round__session=session)
         .select_related("interviewer")
@@ -114,7 +90,7 @@ def results_for(session: InterviewSession) -> dict:
         categories: dict[str, dict] = {}
         for rnd in rounds:
             answer = answers_by_candidate[row.participant_id].get(rnd.id)
-            mean = round(float(answer.mean), 2) if answer and answer.mean is not None else None
+            mean = panel_mean(answer.score_sum, answer.score_count) if answer else None
             category = categories.setdefault(
                 rnd.question.category,
                 {"category": rnd.question.category, "rounds": 0, "scored": 0, "total": 0.0},

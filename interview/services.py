@@ -5,33 +5,39 @@ event with the next ``seq`` in the same transaction; after commit the event is f
 Services are keyword-only and named ``<entity>_<action>``.
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
+from . import sql
 from .broadcast import event_publish_on_commit, presence_publish_on_commit
 from .credentials import join_code_new, secret_hash, secret_new
 from .errors import ServiceError
 from .models import (
     Answer,
-    AnswerRevision,
-    CommandReceipt,
     Connection,
     Event,
     InterviewSession,
     Participant,
     Question,
     Round,
-    Score,
+    Standing,
 )
 from .permissions import is_interviewer
 from .protocol import Command, CommandType
-from .selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, leaderboard_for, round_payload
+from .selectors import (
+    PRESENCE_GRACE,
+    PRESENCE_STALE_AFTER,
+    leaderboard_for,
+    panel_mean,
+    round_payload,
+)
 
 DISPLAY_NAME_MAX = 40
 
@@ -148,7 +154,11 @@ def participant_join(
         ).exists()
         if taken and role == Participant.Role.CANDIDATE:
             raise ServiceError("name_taken", f"The name {name!r} is already taken in this session.")
-        return _participant_new(session=session, role=role, display_name=name, user=None)
+        issued = _participant_new(session=session, role=role, display_name=name, user=None)
+        if role == Participant.Role.CANDIDATE:
+            # Every candidate is on the leaderboard, from the start.
+            Standing.objects.create(participant=issued.participant, session=session)
+        return issued
 
 
 def _interviewer_join(
@@ -177,59 +187,160 @@ def _interviewer_join(
         )
 
 
-# --- events ---------------------------------------------------------------------------------
+# --- the locked session, its events, the command's receipt -------------------------------
+#
+# A command is a handful of hand-written statements (``sql``): the session's row locked with
+# everything the command reads, the writes that need a value back (RETURNING), and the rest
+# of its writes, its events and its receipt together, one statement on PostgreSQL.
 
 
-def _session_locked(session_id: int) -> InterviewSession:
-    """The session row, locked until the transaction ends: its state changes one at a time."""
-    return InterviewSession.objects.select_for_update().get(pk=session_id)
+class _RepeatedCommandError(Exception):
+    """A command id its participant used before: the first result, and nothing else happens."""
+
+    def __init__(self, result: dict) -> None:
+        super().__init__("command repeated")
+        self.result = result
 
 
-def event_append(
-    *, session: InterviewSession, type: str, payload: dict, audience: str = Event.Audience.ALL
-) -> Event:
-    """Append the session's next event (gap-free ``seq``) and publish it after commit.
+@dataclass
+class Receipt:
+    """A command's id, by which a repeat is recognised, and the result the command gave."""
 
-    Must run inside the transaction that made the change the event tells of, on a session
-    row read with ``_session_locked`` in it: the lock makes its ``last_seq`` the current one,
-    and the unique ``(session, seq)`` refuses an event appended on a stale copy.
+    participant_id: int
+    command_id: str | None
+    type: str
+    result: dict | None = None
+
+    def earlier(self) -> sql.Statement:
+        """A scalar subquery: the result this id gave before, or NULL."""
+        if self.command_id is None:
+            return "NULL", []
+        return (
+            "(SELECT c.result FROM interview_commandreceipt c"
+            " WHERE c.participant_id = %s AND c.command_id = %s)",
+            [self.participant_id, self.command_id],
+        )
+
+    def record(self, result: dict, now: datetime) -> list[sql.Statement]:
+        """Keep the result: to return now, and under the command id if it has one."""
+        self.result = result
+        if self.command_id is None:
+            return []
+        return [
+            (
+                "INSERT INTO interview_commandreceipt"
+                " (participant_id, command_id, type, result, created_at)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [
+                    self.participant_id,
+                    self.command_id,
+                    self.type,
+                    sql.json_param(result),
+                    sql.moment_param(now),
+                ],
+            )
+        ]
+
+
+def _recorded(receipt: Receipt | None, result: dict, now: datetime) -> list[sql.Statement]:
+    return [] if receipt is None else receipt.record(result, now)
+
+
+def _session_locked(
+    session: InterviewSession,
+    receipt: Receipt | None,
+    select: str = "",
+    joins: str = "",
+    params: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """The session's row, locked until the transaction ends, with what a command reads.
+
+    One statement locks the row and reads ``select`` from ``joins`` beside it, and the result
+    of an earlier run of the receipt's command id: a repeat raises ``_RepeatedCommandError``.
+    The lock serialises the session's commands. On PostgreSQL a lock granted only once another
+    command has committed leaves the joined values as they were before that command: the
+    session's ``last_seq`` as the statement first saw it tells so, and the row is read again,
+    under the lock now. ``session`` takes the row's status, last_seq and owner.
     """
-    session.last_seq += 1
-    InterviewSession.objects.filter(pk=session.pk).update(last_seq=session.last_seq)
-    event = Event.objects.create(
-        session=session, seq=session.last_seq, type=type, payload=payload, audience=audience
+    earlier, earlier_params = receipt.earlier() if receipt is not None else ("NULL", [])
+    query = (
+        f"SELECT s.status, s.last_seq, s.owner_id, {earlier} AS earlier,"
+        " (SELECT v.last_seq FROM interview_interviewsession v WHERE v.id = s.id) AS seen_last_seq"
+        f"{', ' if select else ''}{select}"
+        f" FROM interview_interviewsession s {joins}"
+        f" WHERE s.id = %s{sql.for_update_of('s')}"
     )
-    event_publish_on_commit(event)
-    return event
+    arguments = [*earlier_params, *params, session.pk]
+    row = sql.one_row(query, arguments)
+    if row["seen_last_seq"] != row["last_seq"]:
+        row = sql.one_row(query, arguments)
+    if row["earlier"] is not None:
+        raise _RepeatedCommandError(sql.json_value(row["earlier"]))
+    session.status, session.last_seq, session.owner_id = (
+        row["status"],
+        row["last_seq"],
+        row["owner_id"],
+    )
+    return row
+
+
+def _events_append(
+    session: InterviewSession, now: datetime, events: list[tuple[str, dict]], **changes: Any
+) -> list[sql.Statement]:
+    """The statements that append the session's next events (gap-free ``seq``) and raise its
+    ``last_seq``, with ``changes`` to its other columns. Each event is published once the
+    transaction commits.
+
+    For a session read by ``_session_locked`` in this transaction: the lock makes its
+    ``last_seq`` the current one, and the unique ``(session, seq)`` refuses a stale copy.
+    """
+    appended = [
+        Event(
+            session_id=session.pk,
+            seq=session.last_seq + number,
+            type=event_type,
+            payload=payload,
+            audience=Event.Audience.ALL,
+            created_at=now,
+        )
+        for number, (event_type, payload) in enumerate(events, start=1)
+    ]
+    session.last_seq += len(appended)
+    for column, value in changes.items():
+        setattr(session, column, value)
+    columns = {"last_seq": session.last_seq, **changes}
+    for event in appended:
+        event_publish_on_commit(event)
+    return [
+        (
+            "UPDATE interview_interviewsession"
+            f" SET {', '.join(f'{column} = %s' for column in columns)} WHERE id = %s",
+            [
+                *(sql.moment_param(v) if isinstance(v, datetime) else v for v in columns.values()),
+                session.pk,
+            ],
+        ),
+        (
+            "INSERT INTO interview_event (session_id, seq, type, payload, audience, created_at)"
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(appended))}",
+            [
+                value
+                for event in appended
+                for value in (
+                    event.session_id,
+                    event.seq,
+                    event.type,
+                    sql.json_param(event.payload),
+                    event.audience,
+                    sql.moment_param(now),
+                )
+            ],
+        ),
+    ]
 
 
 def _leaderboard_payload(session: InterviewSession) -> list[dict]:
     return [row.as_dict() for row in leaderboard_for(session)]
-
-
-# --- rounds ---------------------------------------------------------------------------------
-
-
-def _round_close(*, session: InterviewSession, rnd: Round, reason: str, now: datetime) -> None:
-    rnd.closed_at = now
-    rnd.close_reason = reason
-    rnd.save(update_fields=["closed_at", "close_reason"])
-    event_append(
-        session=session, type="round.closed", payload={"round_id": rnd.id, "reason": reason}
-    )
-
-
-def _round_open_of(session: InterviewSession, now: datetime) -> Round | None:
-    """The session's open round, or None; one whose deadline has passed closes here first.
-
-    The clock closes a due round within a tick; a command that comes in between sees it
-    closed for the deadline, as the clock would have left it.
-    """
-    rnd = Round.objects.filter(session=session, closed_at__isnull=True).first()
-    if rnd is not None and rnd.deadline <= now:
-        _round_close(session=session, rnd=rnd, reason="deadline", now=now)
-        return None
-    return rnd
 
 
 def _refuse_if_finished(session: InterviewSession) -> None:
@@ -237,48 +348,139 @@ def _refuse_if_finished(session: InterviewSession) -> None:
         raise ServiceError("session_finished", "This session has finished.")
 
 
+# --- rounds ---------------------------------------------------------------------------------
+
+# The session's open round beside its locked row (``o``): at most one, by a constraint.
+_OPEN_ROUND = "LEFT JOIN interview_round o ON o.session_id = s.id AND o.closed_at IS NULL"
+
+
+def _round_close(round_id: int, reason: str, now: datetime) -> sql.Statement:
+    return (
+        "UPDATE interview_round SET closed_at = %s, close_reason = %s WHERE id = %s",
+        [sql.moment_param(now), reason, round_id],
+    )
+
+
+def _round_closed(round_id: int, reason: str) -> tuple[str, dict]:
+    return "round.closed", {"round_id": round_id, "reason": reason}
+
+
+def _is_due(deadline: datetime | str, now: datetime) -> bool:
+    """A round at its deadline is closed: the clock closes it within a tick, and a command
+    that comes in between sees it as the clock would leave it."""
+    return sql.moment(deadline) <= now
+
+
+@transaction.atomic
 def round_open(
     *,
     session: InterviewSession,
     participant: Participant,
     question_id: int,
     time_limit_s: int | None = None,
+    receipt: Receipt | None = None,
 ) -> Round:
-    """Put a question to the room; an open round closes first (reason ``next_question``)."""
+    """Put a question to the room; an open round closes first (reason ``next_question``, or
+    ``deadline`` if it is due).
+
+    Statements: the locked session with the question, the open round and the last position;
+    the open round's close; the new round (its id back); the session, the events and the
+    receipt together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        "s.settings, q.id AS question_id, q.title, q.prompt, q.category, q.difficulty,"
+        " q.model_answer, q.key_points, q.time_limit_s AS question_time_limit_s,"
+        " o.id AS open_round_id, o.deadline AS open_deadline,"
+        " (SELECT MAX(p.position) FROM interview_round p WHERE p.session_id = s.id)"
+        " AS last_position",
+        f"LEFT JOIN interview_question q ON q.id = %s {_OPEN_ROUND}",
+        [question_id],
+    )
     _refuse_if_finished(session)
-    question = Question.objects.filter(pk=question_id).first()
-    if question is None:
+    if row["question_id"] is None:
         raise ServiceError("not_found", f"No question with id {question_id}.")
     now = timezone.now()
-    open_round = _round_open_of(session, now)
-    if open_round is not None:
-        _round_close(session=session, rnd=open_round, reason="next_question", now=now)
+    events = []
+    if row["open_round_id"] is not None:
+        reason = "deadline" if _is_due(row["open_deadline"], now) else "next_question"
+        sql.writes_together([_round_close(row["open_round_id"], reason, now)])
+        events.append(_round_closed(row["open_round_id"], reason))
+    question = Question(
+        id=row["question_id"],
+        title=row["title"],
+        prompt=row["prompt"],
+        category=row["category"],
+        difficulty=row["difficulty"],
+        model_answer=row["model_answer"],
+        key_points=sql.json_value(row["key_points"]),
+        time_limit_s=row["question_time_limit_s"],
+    )
+    session.settings = sql.json_value(row["settings"])
     limit = time_limit_s or session.settings.get("time_limit_s") or question.time_limit_s
-    last_position = Round.objects.filter(session=session).aggregate(m=Max("position"))["m"]
-    rnd = Round.objects.create(
-        session=session,
+    rnd = Round(
+        session_id=session.pk,
         question=question,
-        position=(last_position or 0) + 1,
+        position=(row["last_position"] or 0) + 1,
         time_limit_s=limit,
         opened_at=now,
         deadline=now + timedelta(seconds=limit),
     )
-    if session.status == InterviewSession.Status.LOBBY:
-        session.status = InterviewSession.Status.LIVE
-        session.started_at = now
-        session.save(update_fields=["status", "started_at"])
-    event_append(session=session, type="round.opened", payload=round_payload(rnd))
+    rnd.id = sql.one_row(
+        "INSERT INTO interview_round (session_id, question_id, position, time_limit_s,"
+        " opened_at, deadline, closed_at, close_reason)"
+        " VALUES (%s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
+        [
+            session.pk,
+            question.id,
+            rnd.position,
+            limit,
+            sql.moment_param(now),
+            sql.moment_param(rnd.deadline),
+        ],
+    )["id"]
+    events.append(("round.opened", round_payload(rnd)))
+    starts = (
+        {"status": InterviewSession.Status.LIVE, "started_at": now}
+        if session.status == InterviewSession.Status.LOBBY
+        else {}
+    )
+    sql.writes_together(
+        [
+            *_events_append(session, now, events, **starts),
+            *_recorded(receipt, {"round_id": rnd.id}, now),
+        ]
+    )
     return rnd
 
 
-def round_close(*, session: InterviewSession, participant: Participant) -> Round:
+@transaction.atomic
+def round_close(
+    *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
+) -> Round:
     """Close the open round now, at the interviewer's word."""
+    row = _session_locked(
+        session, receipt, "o.id AS open_round_id, o.deadline AS open_deadline", _OPEN_ROUND
+    )
     _refuse_if_finished(session)
     now = timezone.now()
-    rnd = _round_open_of(session, now)
-    if rnd is None:
+    if row["open_round_id"] is None or _is_due(row["open_deadline"], now):
         raise ServiceError("not_found", "No round is open.")
-    _round_close(session=session, rnd=rnd, reason="interviewer", now=now)
+    rnd = Round(
+        id=row["open_round_id"],
+        session_id=session.pk,
+        deadline=sql.moment(row["open_deadline"]),
+        closed_at=now,
+        close_reason=Round.CloseReason.INTERVIEWER,
+    )
+    sql.writes_together(
+        [
+            _round_close(rnd.id, rnd.close_reason, now),
+            *_events_append(session, now, [_round_closed(rnd.id, rnd.close_reason)]),
+            *_recorded(receipt, {"round_id": rnd.id}, now),
+        ]
+    )
     return rnd
 
 
@@ -295,15 +497,14 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
     closed = 0
     for round_id, owner_session_id in due.values_list("id", "session_id"):
         with transaction.atomic():
-            session = _session_locked(owner_session_id)
+            session = InterviewSession(pk=owner_session_id)
+            _session_locked(session, None)
             claimed = Round.objects.filter(pk=round_id, closed_at__isnull=True).update(
-                closed_at=now, close_reason="deadline"
+                closed_at=now, close_reason=Round.CloseReason.DEADLINE
             )
             if claimed:
-                event_append(
-                    session=session,
-                    type="round.closed",
-                    payload={"round_id": round_id, "reason": "deadline"},
+                sql.writes_together(
+                    _events_append(session, now, [_round_closed(round_id, "deadline")])
                 )
                 closed += 1
     return closed
@@ -312,44 +513,102 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
 # --- answers and scores ---------------------------------------------------------------------
 
 
+def _total_of(means: Iterable[tuple[int, int]]) -> float:
+    """A candidate's total: the exact sum of their answers' means (score sum over count),
+    rounded to 6 places, so equal sums are equal whatever order the scores came in."""
+    return round(float(sum((Fraction(total, count) for total, count in means), Fraction(0))), 6)
+
+
+def _means_of(joined: str | None) -> list[tuple[int, int]]:
+    """Answers' ``sum/count`` pairs as ``sql.joined_text`` gives them."""
+    if not joined:
+        return []
+    return [(int(total), int(count)) for total, count in (p.split("/") for p in joined.split(","))]
+
+
+@transaction.atomic
 def answer_submit(
-    *, session: InterviewSession, participant: Participant, round_id: int, text: str
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    round_id: int,
+    text: str,
+    receipt: Receipt | None = None,
 ) -> Answer:
-    """Store a candidate's answer: one per round, each submit a new revision, all kept."""
-    rnd = Round.objects.filter(pk=round_id, session=session).first()
-    if rnd is None:
+    """Store a candidate's answer: one per round, each submit a new revision, all kept.
+
+    Statements: the locked session with the round and the candidate's standing; the answer's
+    upsert (its id and revision back); the revision, the standing's tie-break if the answer is
+    scored, the event and the receipt together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        "r.id AS round_id, r.closed_at, r.deadline, st.scored_submitted_at",
+        "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
+        " LEFT JOIN interview_standing st ON st.participant_id = %s",
+        [round_id, participant.id],
+    )
+    if row["round_id"] is None:
         raise ServiceError("not_found", f"No round {round_id} in this session.")
     _refuse_if_finished(session)
     now = timezone.now()
-    if rnd.closed_at is not None or rnd.deadline <= now:
+    if row["closed_at"] is not None or _is_due(row["deadline"], now):
         raise ServiceError("round_closed", "This round is closed; the answer was not saved.")
-    answer = Answer.objects.filter(round=rnd, participant=participant).first()
-    if answer is None:
-        answer = Answer.objects.create(
-            round=rnd, participant=participant, text=text, first_submitted_at=now, submitted_at=now
-        )
-    else:
-        answer.text = text
-        answer.revision += 1
-        answer.submitted_at = now
-        answer.save(update_fields=["text", "revision", "submitted_at"])
-    AnswerRevision.objects.create(
-        answer=answer, revision=answer.revision, text=text, submitted_at=now
+    stored = sql.one_row(
+        "INSERT INTO interview_answer (round_id, participant_id, text, revision,"
+        " first_submitted_at, submitted_at, score_sum, score_count)"
+        " VALUES (%s, %s, %s, 1, %s, %s, 0, 0)"
+        " ON CONFLICT (round_id, participant_id) DO UPDATE SET text = excluded.text,"
+        " revision = interview_answer.revision + 1, submitted_at = excluded.submitted_at"
+        " RETURNING id, revision, first_submitted_at, score_sum, score_count",
+        [round_id, participant.id, text, sql.moment_param(now), sql.moment_param(now)],
     )
-    event_append(
-        session=session,
-        type="answer.submitted",
-        payload={
-            "round_id": rnd.id,
-            "answer_id": answer.id,
-            "participant_id": participant.id,
-            "revision": answer.revision,
-            "text": text,
-        },
+    answer = Answer(
+        id=stored["id"],
+        round_id=round_id,
+        participant=participant,
+        text=text,
+        revision=stored["revision"],
+        first_submitted_at=sql.moment(stored["first_submitted_at"]),
+        submitted_at=now,
+        score_sum=stored["score_sum"],
+        score_count=stored["score_count"],
+    )
+    writes = [
+        (
+            "INSERT INTO interview_answerrevision (answer_id, revision, text, submitted_at)"
+            " VALUES (%s, %s, %s, %s)",
+            [answer.id, answer.revision, text, sql.moment_param(now)],
+        )
+    ]
+    if answer.score_count:
+        # The candidate's tie-break is the newest submitted_at among their scored answers.
+        newest = max(sql.moment(row["scored_submitted_at"]) or now, now)
+        writes.append(
+            (
+                "UPDATE interview_standing SET scored_submitted_at = %s WHERE participant_id = %s",
+                [sql.moment_param(newest), participant.id],
+            )
+        )
+    event = {
+        "round_id": round_id,
+        "answer_id": answer.id,
+        "participant_id": participant.id,
+        "revision": answer.revision,
+        "text": text,
+    }
+    sql.writes_together(
+        [
+            *writes,
+            *_events_append(session, now, [("answer.submitted", event)]),
+            *_recorded(receipt, {"answer_id": answer.id, "revision": answer.revision}, now),
+        ]
     )
     return answer
 
 
+@transaction.atomic
 def answer_score(
     *,
     session: InterviewSession,
@@ -357,129 +616,154 @@ def answer_score(
     answer_id: int,
     score: int,
     feedback: str | None = None,
+    receipt: Receipt | None = None,
 ) -> float:
     """Keep this interviewer's score of the answer; returns the panel's mean.
 
     A rescore replaces the score, and the feedback too when given; without feedback it keeps
-    the interviewer's earlier words.
+    the interviewer's earlier words. Statements: the locked session with the answer, this
+    interviewer's earlier score, the candidate's standing and other scored answers; the
+    score, the answer's sum and count and the standing together; the leaderboard; the event
+    and the receipt together.
     """
-    answer = Answer.objects.filter(pk=answer_id, round__session=session).first()
-    if answer is None:
+    other_means = sql.joined_text("o.score_sum || '/' || o.score_count")
+    row = _session_locked(
+        session,
+        receipt,
+        "a.participant_id AS author_id, a.round_id, a.score_sum, a.score_count,"
+        " a.submitted_at, sc.score AS earlier_score, sc.feedback AS earlier_feedback,"
+        " st.scored_submitted_at,"
+        f" (SELECT {other_means}"
+        " FROM interview_answer o WHERE o.participant_id = a.participant_id"
+        " AND o.id <> a.id AND o.score_count > 0) AS other_means",
+        "LEFT JOIN (interview_answer a JOIN interview_round r ON r.id = a.round_id)"
+        " ON a.id = %s AND r.session_id = s.id"
+        " LEFT JOIN interview_score sc ON sc.answer_id = a.id AND sc.interviewer_id = %s"
+        " LEFT JOIN interview_standing st ON st.participant_id = a.participant_id",
+        [answer_id, participant.id],
+    )
+    if row["author_id"] is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
     _refuse_if_finished(session)
-    # The session's lock serialises its commands: read-then-write cannot race here, and the
-    # panel's scores read once give both this interviewer's earlier score and the new mean.
-    panel = {row.interviewer_id: row for row in Score.objects.filter(answer=answer)}
-    earlier = panel.get(participant.id)
+    now = timezone.now()
+    earlier = row["earlier_score"]
     if feedback is None:
-        feedback = earlier.feedback if earlier else ""
-    if earlier is None:
-        panel[participant.id] = Score.objects.create(
-            answer=answer, interviewer=participant, score=score, feedback=feedback
-        )
-    else:
-        earlier.score, earlier.feedback = score, feedback
-        earlier.save(update_fields=["score", "feedback", "updated_at"])
-    mean = round(sum(row.score for row in panel.values()) / len(panel), 2)
-    event_append(
-        session=session,
-        type="score.updated",
-        payload={
-            "answer_id": answer.id,
-            "participant_id": answer.participant_id,
-            "round_id": answer.round_id,
-            "score": mean,
-            "by": participant.id,
-            "by_score": score,
-            "feedback": feedback,
-            "leaderboard": _leaderboard_payload(session),
-        },
+        feedback = row["earlier_feedback"] or ""
+    score_sum = row["score_sum"] - (earlier or 0) + score
+    score_count = row["score_count"] + (earlier is None)
+    mean = panel_mean(score_sum, score_count)
+    total = _total_of([(score_sum, score_count), *_means_of(row["other_means"])])
+    submitted = sql.moment(row["submitted_at"])
+    tie_break = max(sql.moment(row["scored_submitted_at"]) or submitted, submitted)
+    sql.writes_together(
+        [
+            (
+                "INSERT INTO interview_score"
+                " (answer_id, interviewer_id, score, feedback, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (answer_id, interviewer_id) DO UPDATE SET score = excluded.score,"
+                " feedback = excluded.feedback, updated_at = excluded.updated_at",
+                [
+                    answer_id,
+                    participant.id,
+                    score,
+                    feedback,
+                    sql.moment_param(now),
+                    sql.moment_param(now),
+                ],
+            ),
+            (
+                "UPDATE interview_answer SET score_sum = %s, score_count = %s WHERE id = %s",
+                [score_sum, score_count, answer_id],
+            ),
+            (
+                "INSERT INTO interview_standing"
+                " (participant_id, session_id, total, scored_submitted_at)"
+                " VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (participant_id) DO UPDATE SET total = excluded.total,"
+                " scored_submitted_at = excluded.scored_submitted_at",
+                [row["author_id"], session.pk, total, sql.moment_param(tie_break)],
+            ),
+        ]
+    )
+    event = {
+        "answer_id": answer_id,
+        "participant_id": row["author_id"],
+        "round_id": row["round_id"],
+        "score": mean,
+        "by": participant.id,
+        "by_score": score,
+        "feedback": feedback,
+        "leaderboard": _leaderboard_payload(session),
+    }
+    sql.writes_together(
+        [
+            *_events_append(session, now, [("score.updated", event)]),
+            *_recorded(receipt, {"answer_id": answer_id, "score": score, "mean": mean}, now),
+        ]
     )
     return mean
 
 
-def session_finish(*, session: InterviewSession, participant: Participant) -> None:
+@transaction.atomic
+def session_finish(
+    *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
+) -> None:
     """End the session (its owner only): the open round closes, the leaderboard is final."""
+    row = _session_locked(
+        session, receipt, "o.id AS open_round_id, o.deadline AS open_deadline", _OPEN_ROUND
+    )
     if participant.user_id != session.owner_id:
         raise ServiceError("forbidden", "Only the session's owner can finish it.")
     _refuse_if_finished(session)
     now = timezone.now()
-    rnd = _round_open_of(session, now)
-    if rnd is not None:
-        _round_close(session=session, rnd=rnd, reason="interviewer", now=now)
-    session.status = InterviewSession.Status.FINISHED
-    session.finished_at = now
-    session.save(update_fields=["status", "finished_at"])
-    event_append(
-        session=session,
-        type="session.finished",
-        payload={"leaderboard": _leaderboard_payload(session)},
+    writes, events = [], []
+    if row["open_round_id"] is not None:
+        reason = "deadline" if _is_due(row["open_deadline"], now) else "interviewer"
+        writes.append(_round_close(row["open_round_id"], reason, now))
+        events.append(_round_closed(row["open_round_id"], reason))
+    events.append(("session.finished", {"leaderboard": _leaderboard_payload(session)}))
+    finished = {"status": InterviewSession.Status.FINISHED, "finished_at": now}
+    sql.writes_together(
+        [
+            *writes,
+            *_events_append(session, now, events, **finished),
+            *_recorded(receipt, {}, now),
+        ]
     )
 
 
 # --- commands -------------------------------------------------------------------------------
 
-
-def _push(session: InterviewSession, participant: Participant, data: dict) -> dict:
-    return {"round_id": round_open(session=session, participant=participant, **data).id}
-
-
-def _close(session: InterviewSession, participant: Participant, data: dict) -> dict:
-    return {"round_id": round_close(session=session, participant=participant).id}
-
-
-def _submit(session: InterviewSession, participant: Participant, data: dict) -> dict:
-    answer = answer_submit(session=session, participant=participant, **data)
-    return {"answer_id": answer.id, "revision": answer.revision}
-
-
-def _score(session: InterviewSession, participant: Participant, data: dict) -> dict:
-    mean = answer_score(session=session, participant=participant, **data)
-    return {"answer_id": data["answer_id"], "score": data["score"], "mean": mean}
-
-
-def _finish(session: InterviewSession, participant: Participant, data: dict) -> dict:
-    session_finish(session=session, participant=participant)
-    return {}
-
-
-COMMAND_SERVICES = {
-    CommandType.QUESTION_PUSH: _push,
-    CommandType.QUESTION_CLOSE: _close,
-    CommandType.ANSWER_SUBMIT: _submit,
-    CommandType.ANSWER_SCORE: _score,
-    CommandType.SESSION_FINISH: _finish,
+COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
+    CommandType.QUESTION_PUSH: round_open,
+    CommandType.QUESTION_CLOSE: round_close,
+    CommandType.ANSWER_SUBMIT: answer_submit,
+    CommandType.ANSWER_SCORE: answer_score,
+    CommandType.SESSION_FINISH: session_finish,
 }
 
 
 def command_execute(*, participant: Participant, command: Command) -> dict[str, Any]:
-    """Run a state-changing command once: its effect, its events and its receipt commit together.
+    """Run a state-changing command once: its effect, its events and its receipt commit together
+    (in the service's transaction).
 
     A command id already used by this participant returns the first result and changes
     nothing. The session's row lock serialises the session's commands, so the receipt read
-    here cannot race its write below; the receipt's unique constraint stands behind both.
+    with it cannot race the write; the receipt's unique constraint stands behind both.
     """
-    with transaction.atomic():
-        session = _session_locked(participant.session_id)
-        if command.receipt_id is not None:
-            earlier = (
-                CommandReceipt.objects.filter(
-                    participant=participant, command_id=command.receipt_id
-                )
-                .values_list("result", flat=True)
-                .first()
-            )
-            if earlier is not None:
-                return earlier
-        result = COMMAND_SERVICES[command.type](session, participant, command.data)
-        if command.receipt_id is not None:
-            CommandReceipt.objects.create(
-                participant=participant,
-                command_id=command.receipt_id,
-                type=command.type,
-                result=result,
-            )
-        return result
+    receipt = Receipt(
+        participant_id=participant.id, command_id=command.receipt_id, type=command.type
+    )
+    # The service reads the session's state under its lock; nothing of it is known before.
+    session = InterviewSession(pk=participant.session_id)
+    try:
+        COMMAND_SERVICES[command.type](
+            session=session, participant=participant, receipt=receipt, **command.data
+        )
+    except _RepeatedCommandError as repeated:
+        return repeated.result
+    return receipt.result
 
 
 # --- presence -------------------------------------------------------------------------------

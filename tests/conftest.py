@@ -24,6 +24,17 @@ def service_url(variable: str, what: str) -> str:
     return url
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``postgres`` are about PostgreSQL itself: they run in its pass only
+    (`make test-sqlite` leaves them out; a run that selects them anyway skips them)."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("about PostgreSQL: runs in the PostgreSQL pass (make test-postgres)")
+
+
 @pytest.fixture
 def redis_url() -> str:
     return service_url("TEST_REDIS_URL", "Redis")

@@ -1,4 +1,8 @@
-"""Plain builders of rows for tests that need data without going through a live session."""
+"""Plain builders of rows for tests that need data without going through a live session.
+
+Answers and scores built here bypass what the services keep beside them (an answer's score
+sum and count, a candidate's standing): tests of totals and leaderboards use the services.
+"""
 
 from datetime import timedelta
 

@@ -7,10 +7,11 @@ import re
 import pytest
 from django.test import override_settings
 
+from interview import services
 from interview.models import Participant, Question
 
 from .conftest import client_for
-from .factories import answer_of, owner_seat, round_of, score_of, seat, session_for
+from .factories import owner_seat, round_of, seat, session_for
 from .seed_titles import SEED_CHALLENGES, SEED_QUESTIONS
 
 pytestmark = pytest.mark.django_db
@@ -336,10 +337,21 @@ def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, ba
     ann, ben = seat(session, "Ann"), seat(session, "Ben")
     q1 = Question.objects.get(slug="python-decorators")
     q2 = Question.objects.filter(category="Version Control").first()
-    r1, r2 = round_of(session, q1), round_of(session, q2)
-    score_of(answer_of(r1, ann, "wrap it"), panel, 6, "ok")
-    score_of(answer_of(r2, ann, "rebase"), panel, 9, "great")
-    score_of(answer_of(r1, ben, "no idea"), panel, 2, "study closures")
+    # Through the services, which keep the totals the results read.
+    scored = []
+    for question, answers in ((q1, {ann: "wrap it", ben: "no idea"}), (q2, {ann: "rebase"})):
+        rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+        for candidate, text in answers.items():
+            answer = services.answer_submit(
+                session=session, participant=candidate, round_id=rnd.id, text=text
+            )
+            scored.append(answer.id)
+    for answer_id, score, feedback in zip(
+        scored, (6, 2, 9), ("ok", "study closures", "great"), strict=True
+    ):
+        services.answer_score(
+            session=session, participant=panel, answer_id=answer_id, score=score, feedback=feedback
+        )
 
     results = api.get(f"/api/sessions/{session.code}/results").json()
     assert [r["position"] for r in results["rounds"]] == [1, 2]
@@ -403,8 +415,6 @@ def test_an_unknown_api_path_is_a_json_404(client):
 def test_a_candidate_sees_own_results_beside_model_answers_once_finished(
     anonymous, interviewer, bank
 ):
-    from interview import services
-
     session = session_for(interviewer)
     panel = owner_seat(session)
     ann = services.participant_join(session=session, role="candidate", display_name="Ann")
