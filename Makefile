@@ -49,7 +49,7 @@ interviewer: setup
 
 # The whole suite on SQLite, then on PostgreSQL; Redis tests use the test Redis.
 test: $(VENV)/.dev
-	scripts/install-chromium
+	scripts/install-test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres

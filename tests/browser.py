@@ -34,7 +34,7 @@ def chromium_path() -> str:
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         service_missing(
-            f"Chromium is not installed at {path}: run scripts/install-chromium "
+            f"Chromium is not installed at {path}: run scripts/install-test-tools "
             "(or `apt-get install chromium`), or set CHROMIUM=/path/to/chromium."
         )
     return path
