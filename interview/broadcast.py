@@ -7,24 +7,22 @@ Each hub writes each of its sockets the text of its lens; the database holds eve
 too, so a message the layer loses is read from there by seq.
 """
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterator
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import telemetry
-from .dbcalls import in_db_thread
 from .models import Event
 from .protocol import EventType, event_frame, frame_text, timestamp
 from .visibility import Lens, event_author, presence_visible, project
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def group_session(session_id: int) -> str:
@@ -95,9 +93,10 @@ def presence_publish_on_commit(*, session_id: int, participant: dict, online: bo
     _after_commit(presence_publish, session_id=session_id, participant=participant, online=online)
 
 
-# The publications a service committed, collected per database thread while ``perform`` runs
-# it, and sent from the event loop once the service has returned. The thread never waits on
-# the event loop, so a shutting-down loop can never leave a database thread hanging.
+# The publications a service committed, collected per database thread while
+# ``services.perform`` runs it, and sent from the event loop once the service has returned.
+# The thread never waits on the event loop, so a shutting-down loop can never leave a
+# database thread hanging.
 _outbox = threading.local()
 
 
@@ -112,28 +111,26 @@ def _after_commit(publish: Callable[..., Awaitable[None]], **kwargs: object) -> 
     transaction.on_commit(queue)
 
 
-async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
-    """Run a sync service in the database thread, then publish what it committed.
+@contextlib.contextmanager
+def publications_collected() -> Iterator[list]:
+    """Collect, instead of sending, what the services in this block commit (see ``perform``)."""
+    _outbox.pending = pending = []
+    try:
+        yield pending
+    finally:
+        _outbox.pending = None
 
-    A failed send loses nothing: the events are in the database, and every client fills gaps
-    from there on its next event or reconnect. So it is counted and logged, not raised.
-    """
 
-    def run() -> tuple[T, list]:
-        _outbox.pending = pending = []
-        try:
-            return service(**kwargs), pending
-        finally:
-            _outbox.pending = None
-
-    result, pending = await in_db_thread(run)()
+async def publications_send(pending: list) -> None:
+    """Send collected publications. A failed send loses nothing: the events are in the
+    database, and every client fills gaps from there on its next event or reconnect. So it
+    is counted and logged, not raised."""
     for publish, arguments in pending:
         try:
             await publish(**arguments)
         except Exception:
             telemetry.FANOUT_FAILURES.inc()
             log.exception("fan-out failed; clients will catch up from the database")
-    return result
 
 
 def _publish_blocking(publish: Callable[..., Awaitable[None]], **kwargs: object) -> None:

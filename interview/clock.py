@@ -16,7 +16,6 @@ import socket
 import time
 
 from . import services
-from .broadcast import perform
 from .selectors import PRESENCE_HEARTBEAT
 
 log = logging.getLogger(__name__)
@@ -49,10 +48,10 @@ class Clock:
         last_beat = 0.0
         while True:
             try:
-                await perform(services.rounds_close_due)
+                await services.perform(services.rounds_close_due)
                 if time.monotonic() - last_beat >= PRESENCE_HEARTBEAT.total_seconds():
-                    await perform(services.connections_heartbeat, server_id=SERVER_ID)
-                    await perform(services.connections_reap)
+                    await services.perform(services.connections_heartbeat, server_id=SERVER_ID)
+                    await services.perform(services.connections_reap)
                     last_beat = time.monotonic()
             except asyncio.CancelledError:
                 raise

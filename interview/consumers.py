@@ -1,7 +1,7 @@
 """The WebSocket endpoint of a session: hello, commands, and its seat in the delivery hub.
 
 Authenticate with ``hello``, parse every frame through ``protocol``, authorise by role, call
-one service through ``perform``, send. Reads come from ``selectors``, writes from
+one service through ``services.perform``, send. Reads come from ``selectors``, writes from
 ``services``; events reach the socket through ``delivery``, cut by ``visibility``.
 """
 
@@ -17,7 +17,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry, throttling
-from .broadcast import perform
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
@@ -39,7 +38,6 @@ from .protocol import (
     event_frame,
     frame_decode,
     frame_text,
-    timestamp,
     valid_command_id,
 )
 from .visibility import Viewer
@@ -125,7 +123,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
             # close frame, 1006): probably coming back, so the grace period applies.
             on_purpose = code in (1000, 1001)
-            await perform(
+            await services.perform(
                 services.connection_close,
                 channel_name=self.socket_id,
                 grace=None if on_purpose else selectors.PRESENCE_GRACE,
@@ -193,31 +191,18 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.listener: Listener = await hub().attach(
             session_id=self.session_id, viewer=viewer, send=self._send_text, close=self.close
         )
-        session_id, socket_id = self.session_id, self.socket_id
+        socket_id = self.socket_id
 
-        def arrive() -> tuple[Any, dict, list[dict]]:
+        def arrive() -> selectors.Welcome:
             # One trip to a database thread, not two: a reconnect storm makes a thousand.
             services.participant_arrive(
                 participant=participant, channel_name=socket_id, server_id=SERVER_ID
             )
-            return selectors.welcome_for(session_id, viewer, last_seq)
+            return selectors.welcome_for(participant, viewer, last_seq)
 
-        session, snapshot, replay = await perform(arrive)
-        me = {"participant_id": participant.id, "name": participant.display_name}
-        me |= {"role": participant.role, "is_owner": participant.user_id == session.owner_id}
-        welcome = {"participant": me, "session": {"code": session.code, "title": session.title}}
-        welcome |= {"snapshot": snapshot, "server_now": timestamp(), "last_seq": session.last_seq}
-        await self._send_event(EventType.WELCOME, welcome)
-        # A last_seq from the future (a client of a reset database) must not mute live events.
-        frames = [
-            (
-                e["seq"],
-                e["data"]
-                and frame_text(event_frame(e["type"], e["data"], seq=e["seq"], ts=e["ts"])),
-            )
-            for e in replay
-        ]
-        await self.listener.catch_up(frames, min(last_seq, session.last_seq))
+        welcome = await services.perform(arrive)
+        await self._send_event(EventType.WELCOME, welcome.data)
+        await self.listener.catch_up(welcome.replay, welcome.resume_from)
 
     async def _run(self, command: Command) -> None:
         if command.type is CommandType.PING:
@@ -233,7 +218,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 ErrorCode.FORBIDDEN, f"{command.type} is for {who}s only.", command.id
             )
         try:
-            result = await perform(
+            result = await services.perform(
                 services.command_execute, participant=self.participant, command=command
             )
         except ServiceError as refused:

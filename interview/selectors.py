@@ -1,16 +1,19 @@
 """Reads: the leaderboard and the results of a session, in a constant number of queries."""
 
+import contextlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import sql
 from .credentials import secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
-from .protocol import EventType, timestamp
+from .protocol import EventType, event_frame, frame_text, timestamp
 from .visibility import Lens, Viewer, lens_for, presence_visible, project, visible_to
 
 # A socket whose process has not refreshed it for this long belongs to a dead process.
@@ -442,13 +445,58 @@ def session_id_for(code: str) -> int | None:
     return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
 
 
-def welcome_for(
-    session_id: int, viewer: Viewer, last_seq: int
-) -> tuple[InterviewSession, dict, list[dict]]:
-    """What a socket gets after ``hello``: the session, its snapshot, the events to replay.
+@dataclass(frozen=True)
+class Welcome:
+    """What a socket gets after ``hello``, all read from one snapshot of the database.
 
-    The replay is read after the snapshot, so it covers everything since ``last_seq``.
+    ``data`` is the ``welcome`` event's; ``replay`` the frames since the client's last seq
+    as (seq, text), text None where the viewer sees nothing; live events continue after
+    ``resume_from``.
     """
-    session = InterviewSession.objects.get(pk=session_id)
-    snapshot = snapshot_for(session, viewer)
-    return session, snapshot, events_after(session_id, last_seq, viewer)
+
+    data: dict
+    replay: list[tuple[int, str | None]]
+    resume_from: int
+
+
+def welcome_for(participant: Participant, viewer: Viewer, last_seq: int) -> Welcome:
+    """The welcome of a participant's socket that has seen events up to ``last_seq``.
+
+    ``last_seq``, the snapshot and the replay come from one consistent read, so the client
+    never applies an event that its snapshot already holds.
+    """
+    with consistent_read():
+        session = InterviewSession.objects.get(pk=participant.session_id)
+        snapshot = snapshot_for(session, viewer)
+        replay = [
+            (
+                event["seq"],
+                event["data"]
+                and frame_text(
+                    event_frame(event["type"], event["data"], seq=event["seq"], ts=event["ts"])
+                ),
+            )
+            for event in events_after(session.id, last_seq, viewer)
+        ]
+    me = {"participant_id": participant.id, "name": participant.display_name}
+    me |= {"role": participant.role, "is_owner": participant.user_id == session.owner_id}
+    data = {"participant": me, "session": {"code": session.code, "title": session.title}}
+    data |= {"snapshot": snapshot, "server_now": timestamp(), "last_seq": session.last_seq}
+    # A last_seq from the future (a client of a reset database) must not mute live events.
+    return Welcome(data=data, replay=replay, resume_from=min(last_seq, session.last_seq))
+
+
+@contextlib.contextmanager
+def consistent_read() -> Iterator[None]:
+    """A transaction whose reads all see one snapshot of the database.
+
+    PostgreSQL's default, READ COMMITTED, gives each statement its own snapshot; REPEATABLE
+    READ gives the transaction one. SQLite's transactions begin IMMEDIATE here (see
+    settings): holding the one write lock, they read one state.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield

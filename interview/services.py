@@ -9,15 +9,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import sql
-from .broadcast import event_publish_on_commit, presence_publish_on_commit
+from .broadcast import (
+    event_publish_on_commit,
+    presence_publish_on_commit,
+    publications_collected,
+    publications_send,
+)
 from .credentials import join_code_new, secret_hash, secret_new
+from .dbcalls import in_db_thread
 from .errors import ServiceError
 from .models import (
     Answer,
@@ -40,6 +46,22 @@ from .selectors import (
 )
 
 DISPLAY_NAME_MAX = 40
+T = TypeVar("T")
+
+
+async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
+    """Run a sync service in a database thread, then publish what it committed.
+
+    The way every asynchronous caller (a socket, the clock) runs a service.
+    """
+
+    def run() -> tuple[T, list]:
+        with publications_collected() as pending:
+            return service(**kwargs), pending
+
+    result, pending = await in_db_thread(run)()
+    await publications_send(pending)
+    return result
 
 
 @dataclass(frozen=True)
