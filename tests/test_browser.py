@@ -7,6 +7,7 @@ Each run saves a screenshot of every view to docs/screenshots/.
 """
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Question
+from interview.models import Participant, Question
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -318,6 +319,75 @@ async def test_an_offline_candidate_catches_up_on_reconnect(server, room, questi
     await expect(cara.get_by_text("8 / 10")).to_be_visible()
     await expect(leaderboard(cara).first).to_contain_text("8 pts")
     await expect(cara.get_by_text("You are offline")).to_be_hidden()
+
+
+async def test_a_candidate_who_misses_a_frame_reconnects_without_leaving_the_room(
+    server, room, questions, tabs, peers
+):
+    first, second = questions
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", None)
+    sockets, lost = [], []
+
+    def lose_the_first_round_closed(socket: WebSocketRoute) -> None:
+        sockets.append(socket)
+        upstream = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if json.loads(message)["type"] == "round.closed" and not lost:
+                lost.append(message)  # lost on the way: the next frame shows Cara a gap
+                return
+            socket.send(message)
+
+        upstream.on_message(from_server)
+        socket.on_message(upstream.send)
+
+    await cara.route_web_socket(re.compile(r"/ws/sessions/"), lose_the_first_round_closed)
+    await cara.goto(f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    joined = await panel.next("participant.joined", where=lambda f: f["data"]["name"] == "Cara")
+    cara_id = joined["data"]["participant_id"]
+    await pushed(panel, first.id)
+    await expect(cara.get_by_role("heading", name=first.title)).to_be_visible()
+    await pushed(panel, second.id)  # closes the first round on the way
+
+    # The gap makes the page reconnect; the new socket's welcome brings the second question.
+    await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()
+    assert len(lost) == 1 and len(sockets) == 2
+    await cara.get_by_label("Answer", exact=True).fill("after the gap")
+    await cara.get_by_role("button", name="Submit answer").click()
+    await panel.next("answer.submitted", timeout=10)
+    # The old socket closed as a drop, within the grace period: nobody saw Cara leave.
+    presence = [
+        frame["type"]
+        for frame in panel.frames
+        if frame["type"].startswith("participant.") and frame["data"]["participant_id"] == cara_id
+    ]
+    assert presence == ["participant.joined"]
+
+
+async def test_a_candidate_whose_seat_is_gone_joins_again_once(
+    server, room, questions, tabs, peers
+):
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", f"/s/{room.code}/")
+    joins = []
+    cara.on("request", lambda request: joins.append(request) if "/join" in request.url else None)
+    await join_with_name(cara, "Cara")
+    await expect(cara.get_by_role("heading", name=re.compile("Waiting for the"))).to_be_visible()
+    # The seat's token no longer opens the session: the next hello is refused with 4401.
+    await Participant.objects.filter(session__code=room.code, display_name="Cara").aupdate(
+        token_hash="replaced"
+    )
+    await cara.context.set_offline(True)
+    await expect(cara.get_by_text("You are offline")).to_be_visible()
+    await cara.context.set_offline(False)
+
+    await join_with_name(cara, "Cara again")
+    await panel.next("participant.joined", where=lambda f: f["data"]["name"] == "Cara again")
+    await expect(cara.get_by_role("heading", name=re.compile("Waiting for the"))).to_be_visible()
+    await expect(cara.get_by_text("already taken")).to_have_count(0)
+    assert [request.method for request in joins] == ["POST", "POST"]
 
 
 # --- 3. what people type is text ---------------------------------------------------------------

@@ -18,6 +18,7 @@ const MAX_FRAME_BYTES = 65_536;
 const CLOSE_SERVICE_RESTART = 4012; // the process is shutting down: another one answers now
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_SESSION_NOT_FOUND = 4404;
+const RECONNECTING = 4000; // this client closes a socket to open another: not leaving
 
 /** ws(s)://this host/ws/sessions/{code}/ */
 export function socketUrl(code) {
@@ -138,15 +139,19 @@ export class LiveSession {
     });
   }
 
-  /** Forget the current socket (it may take long to close on a dead network) and go on. */
-  abandon() {
+  /**
+   * Forget the current socket (it may take long to close on a dead network) and go on.
+   * Closed with 4000 to reconnect: the server keeps a socket closed with anything but 1000
+   * or 1001 online for its grace period, so nobody sees this participant leave and return.
+   */
+  abandon(code = RECONNECTING) {
     const socket = this.socket;
     this.socket = null;
     this.welcomed = false;
     this.stopPing();
     if (socket) {
       try {
-        socket.close(1000, "client reconnects");
+        socket.close(code, code === RECONNECTING ? "client reconnects" : "client leaves");
       } catch {
         // Already closing.
       }
@@ -204,7 +209,7 @@ export class LiveSession {
 
   stop(status) {
     this.stopped = true;
-    this.abandon();
+    this.abandon(1000);
     clearTimeout(this.retryTimer);
     for (const { reject } of this.pending.values()) {
       reject(new CommandError("disconnected", BANNER_TEXT[status] || "Disconnected."));

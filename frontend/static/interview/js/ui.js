@@ -170,7 +170,8 @@ export function joinWithName(code, role) {
   show(card);
   input.focus();
   return new Promise((resolve) => {
-    form.addEventListener("submit", async (event) => {
+    // One handler at a time: a second call (a re-join after 4401) replaces the first.
+    form.onsubmit = async (event) => {
       event.preventDefault();
       error.textContent = "";
       const name = input.value.trim();
@@ -190,13 +191,15 @@ export function joinWithName(code, role) {
         };
         seatSave(code, role, seat);
         show(card, false);
+        form.onsubmit = null;
+        button.disabled = false; // ready for a re-join, should this seat ever be refused
         resolve(seat);
       } catch (err) {
         error.textContent = err instanceof ApiError ? err.message : "Could not join.";
         button.disabled = false;
         input.focus();
       }
-    });
+    };
   });
 }
 
