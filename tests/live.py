@@ -100,10 +100,10 @@ class Client(Frames):
         connected, _ = await self.communicator.connect()
         assert connected
 
-    async def hello(self, seat: Seat, last_seq: int = 0) -> dict:
+    async def hello(self, seat: Seat, last_seq: int = 0, *, timeout: float | None = None) -> dict:
         await self.connect()
         await self.send_json({"type": "hello", "data": {"token": seat.token, "last_seq": last_seq}})
-        return await self.next("welcome")
+        return await self.next("welcome", timeout=timeout)
 
     async def send_json(self, frame: dict) -> None:
         await self.communicator.send_json_to(frame)

@@ -108,7 +108,10 @@ async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(l
     await ann.next("participant.joined")  # her own
     seen_before = len(ann.frames)
     fans = [Client(room.code) for _ in range(200)]
-    await asyncio.gather(*(fan.hello(room.seats[f"Fan {i}"]) for i, fan in enumerate(fans)))
+    # Two hundred welcomes queue for a few database threads: a busy machine takes seconds.
+    await asyncio.gather(
+        *(fan.hello(room.seats[f"Fan {i}"], timeout=60) for i, fan in enumerate(fans))
+    )
     last_joined = asyncio.get_running_loop().time()
     final = {"interviewers": 0, "candidates": 1, "spectators": 200}
     counts = await ann.next("presence.counts", where=lambda f: f["data"] == final, timeout=10)
