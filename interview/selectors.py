@@ -1,8 +1,8 @@
 """Reads: the leaderboard and the results of a session, in a constant number of queries."""
 
 import contextlib
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -216,14 +216,13 @@ def participant_for_token(*, session_id: int, token: str) -> Participant | None:
     )
 
 
-def online_ids(session: InterviewSession) -> set[int]:
-    """Participants with at least one socket open on a live server process."""
+def online_ids(session: InterviewSession, roles: Iterable[str] | None = None) -> set[int]:
+    """Participants (of these roles, if given) with a socket open on a live server process."""
     fresh = timezone.now() - PRESENCE_STALE_AFTER
-    return set(
-        Connection.objects.filter(participant__session=session, heartbeat_at__gt=fresh).values_list(
-            "participant_id", flat=True
-        )
-    )
+    sockets = Connection.objects.filter(participant__session=session, heartbeat_at__gt=fresh)
+    if roles is not None:
+        sockets = sockets.filter(participant__role__in=roles)
+    return set(sockets.values_list("participant_id", flat=True))
 
 
 def presence_counts(session_id: int) -> dict[str, int]:
@@ -299,15 +298,16 @@ def round_payload(rnd: Round) -> dict:
 
 def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     """All of the session's state this viewer may see, in a constant number of queries."""
-    online = online_ids(session)
+    lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
+    # Only the roles this lens lists are read: a big room's public welcome stays small.
+    listed = [role for role in Participant.Role if presence_visible(role, lens)]
+    online = online_ids(session, listed)
     # Tuples, not model instances: the panel's welcome lists a big room's thousands.
     participants = list(
-        Participant.objects.filter(session=session)
+        Participant.objects.filter(session=session, role__in=listed)
         .order_by("id")
         .values_list("id", "display_name", "role")
     )
-    lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
-    roles_online = Counter(role for pid, _, role in participants if pid in online)
     rounds = list(rounds_of(session))
     open_round = next((rnd for rnd in rounds if rnd.closed_at is None), None)
     answers = list(Answer.objects.filter(round__session=session).order_by("round_id", "id"))
@@ -342,9 +342,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         "participants": [
             {"participant_id": pid, "name": name, "role": role, "online": pid in online}
             for pid, name, role in participants
-            if presence_visible(role, lens)
         ],
-        "counts": _counts(roles_online),
+        "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
         "answers": [
             view
