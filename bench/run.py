@@ -381,7 +381,10 @@ def plan_real(stack: Stack, scenario: Scenario, interviewer_token: str) -> Plan:
             f"/api/sessions/{sessions[index].code}/join",
             {"display_name": name, "role": role},
         )
-        return ClientPlan(0, index, role, seat["participant_id"], seat["token"], seat["ws_url"])
+        url = seat["ws_url"]
+        if role == "spectator":  # as the watch page does: its sockets spread over processes
+            url = url.replace("/ws/sessions/", "/ws/watch/")
+        return ClientPlan(0, index, role, seat["participant_id"], seat["token"], url)
 
     with ThreadPoolExecutor(8) as pool:
         clients += list(pool.map(join, joins))

@@ -149,8 +149,9 @@ class DaphneServer:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def ws_url(self, code: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/sessions/{code}/"
+    def ws_url(self, code: str, path: str = "sessions") -> str:
+        """The session's socket; ``path`` "watch" for the spectators' one."""
+        return f"ws://127.0.0.1:{self.port}/ws/{path}/{code}/"
 
     def start(self) -> None:
         """Launch the process; ``wait_ready`` then waits until it serves."""
@@ -278,12 +279,15 @@ class Peer(Frames):
 
     timeout = 5
 
-    def __init__(self, server: DaphneServer, code: str, token: str, *, name: str = "") -> None:
+    def __init__(
+        self, server: DaphneServer, code: str, token: str, *, name: str = "", path: str = "sessions"
+    ) -> None:
         super().__init__()
         self.server = server
         self.code = code
         self.token = token
         self.name = name
+        self.path = path
         self.ws: ClientConnection | None = None
         self.close_code: int | None = None
         self.welcome: dict | None = None
@@ -291,7 +295,7 @@ class Peer(Frames):
     async def hello(self, last_seq: int = 0, *, timeout: float = 5) -> dict:
         """Connect, say hello, and return the welcome."""
         self.ws = await connect(
-            self.server.ws_url(self.code),
+            self.server.ws_url(self.code, self.path),
             origin=self.server.http_url,
             open_timeout=timeout,
             ping_interval=self.ping_interval,

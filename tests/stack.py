@@ -73,8 +73,9 @@ class Endpoint:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def ws_url(self, code: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/sessions/{code}/"
+    def ws_url(self, code: str, path: str = "sessions") -> str:
+        """The session's socket; ``path`` "watch" for the spectators' one."""
+        return f"ws://127.0.0.1:{self.port}/ws/{path}/{code}/"
 
 
 # A line of nginx's access log, in the format scripts/stack gives it.

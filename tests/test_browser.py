@@ -353,7 +353,8 @@ async def test_a_candidate_who_misses_a_frame_reconnects_without_leaving_the_roo
 
     # The gap makes the page reconnect; the new socket's welcome brings the second question.
     await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()
-    assert len(lost) == 1 and len(sockets) == 2
+    assert len(lost) == 1
+    assert len(sockets) == 2
     await cara.get_by_label("Answer", exact=True).fill("after the gap")
     await cara.get_by_role("button", name="Submit answer").click()
     await panel.next("answer.submitted", timeout=10)

@@ -68,8 +68,13 @@ def test_nginx_hashes_websockets_by_session_and_balances_plain_http_round_robin(
     template = (ROOT / "deploy/nginx/default.conf.template").read_text()
     upstreams = nginx_blocks(template, "upstream")
     locations = nginx_blocks(template, "location")
-    ws_upstream = re.search(r"proxy_pass http://(\w+);", locations["/ws/"])[1]
+    variable = re.search(r"proxy_pass http://\$(\w+);", locations["/ws/"])[1]
+    routes = dict(re.findall(r"(\S+)\s+(\w+);", nginx_blocks(template, "map")[f"$uri ${variable}"]))
+    ws_upstream, watch_upstream = routes["default"], routes["~^/ws/watch/"]
     assert "hash $uri consistent;" in upstreams[ws_upstream]
+    # Spectators' sockets only receive: spread by fewest connections, not hashed.
+    assert "least_conn;" in upstreams[watch_upstream]
+    assert "hash" not in upstreams[watch_upstream]
     for path in ("/", "= /healthz"):
         http_upstream = re.search(r"proxy_pass http://(\w+);", locations[path])[1]
         assert http_upstream != ws_upstream
@@ -91,12 +96,13 @@ def test_the_kubernetes_ingress_hashes_websockets_by_session():
     ]
     assert len(hashed) == 1
     (path,) = hashed[0]["spec"]["rules"][0]["http"]["paths"]
-    assert path["path"] == "/ws/"
+    assert path["path"] == "/ws/sessions/"
     # ingress-nginx balances per service: the hashed path's service serves nothing else.
     hashed_service = path["backend"]["service"]["name"]
     plain = [doc for doc in ingresses if doc not in hashed]
     plain_paths = [p for doc in plain for p in doc["spec"]["rules"][0]["http"]["paths"]]
-    assert [p["path"] for p in plain_paths] == ["/"]
+    # Spectators' sockets go round robin, like plain HTTP.
+    assert [p["path"] for p in plain_paths] == ["/", "/ws/watch/"]
     assert all(p["backend"]["service"]["name"] != hashed_service for p in plain_paths)
 
 

@@ -137,6 +137,38 @@ async def test_nginx_sends_the_sockets_of_one_session_to_one_process(stack, inte
     }
 
 
+async def test_nginx_spreads_spectators_over_both_processes_and_each_gets_every_event(
+    stack, interviewer
+):
+    fans = [f"Fan {i}" for i in range(8)]
+    room = await room_create(interviewer, spectators=fans)
+    owner = Peer(stack.endpoint, room.code, room.owner.token, name="owner")
+    await owner.hello()
+    watching = [
+        Peer(stack.endpoint, room.code, room.seats[fan].token, name=fan, path="watch")
+        for fan in fans
+    ]
+    for peer in watching:
+        await peer.hello()
+    for question_id in await first_questions(2):
+        await owner.command("question.push", {"question_id": question_id})
+    for peer in watching:
+        await peer.next("round.opened", where=lambda f: f["data"]["position"] == 2)
+        assert [(f["seq"], f["type"]) for f in peer.persisted()] == [
+            (1, "round.opened"),
+            (2, "round.closed"),
+            (3, "round.opened"),
+        ]
+    for peer in [owner, *watching]:
+        await peer.close()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while len(logged := [r for r in stack.requests() if r.path.startswith("/ws/watch/")]) < 8:
+        assert loop.time() < deadline, f"nginx logged {len(logged)} of 8 spectators' sockets"
+        await asyncio.sleep(0.1)
+    assert {r.upstream for r in logged} == {f"127.0.0.1:{stack.web_port(web)}" for web in (1, 2)}
+
+
 async def test_a_web_process_killed_mid_round_loses_nothing(stack, interviewer):
     room = await room_create(interviewer)
     names = {"owner": room.owner, **room.seats}

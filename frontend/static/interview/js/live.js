@@ -20,10 +20,14 @@ const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_SESSION_NOT_FOUND = 4404;
 const RECONNECTING = 4000; // this client closes a socket to open another: not leaving
 
-/** ws(s)://this host/ws/sessions/{code}/ */
-export function socketUrl(code) {
+/**
+ * ws(s)://this host/ws/sessions/{code}/, or /ws/watch/{code}/ for spectators: the same
+ * socket, which the proxy may spread over the server processes (docs/deploy.md).
+ */
+export function socketUrl(code, role) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws/sessions/${encodeURIComponent(code)}/`;
+  const path = role === "spectator" ? "watch" : "sessions";
+  return `${scheme}//${location.host}/ws/${path}/${encodeURIComponent(code)}/`;
 }
 
 /** A command id unique across reloads: the server keeps ids per participant for good. */
@@ -117,7 +121,7 @@ export class LiveSession {
       return;
     }
     this.setStatus(this.attempt === 0 && this.status === "connecting" ? "connecting" : "reconnecting");
-    const socket = new WebSocket(socketUrl(this.code));
+    const socket = new WebSocket(socketUrl(this.code, this.role));
     this.socket = socket;
     socket.addEventListener("open", () => {
       if (this.socket !== socket) return;
