@@ -172,7 +172,7 @@ def install_under_daphne() -> None:
         return
     import daphne.server
     from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
-    from twisted.internet import defer, reactor
+    from twisted.internet import defer, reactor, tcp
 
     class InboundLimitProtocol(WebSocketProtocol):
         """Daphne's protocol with the message size limit on what clients send only.
@@ -207,6 +207,12 @@ def install_under_daphne() -> None:
     daphne.server.WebSocketFactory = ClosingWebSocketFactory
 
     def drain() -> defer.Deferred:
+        # Listening stops first: a proxy that hashes a session to this process then has its
+        # connect refused and tries the next process, so the sockets closed here with 4012
+        # reconnect there at once instead of being sent back to be closed again.
+        for reader in list(reactor.getReaders()):
+            if isinstance(reader, tcp.Port):
+                reader.stopListening()
         task = asyncio.ensure_future(asyncio.wait_for(lifecycle.drain(), DRAIN_TIMEOUT_S))
         return defer.Deferred.fromFuture(task)
 

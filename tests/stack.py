@@ -142,6 +142,10 @@ class Stack:
     def web_port(self, web: int) -> int:
         return int((self.folder / f"web{web}.port").read_text())
 
+    def terminate(self, web: int) -> None:
+        """SIGTERM one daphne process, as a rolling restart does: it drains, then exits."""
+        os.kill(self.pid(web), signal.SIGTERM)
+
     def kill(self, web: int) -> None:
         """``kill -9`` one daphne process: no drain, no close frames."""
         os.kill(self.pid(web), signal.SIGKILL)

@@ -214,6 +214,37 @@ async def test_a_web_process_killed_mid_round_loses_nothing(stack, interviewer):
         await peer.close()
 
 
+async def test_a_process_stopped_for_a_rolling_restart_hands_its_sessions_to_the_other(
+    stack, interviewer
+):
+    room = await room_create(interviewer)
+    names = {"owner": room.owner, "Ann": room.seats["Ann"], "Wall": room.seats["Wall"]}
+    peers = {
+        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
+    }
+    for peer in peers.values():
+        await peer.hello()
+    (question_id,) = await first_questions(1)
+    pushed = await peers["owner"].command("question.push", {"question_id": question_id})
+    round_id = pushed["data"]["round_id"]
+
+    stack.terminate(await process_serving(stack, room.code, room.owner.token))
+    for peer in peers.values():
+        assert await peer.gone(timeout=10) == 4012
+    # As the browser does on 4012: reconnect at once, once. The other process answers.
+    for name, peer in list(peers.items()):
+        again = Peer(stack.endpoint, room.code, peer.token, name=name)
+        await again.hello(last_seq=peer.last_seq)
+        peers[name] = again
+    acked = await peers["Ann"].command(
+        "answer.submit", {"round_id": round_id, "text": "still here"}
+    )
+    assert acked["type"] == "ack", acked
+    await peers["owner"].next("answer.submitted")
+    for peer in peers.values():
+        await peer.close()
+
+
 async def test_redis_gone_for_five_seconds_then_service_comes_back_with_nothing_lost(
     stack, interviewer
 ):
