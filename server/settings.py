@@ -184,17 +184,20 @@ elif REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_HOSTS],
                 "prefix": f"{REDIS_PREFIX}:asgi",
-                # A socket's channel holds what it has not read yet. The default 100 drops
-                # anything beyond silently: a reconnect storm of a 2,000-spectator room sends
-                # every socket one presence event per arrival. 5,000 absorbs that; a socket
-                # that falls further behind fills its gap from the database by seq anyway.
+                # One channel per process (its hub, interview/delivery.py) receives every
+                # event and presence change of all the sessions it holds sockets of. The
+                # default 100 drops anything beyond silently: a reconnect storm of a
+                # 2,000-spectator room is one presence message per arrival. 5,000 absorbs a
+                # few seconds of a busy process's traffic; what is dropped beyond that is read
+                # from the database by seq when the next event shows the gap.
                 "capacity": 5000,
-                # Undelivered messages of a dead socket expire after this; the default 60 s
-                # keeps them long after any client has reconnected and replayed.
+                # Undelivered messages of a dead process's hub expire after this; the default
+                # 60 s keeps them long after its clients have reconnected elsewhere.
                 "expiry": 30,
-                # Group membership outlives a dead process for this long. It must exceed the
-                # longest socket (a day-long session); stale members only cost sends to a
-                # channel nobody reads, which expire as above.
+                # A hub stays in a session's group while the process holds sockets of it, and
+                # leaves when the last one closes; only a dead process leaves it stale, until
+                # this expires. It must exceed the longest session (a day); a stale member
+                # costs a send to a channel nobody reads, which expires as above.
                 "group_expiry": 86400,
             },
         }
