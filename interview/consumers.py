@@ -11,12 +11,11 @@ import logging
 import secrets
 from typing import Any
 
-from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry, throttling
+from .adapters import ManySocketsConsumer
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
@@ -45,7 +44,7 @@ from .visibility import Viewer
 log = logging.getLogger(__name__)
 
 
-class SessionConsumer(AsyncWebsocketConsumer):
+class SessionConsumer(ManySocketsConsumer):
     """One socket of one participant in one session."""
 
     # Events come through the process's hub (``delivery``), not through a channel per socket.
@@ -63,15 +62,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
             with contextlib.suppress(Exception):
                 await self.disconnect(CloseCode.TRY_AGAIN_LATER)
 
-    async def dispatch(self, message: dict) -> None:
-        """Call the handler without Channels' per-message ``close_old_connections``.
-
-        Channels runs it through the one shared sync thread before every frame, so a command
-        would queue behind every HTTP request of the process. This consumer's database calls
-        run through ``in_db_thread``, which cleans up around each call.
-        """
-        await getattr(self, get_handler_name(message))(message)
-
     async def connect(self) -> None:
         self.participant = self.listener = self.session_id = self.hello_timer = None
         self.socket_id = f"{SERVER_ID}!{secrets.token_hex(8)}"  # names its Connection row
@@ -79,21 +69,19 @@ class SessionConsumer(AsyncWebsocketConsumer):
         code = join_code_normalise(self.scope["url_route"]["kwargs"]["code"])
         telemetry.session_code.set(code)
         await self.accept()
-        if lifecycle.draining:
-            await self.close(code=CloseCode.SERVICE_RESTART)
-            return
-        if not lifecycle.layer_ok:
-            await self.close(code=CloseCode.TRY_AGAIN_LATER)
-            return
-        try:
-            self.session_id = await in_db_thread(throttling.session_id_for_guess)(
-                code, throttling.client_address(self.scope)
-            )
-        except throttling.TooManyGuessesError:
-            await self.close(code=CloseCode.TOO_MANY_GUESSES)
-            return
-        if self.session_id is None:
-            await self.close(code=CloseCode.SESSION_NOT_FOUND)
+        # Accepted first, refused with a close code: a refused handshake has none to tell why.
+        refusal = lifecycle.refusal()
+        if refusal is None:
+            try:
+                self.session_id = await in_db_thread(throttling.session_id_for_guess)(
+                    code, throttling.client_address(self.scope)
+                )
+            except throttling.TooManyGuessesError:
+                refusal = CloseCode.TOO_MANY_GUESSES
+        if refusal is None and self.session_id is None:
+            refusal = CloseCode.SESSION_NOT_FOUND
+        if refusal is not None:
+            await self.close(code=refusal)
             return
         lifecycle.sockets.add(self)
         telemetry.OPEN_SOCKETS.inc()
@@ -105,9 +93,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.close(code=CloseCode.UNAUTHENTICATED)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        # daphne wants a plain int: an IntEnum member is refused as a close code.
-        code = int(code) if isinstance(code, int) and not isinstance(code, bool) else code
-        telemetry.CLOSES.labels(code=str(code)).inc()
+        telemetry.CLOSES.labels(code=str(int(code)) if isinstance(code, int) else "1000").inc()
         await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from . import services
+from .adapters import daphne_websocket_factory_install, twisted_stop_listening
 from .clock import SERVER_ID, clock
 from .protocol import CloseCode
 
@@ -130,6 +131,14 @@ class Lifecycle:
             except Exception:
                 log.debug("socket already closed")
 
+    def refusal(self) -> CloseCode | None:
+        """Why this process takes no new socket now, if it does not."""
+        if self.draining:
+            return CloseCode.SERVICE_RESTART
+        if not self.layer_ok:
+            return CloseCode.TRY_AGAIN_LATER
+        return None
+
     async def drain(self) -> None:
         """Stop serving: refuse new sockets, close the open ones, forget them, stop the clock."""
         self.draining = True
@@ -170,49 +179,15 @@ def install_under_daphne() -> None:
     """
     if "daphne.server" not in sys.modules:
         return
-    import daphne.server
-    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
-    from twisted.internet import defer, reactor, tcp
+    from twisted.internet import defer, reactor
 
-    class InboundLimitProtocol(WebSocketProtocol):
-        """Daphne's protocol with the message size limit on what clients send only.
-
-        Autobahn applies --websocket-max-message-size to outgoing messages too, and a big
-        room's welcome (thousands of participants) is larger than the 64 KiB a client may send.
-        """
-
-        def sendMessage(self, payload: bytes, *args: object, **kwargs: object) -> None:  # noqa: N802
-            limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
-            try:
-                super().sendMessage(payload, *args, **kwargs)
-            finally:
-                self.maxMessagePayloadSize = limit
-
-    class ClosingWebSocketFactory(WebSocketFactory):
-        """Daphne's factory, failing a socket with a close frame instead of a dropped TCP.
-
-        Autobahn drops the connection on a protocol failure by default (``failByDrop``), so a
-        frame over --websocket-max-message-size reaches the client as 1006. Without the drop
-        it sends the close frame with 1009, as PROTOCOL.md promises. Daphne has no option for
-        it and lets applications close only with 1000 or 3000-4999, hence the subclass,
-        swapped in before daphne's ``Server.run`` builds its factory.
-        """
-
-        protocol = InboundLimitProtocol
-
-        def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
-            super().resetProtocolOptions()
-            self.failByDrop = False
-
-    daphne.server.WebSocketFactory = ClosingWebSocketFactory
+    daphne_websocket_factory_install()
 
     def drain() -> defer.Deferred:
         # Listening stops first: a proxy that hashes a session to this process then has its
         # connect refused and tries the next process, so the sockets closed here with 4012
         # reconnect there at once instead of being sent back to be closed again.
-        for reader in list(reactor.getReaders()):
-            if isinstance(reader, tcp.Port):
-                reader.stopListening()
+        twisted_stop_listening()
         task = asyncio.ensure_future(asyncio.wait_for(lifecycle.drain(), DRAIN_TIMEOUT_S))
         return defer.Deferred.fromFuture(task)
 

@@ -1,0 +1,83 @@
+"""Where this project adapts Channels and daphne: each adaptation, its reason, its upstream.
+
+Nothing else in the project reaches into framework internals. ``tests/test_adapters.py``
+checks what each adaptation relies on, so an upstream change that makes one unnecessary, or
+breaks it, fails a test instead of passing silently.
+"""
+
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+
+class ManySocketsConsumer(AsyncWebsocketConsumer):
+    """Channels' WebSocket consumer for a process that holds thousands of sockets."""
+
+    async def dispatch(self, message: dict) -> None:
+        """Call the handler without Channels' per-message ``aclose_old_connections``.
+
+        Since Channels 4.2 (https://github.com/django/channels/pull/2090) ``dispatch`` runs
+        it through the process's one shared sync thread before every message, so each frame
+        of each socket queues behind every HTTP request of the process. The consumers here
+        make their database calls through ``dbcalls.in_db_thread``, which cleans up around
+        each call, as ``database_sync_to_async`` does.
+        """
+        await getattr(self, get_handler_name(message))(message)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Close with a plain int: daphne refuses an ``IntEnum`` member as a close code."""
+        code = int(code) if isinstance(code, int) and not isinstance(code, bool) else code
+        await super().close(code=code, reason=reason)
+
+
+def daphne_websocket_factory_install() -> None:
+    """Swap daphne's WebSocket factory for one that fails sockets as PROTOCOL.md promises.
+
+    Called before daphne's ``Server.run`` builds its factory from the module's name.
+    """
+    import daphne.server
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+    class InboundLimitProtocol(WebSocketProtocol):
+        """Daphne's protocol with the message size limit on what clients send only.
+
+        Autobahn applies --websocket-max-message-size to outgoing messages too, and a big
+        room's welcome (thousands of participants) is larger than the 64 KiB a client may send.
+        """
+
+        def sendMessage(self, payload: bytes, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+            try:
+                super().sendMessage(payload, *args, **kwargs)
+            finally:
+                self.maxMessagePayloadSize = limit
+
+    class ClosingWebSocketFactory(WebSocketFactory):
+        """Daphne's factory, failing a socket with a close frame instead of a dropped TCP.
+
+        Autobahn drops the connection on a protocol failure by default (``failByDrop``), so a
+        frame over --websocket-max-message-size reaches the client as 1006. Without the drop
+        it sends the close frame with 1009, as PROTOCOL.md promises. Daphne has no option for
+        it and lets applications close only with 1000 or 3000-4999, hence the subclass.
+        """
+
+        protocol = InboundLimitProtocol
+
+        def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
+            super().resetProtocolOptions()
+            self.failByDrop = False
+
+    daphne.server.WebSocketFactory = ClosingWebSocketFactory
+
+
+def twisted_stop_listening() -> None:
+    """Close this process's listening sockets; the open connections stay.
+
+    Daphne has no call for it; its ports are the reactor's TCP (and UNIX) port readers.
+    """
+    from twisted.internet import reactor, tcp
+
+    for reader in list(reactor.getReaders()):
+        if isinstance(reader, tcp.Port):
+            reader.stopListening()
