@@ -14,7 +14,15 @@ from . import sql
 from .credentials import secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, event_frame, frame_text, timestamp
-from .visibility import Lens, Viewer, lens_for, presence_visible, project, visible_to
+from .visibility import (
+    Lens,
+    Viewer,
+    lens_for,
+    lens_of,
+    presence_visible,
+    scores_given_visible,
+    visible_to,
+)
 
 # A socket whose process has not refreshed it for this long belongs to a dead process.
 # Processes refresh every PRESENCE_HEARTBEAT; three missed beats and it is gone.
@@ -264,16 +272,8 @@ def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | 
         return None
     view["submitted_at"] = timestamp(answer.submitted_at)
     view["score"] = round(sum(s.score for s in scores) / len(scores), 2) if scores else None
-    lens = lens_for(EventType.SCORE_UPDATED, payload, viewer)
-    view["scores"] = []
-    if lens is not Lens.PUBLIC:
-        for score in scores:
-            seen = project(
-                EventType.SCORE_UPDATED,
-                {"by": score.interviewer_id, "score": score.score, "feedback": score.feedback},
-                lens,
-            )
-            view["scores"].append(seen)
+    given = [{"by": s.interviewer_id, "score": s.score, "feedback": s.feedback} for s in scores]
+    view["scores"] = scores_given_visible(given, lens_for(EventType.SCORE_UPDATED, payload, viewer))
     return view
 
 
@@ -377,11 +377,14 @@ def event_rows_after(session_id: int, last_seq: int) -> list[Event]:
 
 
 def candidate_results(participant: Participant) -> dict:
-    """A candidate's own answers, scores and feedback beside the model answers.
+    """A candidate's own answers, the panel's mean scores and feedback beside the model answers.
 
     Only for after the session has finished: until then model answers stay with the panel.
+    What each interviewer gave stays with the panel even then.
     """
     session = participant.session
+    # The candidate is the author of every answer here.
+    lens = lens_of(Viewer(participant_id=participant.id, role=participant.role), participant.id)
     answers = {
         answer.round_id: answer
         for answer in Answer.objects.filter(participant=participant, round__session=session)
@@ -416,15 +419,18 @@ def candidate_results(participant: Participant) -> dict:
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
                     "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
-                    "scores": [
-                        {
-                            "by": s.interviewer_id,
-                            "interviewer": s.interviewer.display_name,
-                            "score": s.score,
-                            "feedback": s.feedback,
-                        }
-                        for s in given
-                    ],
+                    "scores": scores_given_visible(
+                        [
+                            {
+                                "by": s.interviewer_id,
+                                "interviewer": s.interviewer.display_name,
+                                "score": s.score,
+                                "feedback": s.feedback,
+                            }
+                            for s in given
+                        ],
+                        lens,
+                    ),
                 },
             }
         )
