@@ -74,8 +74,17 @@ def panel_mean(score_sum: int, score_count: int) -> float | None:
 
 
 def rounds_of(session: InterviewSession) -> QuerySet[Round]:
-    """The session's rounds in order, with their questions."""
-    return Round.objects.filter(session=session).select_related("question").order_by("position")
+    """The session's rounds in order, each with its own copy of the question it asked."""
+    return Round.objects.filter(session=session).order_by("position")
+
+
+def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
+    """The question as the round asked it: the round's copy, whatever the bank says since."""
+    question = {"id": rnd.question_id, "title": rnd.title, "prompt": rnd.prompt}
+    question |= {"category": rnd.category, "difficulty": rnd.difficulty}
+    if not prompt:
+        del question["prompt"]
+    return question
 
 
 def results_for(session: InterviewSession) -> dict:
@@ -103,8 +112,7 @@ def results_for(session: InterviewSession) -> dict:
             answer = answers_by_candidate[row.participant_id].get(rnd.id)
             mean = panel_mean(answer.score_sum, answer.score_count) if answer else None
             category = categories.setdefault(
-                rnd.question.category,
-                {"category": rnd.question.category, "rounds": 0, "scored": 0, "total": 0.0},
+                rnd.category, {"category": rnd.category, "rounds": 0, "scored": 0, "total": 0.0}
             )
             category["rounds"] += 1
             if mean is not None:
@@ -115,8 +123,8 @@ def results_for(session: InterviewSession) -> dict:
                     "round_id": rnd.id,
                     "position": rnd.position,
                     "question_id": rnd.question_id,
-                    "question_title": rnd.question.title,
-                    "category": rnd.question.category,
+                    "question_title": rnd.title,
+                    "category": rnd.category,
                     "answer_id": answer.id if answer else None,
                     "text": answer.text if answer else None,
                     "revision": answer.revision if answer else None,
@@ -154,12 +162,7 @@ def results_for(session: InterviewSession) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question_id,
-                    "title": rnd.question.title,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
+                "question": question_asked(rnd, prompt=False),
                 "opened_at": rnd.opened_at.isoformat(),
                 "deadline": rnd.deadline.isoformat(),
                 "closed_at": rnd.closed_at.isoformat() if rnd.closed_at else None,
@@ -279,21 +282,14 @@ def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | 
 
 def round_payload(rnd: Round) -> dict:
     """Everything about a round that anyone may see; visibility cuts it per viewer."""
-    question = rnd.question
     return {
         "round_id": rnd.id,
         "position": rnd.position,
-        "question": {
-            "id": question.id,
-            "title": question.title,
-            "prompt": question.prompt,
-            "category": question.category,
-            "difficulty": question.difficulty,
-        },
+        "question": question_asked(rnd),
         "time_limit_s": rnd.time_limit_s,
         "deadline": timestamp(rnd.deadline),
-        "model_answer": question.model_answer,
-        "key_points": question.key_points,
+        "model_answer": rnd.model_answer,
+        "key_points": rnd.key_points,
     }
 
 
@@ -329,12 +325,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question.id,
-                    "title": rnd.question.title,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
+                "question": question_asked(rnd, prompt=False),
                 "open": rnd.closed_at is None,
             }
             for rnd in rounds
@@ -402,15 +393,9 @@ def candidate_results(participant: Participant) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question.id,
-                    "title": rnd.question.title,
-                    "prompt": rnd.question.prompt,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
-                "model_answer": rnd.question.model_answer,
-                "key_points": rnd.question.key_points,
+                "question": question_asked(rnd),
+                "model_answer": rnd.model_answer,
+                "key_points": rnd.key_points,
                 "answer": None
                 if answer is None
                 else {
