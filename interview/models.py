@@ -45,7 +45,7 @@ class Question(models.Model):
     prompt = models.TextField()
     model_answer = models.TextField()
     key_points = models.JSONField(default=list)
-    tags = models.JSONField(default=list)
+    tags = models.JSONField(default=list, blank=True)
     time_limit_s = models.PositiveIntegerField(default=300)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,7 +2,7 @@
 
 Existing rounds are filled from their question as it is now: the best record there is.
 ``created_by`` becomes ``owner``: an interviewer's questions stay theirs, the built-in bank
-(no owner) is the staff's.
+(no owner) is the staff's. Tags may be blank, in the admin as in the API.
 """
 
 from django.conf import settings
@@ -40,6 +40,11 @@ class Migration(migrations.Migration):
                 related_name="questions",
                 to=settings.AUTH_USER_MODEL,
             ),
+        ),
+        migrations.AlterField(
+            model_name="question",
+            name="tags",
+            field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
             model_name="round",
