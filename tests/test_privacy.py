@@ -207,14 +207,14 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
         viewer_id = room.seats[name].participant_id
         for client in (viewers[name], during[name], after[name]):
             for frame in client.frames:
-                assert not given_scores_seen(frame, viewer_id), (name, frame)
+                assert not given_scores_seen(frame, viewer_id), (name, frame["type"])
     for name in ("Ann", "Ben"):
         results = await database_sync_to_async(anonymous.get)(
             f"/api/sessions/{room.code}/my-results",
             HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
         )
         body = results.json()
-        assert not given_scores_seen(body, room.seats[name].participant_id), body
+        assert not given_scores_seen(body, room.seats[name].participant_id), name
         (played,) = body["rounds"]
         assert played["answer"]["score"] == 6.0
         assert [s["feedback"] for s in played["answer"]["scores"]] == [f"to {name}"] * 2
