@@ -573,9 +573,11 @@ async def round_one(room: Room) -> int:
             check(got["answer_id"] == answer_id and got["score"] == 8, f"{name}: {got}")
             check(got["round_id"] == round_id, f"{name}: {got}")
             check(got["participant_id"] == ada.participant_id, f"{name}: {got}")
-            check(got.get("by") == interviewer.participant_id, f"{name}: by {got.get('by')}")
             sees = name in {"interviewer", "Ada"}
             check(("feedback" in got) == sees, f"{name}: feedback {'missing' if sees else 'sent'}")
+            check(got.get("by") == (interviewer.participant_id if sees else None), f"{name}: {got}")
+            panel = name == "interviewer"
+            check(("by_score" in got) == panel, f"{name}: by_score {got.get('by_score')}")
             check_leaderboard(got["leaderboard"], 2)
             top = got["leaderboard"][0]
             check(top["participant_id"] == ada.participant_id and top["total"] == 8, f"{top}")
@@ -657,8 +659,10 @@ async def resume_and_deadline(room: Room) -> None:
         check(others and all("text" not in a for a in others), f"others' answers {others}")
         feedback = [score.get("feedback") for a in own for score in a.get("scores", [])]
         check(FEEDBACK in feedback, f"its own feedback is missing: {own}")
-        leaked = [score for a in others for score in a.get("scores", []) if "feedback" in score]
-        check(not leaked, f"others' feedback in its snapshot: {leaked}")
+        leaked = [score for a in others for score in a.get("scores", [])]
+        check(not leaked, f"others' scores in its snapshot: {leaked}")
+        given = [score for a in own for score in a.get("scores", []) if "score" in score]
+        check(not given, f"an interviewer's own score in its snapshot: {given}")
         await second.close()
     with step(f"the {SHORT_ROUND_S} s round: round.closed reason deadline within a second"):
         closed_frames = await room.everyone("round.closed", within=SHORT_ROUND_S + 3)
@@ -737,7 +741,7 @@ async def results(room: Room) -> None:
 
 def privacy_audit(room: Room) -> None:
     """Over every frame each socket received: nobody saw what the contract keeps from them."""
-    with step("privacy over the whole run: no model answer, others' text or feedback leaked"):
+    with step("privacy over the whole run: no model answer, others' text, feedback or scorer"):
         for name, peer in room.peers.items():
             if peer.role == "interviewer":
                 continue
@@ -748,8 +752,9 @@ def privacy_audit(room: Room) -> None:
                 data = frame["data"]
                 if frame["type"] in {"answer.submitted", "score.updated"}:
                     own = data.get("participant_id") == peer.participant_id
-                    for key in ("text", "feedback"):
+                    for key in ("text", "feedback", "by"):
                         check(key not in data or own, f"{name} received {key}: {text[:200]}")
+                    check("by_score" not in data, f"{name} received by_score: {text[:200]}")
 
 
 async def close_codes(room: Room) -> None:

@@ -1,76 +1,150 @@
-from django.contrib import admin
+"""The admin: the question bank to edit, the sessions' state to read.
 
-from .models import Answer, AnswerRevision, InterviewSession, Participant, Question, Round, Score
+A session's state changes only through the services, each change with its event and its
+revision (one path for every change); the admin writing it would leave clients and replays
+behind. So sessions, participants, rounds, answers, scores and events are shown, never added,
+changed or deleted here. Questions are edited with the API's validation.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import (
+    Answer,
+    AnswerRevision,
+    Event,
+    InterviewSession,
+    Participant,
+    Question,
+    Round,
+    Score,
+)
+from .serializers import BANK_FIELDS, QuestionSerializer
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """A bank entry, validated and tidied by the API's serializer: one definition of valid."""
+
+    class Meta:
+        model = Question
+        fields = [*BANK_FIELDS, "owner"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:  # a field that did not even parse: its own message says enough
+            return cleaned
+        serializer = QuestionSerializer(
+            instance=self.instance if self.instance.pk else None,
+            data={field: cleaned.get(field) for field in BANK_FIELDS},
+        )
+        if not serializer.is_valid():
+            for field, problems in serializer.errors.items():
+                self.add_error(field if field in self.fields else None, problems)
+            return cleaned
+        cleaned.update(serializer.validated_data)
+        return cleaned
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "difficulty", "kind", "time_limit_s"]
+    form = QuestionAdminForm
+    list_display = ["title", "category", "difficulty", "kind", "time_limit_s", "owner"]
     list_filter = ["category", "difficulty", "kind"]
     search_fields = ["title", "prompt", "slug"]
     prepopulated_fields = {"slug": ["title"]}
 
 
-class ParticipantInline(admin.TabularInline):
+class ReadOnly:
+    """Shown, never added, changed or deleted: see the module's docstring."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        """Every field shown, as text (fields the model keeps to itself included)."""
+        if self.fields:
+            return list(self.fields)
+        hidden = set(self.exclude or ())
+        return [
+            field.name
+            for field in self.model._meta.fields
+            if not field.auto_created and field.name not in hidden
+        ]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ParticipantInline(ReadOnly, admin.TabularInline):
     model = Participant
     fields = ["display_name", "role", "user", "created_at", "last_seen_at"]
-    readonly_fields = fields
     extra = 0
-    can_delete = False
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(ReadOnly, admin.TabularInline):
     model = Round
-    fields = ["position", "question", "opened_at", "deadline", "closed_at", "close_reason"]
-    readonly_fields = fields
+    fields = ["position", "title", "question", "opened_at", "deadline", "closed_at", "close_reason"]
     extra = 0
-    can_delete = False
 
 
 @admin.register(InterviewSession)
-class InterviewSessionAdmin(admin.ModelAdmin):
+class InterviewSessionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["code", "title", "owner", "status", "created_at", "finished_at"]
     list_filter = ["status"]
     search_fields = ["code", "title", "owner__username"]
-    readonly_fields = ["code", "panel_invite_hash", "last_seq", "created_at"]
+    # The invite's hash is useless to a reader and tempting to copy around.
+    exclude = ["panel_invite_hash"]
     inlines = [ParticipantInline, RoundInline]
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["display_name", "role", "session", "created_at", "last_seen_at"]
     list_filter = ["role"]
     search_fields = ["display_name", "session__code"]
-    # The hash is useless to a reader and tempting to copy around: keep it out of sight.
+    # The token's hash, likewise.
     exclude = ["token_hash"]
-    readonly_fields = ["session", "user", "created_at", "last_seen_at"]
 
 
-class RevisionInline(admin.TabularInline):
+@admin.register(Round)
+class RoundAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["session", "position", "title", "opened_at", "closed_at", "close_reason"]
+    search_fields = ["session__code", "title"]
+
+
+class RevisionInline(ReadOnly, admin.TabularInline):
     model = AnswerRevision
-    readonly_fields = ["revision", "text", "submitted_at"]
+    fields = ["revision", "text", "submitted_at"]
     extra = 0
-    can_delete = False
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(ReadOnly, admin.TabularInline):
     model = Score
-    readonly_fields = ["interviewer", "score", "feedback", "updated_at"]
+    fields = ["interviewer", "score", "feedback", "updated_at"]
     extra = 0
-    can_delete = False
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["participant", "round", "revision", "submitted_at"]
     search_fields = ["participant__display_name", "round__session__code", "text"]
-    readonly_fields = [
-        "round",
-        "participant",
-        "revision",
-        "first_submitted_at",
-        "submitted_at",
-        "score_sum",
-        "score_count",
-    ]
     inlines = [RevisionInline, ScoreInline]
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["answer", "interviewer", "score", "updated_at"]
+    search_fields = ["interviewer__display_name", "answer__round__session__code"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["session", "seq", "type", "created_at"]
+    list_filter = ["type"]
+    search_fields = ["session__code"]

@@ -26,7 +26,12 @@ class Category(models.TextChoices):
 
 
 class Question(models.Model):
-    """One entry of the bank: what the candidate is asked and what the panel listens for."""
+    """One entry of the bank: what the candidate is asked and what the panel listens for.
+
+    ``owner`` is the interviewer who wrote it, who alone may edit or delete it; the built-in
+    bank (``loadbank``) has none and is the staff's. A round keeps its own copy of what it
+    asked, so an edit changes no history.
+    """
 
     class Kind(models.TextChoices):
         QUESTION = "question"
@@ -40,10 +45,15 @@ class Question(models.Model):
     prompt = models.TextField()
     model_answer = models.TextField()
     key_points = models.JSONField(default=list)
-    tags = models.JSONField(default=list)
+    tags = models.JSONField(default=list, blank=True)
     time_limit_s = models.PositiveIntegerField(default=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+        help_text="Who may edit or delete it; none for the built-in bank, which staff keep.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,7 +144,11 @@ class Participant(models.Model):
 
 
 class Round(models.Model):
-    """One question put to the room, open from ``opened_at`` until ``closed_at``."""
+    """One question put to the room, open from ``opened_at`` until ``closed_at``.
+
+    The round keeps a copy of the question as it was pushed (title to key points): results,
+    snapshots and replays read the copy, so editing the bank later rewrites no history.
+    """
 
     class CloseReason(models.TextChoices):
         INTERVIEWER = "interviewer"
@@ -142,7 +156,14 @@ class Round(models.Model):
         NEXT_QUESTION = "next_question"
 
     session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="rounds")
+    # PROTECT: a question once asked stays in the bank, so a round's question_id still names it.
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="rounds")
+    title = models.CharField(max_length=300)
+    prompt = models.TextField()
+    category = models.CharField(max_length=64, choices=Category.choices)
+    difficulty = models.PositiveSmallIntegerField()
+    model_answer = models.TextField()
+    key_points = models.JSONField(default=list)
     position = models.PositiveIntegerField()
     time_limit_s = models.PositiveIntegerField()
     opened_at = models.DateTimeField()

@@ -2,7 +2,8 @@
 
 The built-in bank (``interview/bank/questions.yaml``) comes from the customer's notes; an
 interviewer's own bank in the same format loads the same way. A file with one bad entry is
-refused whole, naming the entry and the field, and nothing of it is loaded.
+refused whole, naming the entry and the field, and nothing of it is loaded. What a file loads
+has no owner (``Question.owner``): it is the staff's, like the built-in bank.
 """
 
 from dataclasses import dataclass

@@ -14,7 +14,15 @@ from . import sql
 from .credentials import secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, event_frame, frame_text, timestamp
-from .visibility import Lens, Viewer, lens_for, presence_visible, project, visible_to
+from .visibility import (
+    Lens,
+    Viewer,
+    lens_for,
+    lens_of,
+    presence_visible,
+    scores_given_visible,
+    visible_to,
+)
 
 # A socket whose process has not refreshed it for this long belongs to a dead process.
 # Processes refresh every PRESENCE_HEARTBEAT; three missed beats and it is gone.
@@ -66,8 +74,17 @@ def panel_mean(score_sum: int, score_count: int) -> float | None:
 
 
 def rounds_of(session: InterviewSession) -> QuerySet[Round]:
-    """The session's rounds in order, with their questions."""
-    return Round.objects.filter(session=session).select_related("question").order_by("position")
+    """The session's rounds in order, each with its own copy of the question it asked."""
+    return Round.objects.filter(session=session).order_by("position")
+
+
+def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
+    """The question as the round asked it: the round's copy, whatever the bank says since."""
+    question = {"id": rnd.question_id, "title": rnd.title, "prompt": rnd.prompt}
+    question |= {"category": rnd.category, "difficulty": rnd.difficulty}
+    if not prompt:
+        del question["prompt"]
+    return question
 
 
 def results_for(session: InterviewSession) -> dict:
@@ -95,8 +112,7 @@ def results_for(session: InterviewSession) -> dict:
             answer = answers_by_candidate[row.participant_id].get(rnd.id)
             mean = panel_mean(answer.score_sum, answer.score_count) if answer else None
             category = categories.setdefault(
-                rnd.question.category,
-                {"category": rnd.question.category, "rounds": 0, "scored": 0, "total": 0.0},
+                rnd.category, {"category": rnd.category, "rounds": 0, "scored": 0, "total": 0.0}
             )
             category["rounds"] += 1
             if mean is not None:
@@ -107,8 +123,8 @@ def results_for(session: InterviewSession) -> dict:
                     "round_id": rnd.id,
                     "position": rnd.position,
                     "question_id": rnd.question_id,
-                    "question_title": rnd.question.title,
-                    "category": rnd.question.category,
+                    "question_title": rnd.title,
+                    "category": rnd.category,
                     "answer_id": answer.id if answer else None,
                     "text": answer.text if answer else None,
                     "revision": answer.revision if answer else None,
@@ -146,12 +162,7 @@ def results_for(session: InterviewSession) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question_id,
-                    "title": rnd.question.title,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
+                "question": question_asked(rnd, prompt=False),
                 "opened_at": rnd.opened_at.isoformat(),
                 "deadline": rnd.deadline.isoformat(),
                 "closed_at": rnd.closed_at.isoformat() if rnd.closed_at else None,
@@ -263,36 +274,21 @@ def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | 
         return None
     view["submitted_at"] = timestamp(answer.submitted_at)
     view["score"] = round(sum(s.score for s in scores) / len(scores), 2) if scores else None
-    lens = lens_for(EventType.SCORE_UPDATED, payload, viewer)
-    view["scores"] = []
-    if lens is not Lens.PUBLIC:
-        for score in scores:
-            seen = project(
-                EventType.SCORE_UPDATED,
-                {"by": score.interviewer_id, "score": score.score, "feedback": score.feedback},
-                lens,
-            )
-            view["scores"].append(seen)
+    given = [{"by": s.interviewer_id, "score": s.score, "feedback": s.feedback} for s in scores]
+    view["scores"] = scores_given_visible(given, lens_for(EventType.SCORE_UPDATED, payload, viewer))
     return view
 
 
 def round_payload(rnd: Round) -> dict:
     """Everything about a round that anyone may see; visibility cuts it per viewer."""
-    question = rnd.question
     return {
         "round_id": rnd.id,
         "position": rnd.position,
-        "question": {
-            "id": question.id,
-            "title": question.title,
-            "prompt": question.prompt,
-            "category": question.category,
-            "difficulty": question.difficulty,
-        },
+        "question": question_asked(rnd),
         "time_limit_s": rnd.time_limit_s,
         "deadline": timestamp(rnd.deadline),
-        "model_answer": question.model_answer,
-        "key_points": question.key_points,
+        "model_answer": rnd.model_answer,
+        "key_points": rnd.key_points,
     }
 
 
@@ -329,12 +325,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question.id,
-                    "title": rnd.question.title,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
+                "question": question_asked(rnd, prompt=False),
                 "open": rnd.closed_at is None,
             }
             for rnd in rounds
@@ -376,11 +367,14 @@ def event_rows_after(session_id: int, last_seq: int) -> list[Event]:
 
 
 def candidate_results(participant: Participant) -> dict:
-    """A candidate's own answers, scores and feedback beside the model answers.
+    """A candidate's own answers, the panel's mean scores and feedback beside the model answers.
 
     Only for after the session has finished: until then model answers stay with the panel.
+    What each interviewer gave stays with the panel even then.
     """
     session = participant.session
+    # The candidate is the author of every answer here.
+    lens = lens_of(Viewer(participant_id=participant.id, role=participant.role), participant.id)
     answers = {
         answer.round_id: answer
         for answer in Answer.objects.filter(participant=participant, round__session=session)
@@ -398,15 +392,9 @@ def candidate_results(participant: Participant) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
-                "question": {
-                    "id": rnd.question.id,
-                    "title": rnd.question.title,
-                    "prompt": rnd.question.prompt,
-                    "category": rnd.question.category,
-                    "difficulty": rnd.question.difficulty,
-                },
-                "model_answer": rnd.question.model_answer,
-                "key_points": rnd.question.key_points,
+                "question": question_asked(rnd),
+                "model_answer": rnd.model_answer,
+                "key_points": rnd.key_points,
                 "answer": None
                 if answer is None
                 else {
@@ -415,15 +403,18 @@ def candidate_results(participant: Participant) -> dict:
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
                     "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
-                    "scores": [
-                        {
-                            "by": s.interviewer_id,
-                            "interviewer": s.interviewer.display_name,
-                            "score": s.score,
-                            "feedback": s.feedback,
-                        }
-                        for s in given
-                    ],
+                    "scores": scores_given_visible(
+                        [
+                            {
+                                "by": s.interviewer_id,
+                                "interviewer": s.interviewer.display_name,
+                                "score": s.score,
+                                "feedback": s.feedback,
+                            }
+                            for s in given
+                        ],
+                        lens,
+                    ),
                 },
             }
         )

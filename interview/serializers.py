@@ -43,10 +43,12 @@ class QuestionSerializer(serializers.ModelSerializer):
     time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, default=300)
     key_points = serializers.JSONField()
     tags = serializers.JSONField(required=False)
+    # Who may edit or delete it (user name); null for the built-in bank, which staff keep.
+    owner = serializers.CharField(source="owner.get_username", read_only=True, allow_null=True)
 
     class Meta:
         model = Question
-        fields = ["id", *BANK_FIELDS, "created_at", "updated_at"]
+        fields = ["id", *BANK_FIELDS, "owner", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_key_points(self, value: object) -> list[str]:

@@ -429,33 +429,37 @@ def round_open(
         reason = "deadline" if _is_due(row["open_deadline"], now) else "next_question"
         sql.writes_together([_round_close(row["open_round_id"], reason, now)])
         events.append(_round_closed(row["open_round_id"], reason))
-    question = Question(
-        id=row["question_id"],
+    session.settings = sql.json_value(row["settings"])
+    limit = time_limit_s or session.settings.get("time_limit_s") or row["question_time_limit_s"]
+    # The round keeps the question as read here: what round.opened shows is what it keeps.
+    rnd = Round(
+        session_id=session.pk,
+        question_id=row["question_id"],
         title=row["title"],
         prompt=row["prompt"],
         category=row["category"],
         difficulty=row["difficulty"],
         model_answer=row["model_answer"],
         key_points=sql.json_value(row["key_points"]),
-        time_limit_s=row["question_time_limit_s"],
-    )
-    session.settings = sql.json_value(row["settings"])
-    limit = time_limit_s or session.settings.get("time_limit_s") or question.time_limit_s
-    rnd = Round(
-        session_id=session.pk,
-        question=question,
         position=(row["last_position"] or 0) + 1,
         time_limit_s=limit,
         opened_at=now,
         deadline=now + timedelta(seconds=limit),
     )
     rnd.id = sql.one_row(
-        "INSERT INTO interview_round (session_id, question_id, position, time_limit_s,"
-        " opened_at, deadline, closed_at, close_reason)"
-        " VALUES (%s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
+        "INSERT INTO interview_round (session_id, question_id, title, prompt, category,"
+        " difficulty, model_answer, key_points, position, time_limit_s, opened_at, deadline,"
+        " closed_at, close_reason)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
         [
             session.pk,
-            question.id,
+            rnd.question_id,
+            rnd.title,
+            rnd.prompt,
+            rnd.category,
+            rnd.difficulty,
+            rnd.model_answer,
+            sql.json_param(rnd.key_points),
             rnd.position,
             limit,
             sql.moment_param(now),

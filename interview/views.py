@@ -21,6 +21,7 @@ from . import selectors, services
 from .credentials import join_code_normalise
 from .errors import ServiceError
 from .models import InterviewSession, Participant, Question
+from .permissions import ChangesOwnQuestions, IsInterviewer
 from .serializers import (
     JoinedSerializer,
     JoinSerializer,
@@ -62,18 +63,19 @@ class Pagination(PageNumberPagination):
 
 
 class QuestionViewSet(viewsets.ModelViewSet):
-    """The question bank: list, search, filter, create, edit, delete."""
+    """The question bank: list, search, filter, create; edit and delete one's own questions."""
 
     serializer_class = QuestionSerializer
     pagination_class = Pagination
-    queryset = Question.objects.order_by("id")
+    permission_classes = [IsInterviewer, ChangesOwnQuestions]
+    queryset = Question.objects.select_related("owner").order_by("id")
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     filterset_fields = ["category", "difficulty", "kind"]
     search_fields = ["title", "prompt", "slug", "tags"]
     ordering_fields = ["id", "difficulty", "category", "title"]
 
     def perform_create(self, serializer: QuestionSerializer) -> None:
-        serializer.save(created_by=self.request.user)
+        serializer.save(owner=self.request.user)
 
     def perform_destroy(self, instance: Question) -> None:
         try:

@@ -4,7 +4,9 @@ An event's stored payload holds everything any viewer may see. A viewer sees it 
 three lenses: the panel (interviewers) sees all of it; the author (the candidate the event is
 about) sees their own private parts; everyone else sees the public part. Since the lens, not
 the viewer, decides the result, a live event is serialised once per lens, not once per socket.
-The welcome snapshot is cut by the same rules (``project``).
+The welcome snapshot and the candidate's results are cut by the same rules (``project``,
+``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
+session and after it (PROTOCOL.md, Version 2).
 """
 
 from dataclasses import dataclass
@@ -29,11 +31,24 @@ class Viewer:
 # payload is public. The panel always sees everything.
 PANEL_ONLY = "panel"
 PANEL_AND_AUTHOR = "panel_and_author"
+SCORE_GIVEN = "score.given"
 
 PRIVATE_FIELDS: dict[str, dict[str, str]] = {
     EventType.ROUND_OPENED: {"model_answer": PANEL_ONLY, "key_points": PANEL_ONLY},
     EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR},
-    EventType.SCORE_UPDATED: {"feedback": PANEL_AND_AUTHOR, "by_score": PANEL_ONLY},
+    EventType.SCORE_UPDATED: {
+        "by": PANEL_AND_AUTHOR,
+        "feedback": PANEL_AND_AUTHOR,
+        "by_score": PANEL_ONLY,
+    },
+    # Not an event: one interviewer's score of an answer, as snapshots and results list them.
+    # Its ``score`` is what that interviewer gave, ``score.updated``'s ``by_score``.
+    SCORE_GIVEN: {
+        "by": PANEL_AND_AUTHOR,
+        "interviewer": PANEL_AND_AUTHOR,
+        "score": PANEL_ONLY,
+        "feedback": PANEL_AND_AUTHOR,
+    },
 }
 
 
@@ -74,6 +89,12 @@ def project(event_type: str, payload: dict, lens: Lens, *, audience: str = "all"
         for key, value in payload.items()
         if key not in private or private[key] in allowed_private
     }
+
+
+def scores_given_visible(given: list[dict], lens: Lens) -> list[dict]:
+    """Each interviewer's score of an answer (``SCORE_GIVEN``) as the lens sees it: the panel
+    all of it, the author who said what, the public nothing."""
+    return [seen for entry in given if (seen := project(SCORE_GIVEN, entry, lens))]
 
 
 def presence_visible(role: str, lens: Lens) -> bool:

@@ -30,6 +30,12 @@ def round_of(session: InterviewSession, question: Question, *, open_: bool = Fal
     return Round.objects.create(
         session=session,
         question=question,
+        title=question.title,
+        prompt=question.prompt,
+        category=question.category,
+        difficulty=question.difficulty,
+        model_answer=question.model_answer,
+        key_points=question.key_points,
         position=position,
         time_limit_s=question.time_limit_s,
         opened_at=now,

@@ -7,10 +7,11 @@ import re
 import pytest
 from django.test import override_settings
 
-from interview import services
+from interview import selectors, services
 from interview.models import Participant, Question
+from interview.visibility import Viewer
 
-from .conftest import client_for
+from .conftest import client_for, make_interviewer
 from .factories import owner_seat, round_of, seat, session_for
 from .seed_titles import SEED_CHALLENGES, SEED_QUESTIONS
 
@@ -125,12 +126,125 @@ def test_malformed_json_is_a_bad_json_error(api):
 
 
 def test_a_question_already_asked_cannot_be_deleted(api, interviewer, bank):
-    question = Question.objects.first()
-    round_of(session_for(interviewer), question)
+    created = api.post("/api/questions/", NEW_QUESTION, format="json").json()
+    question = Question.objects.get(id=created["id"])
+    rnd = round_of(session_for(interviewer), question)
     response = api.delete(f"/api/questions/{question.id}/")
     assert response.status_code == 409
     assert error_of(response)["code"] == "in_use"
     assert Question.objects.filter(id=question.id).exists()
+    rnd.refresh_from_db()
+    assert (rnd.question_id, rnd.title) == (question.id, NEW_QUESTION["title"])
+
+
+def test_creating_a_question_makes_the_interviewer_its_owner(api, interviewer, bank):
+    created = api.post("/api/questions/", NEW_QUESTION, format="json").json()
+    assert created["owner"] == "alice"
+    assert Question.objects.get(id=created["id"]).owner == interviewer
+    builtin = api.get(f"/api/questions/{Question.objects.filter(owner=None).first().id}/")
+    assert builtin.json()["owner"] is None
+
+
+def test_another_interviewer_can_read_but_not_edit_or_delete_my_question(
+    api, other_interviewer, bank
+):
+    mine = api.post("/api/questions/", NEW_QUESTION, format="json").json()
+    bob = client_for(other_interviewer)
+    url = f"/api/questions/{mine['id']}/"
+    assert bob.get(url).json()["title"] == NEW_QUESTION["title"]
+    for response in (
+        bob.patch(url, {"title": "Bob's now"}, format="json"),
+        bob.put(url, {**NEW_QUESTION, "title": "Bob's now"}, format="json"),
+        bob.delete(url),
+    ):
+        assert response.status_code == 403
+        assert error_of(response)["code"] == "forbidden"
+    assert api.get(url).json() == mine
+
+
+def test_only_staff_change_the_built_in_bank(api, bank, django_user_model):
+    builtin = Question.objects.filter(owner=None).first()
+    url = f"/api/questions/{builtin.id}/"
+    refused = api.patch(url, {"difficulty": 3 - builtin.difficulty % 3}, format="json")
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "forbidden"
+    staff = make_interviewer("sam")
+    staff.is_staff = True
+    staff.save()
+    edited = client_for(staff).patch(url, {"title": "Decorators, revisited"}, format="json")
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["owner"] is None
+    assert Question.objects.get(id=builtin.id).title == "Decorators, revisited"
+
+
+def test_editing_a_question_after_its_rounds_rewrites_no_history(api, interviewer, bank, anonymous):
+    question = api.post("/api/questions/", NEW_QUESTION, format="json").json()
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann = services.participant_join(session=session, role="candidate", display_name="Ann")
+    rnd = services.round_open(session=session, participant=panel, question_id=question["id"])
+    answer = services.answer_submit(
+        session=session, participant=ann.participant, round_id=rnd.id, text="the GIL"
+    )
+    services.answer_score(
+        session=session, participant=panel, answer_id=answer.id, score=7, feedback="ok"
+    )
+    panel_viewer = Viewer(participant_id=panel.id, role="interviewer")
+    ann_viewer = Viewer(participant_id=ann.participant.id, role="candidate")
+
+    viewers = (panel_viewer, ann_viewer)
+
+    def open_round_seen() -> list:
+        return [selectors.snapshot_for(session, viewer)["round"] for viewer in viewers]
+
+    def rewrite(title: str) -> None:
+        edited = api.put(
+            f"/api/questions/{question['id']}/",
+            {
+                **NEW_QUESTION,
+                "title": title,
+                "prompt": "Something else entirely.",
+                "category": "Soft Skills",
+                "difficulty": 1,
+                "model_answer": "A different answer.",
+                "key_points": ["a different point"],
+            },
+            format="json",
+        )
+        assert edited.status_code == 200, edited.json()
+
+    while_open = open_round_seen()
+    rewrite("Edited while the round was open")
+    assert open_round_seen() == while_open
+    assert while_open[0]["question"]["title"] == NEW_QUESTION["title"]
+    assert while_open[0]["model_answer"] == NEW_QUESTION["model_answer"]
+
+    services.session_finish(session=session, participant=panel)
+
+    def history() -> dict:
+        csv_text = api.get(f"/api/sessions/{session.code}/results.csv").content.decode()
+        my_results = anonymous.get(
+            f"/api/sessions/{session.code}/my-results", HTTP_X_PARTICIPANT_TOKEN=ann.token
+        )
+        return {
+            "results": api.get(f"/api/sessions/{session.code}/results").json(),
+            "csv": csv_text,
+            "my_results": my_results.json(),
+            "snapshots": [selectors.snapshot_for(session, viewer) for viewer in viewers],
+            "replay": selectors.events_after(session.id, 0, panel_viewer),
+        }
+
+    before = history()
+    rewrite("Edited after the session")
+    assert history() == before
+    assert NEW_QUESTION["title"] in before["csv"]
+    assert before["results"]["rounds"][0]["question"]["category"] == "Core Python"
+    asked = before["my_results"]["rounds"][0]
+    assert asked["question"]["prompt"] == NEW_QUESTION["prompt"]
+    assert (asked["model_answer"], asked["key_points"]) == (
+        NEW_QUESTION["model_answer"],
+        NEW_QUESTION["key_points"],
+    )
 
 
 # --- sessions ------------------------------------------------------------------------------

@@ -116,3 +116,107 @@ async def test_a_participant_of_one_session_receives_nothing_of_another(layer, i
     assert await ann.drain() == []
     for client in (ann, other_owner, other_ann):
         await client.disconnect()
+
+
+def given_scores_seen(frame: dict, viewer_id: int) -> list[str]:
+    """What of one interviewer's own score this frame shows a candidate or spectator.
+
+    Each interviewer's number (``by_score``, or ``score`` in a snapshot's or results' list of
+    scores) is never theirs to see; who scored (``by``) only on their own answers.
+    """
+    leaks = []
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, dict):
+            if "by_score" in value:
+                leaks.append(f"{path}.by_score")
+            if "by" in value and value.get("participant_id", viewer_id) != viewer_id:
+                leaks.append(f"{path}.by of another's answer")
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}")
+            for index, given in enumerate(value.get("scores") or []):
+                if "score" in given:
+                    leaks.append(f"{path}.scores[{index}].score")
+                if "by" in given and value.get("participant_id", viewer_id) != viewer_id:
+                    leaks.append(f"{path}.scores[{index}].by of another's answer")
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(inner, f"{path}[{index}]")
+
+    walk(frame, frame.get("type", "results"))
+    return leaks
+
+
+async def test_what_each_interviewer_gave_stays_with_the_panel(
+    layer, interviewer, other_interviewer, bank, anonymous
+):
+    room = await room_create(interviewer, candidates=("Ann", "Ben"), spectators=("Wall",))
+    bob_id = (await panel_member_add(room, other_interviewer)).participant_id
+    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
+    alice, bob = Client(room.code), Client(room.code)
+    await alice.hello(room.owner)
+    await bob.hello(room.seats["bob"])
+    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
+    for name, client in viewers.items():
+        await client.hello(room.seats[name])
+    pushed = await alice.command("question.push", {"question_id": question_id})
+    round_id = pushed["data"]["round_id"]
+    answer_ids = {}
+    for name in ("Ann", "Ben"):
+        submitted = await viewers[name].command(
+            "answer.submit", {"round_id": round_id, "text": f"{name} answers"}
+        )
+        answer_ids[name] = submitted["data"]["answer_id"]
+    # Two interviewers who disagree: 2 and 10 make a mean of 6.
+    for client, score in ((alice, 2), (bob, 10)):
+        for name in ("Ann", "Ben"):
+            data = {"answer_id": answer_ids[name], "score": score, "feedback": f"to {name}"}
+            assert (await client.command("answer.score", data))["type"] == "ack"
+    last = await bob.next(
+        "score.updated",
+        where=lambda f: f["data"]["by"] == bob_id and f["data"]["answer_id"] == answer_ids["Ben"],
+    )
+    assert last["data"]["by_score"] == 10  # the panel sees it all
+    for client in viewers.values():
+        await client.next("score.updated", where=lambda f, seq=last["seq"]: f["seq"] == seq)
+
+    during = {name: Client(room.code) for name in viewers}  # welcome and replay from 0
+    for name, client in during.items():
+        welcome = await client.hello(room.seats[name])
+        own = [
+            a
+            for a in welcome["data"]["snapshot"]["answers"]
+            if a["participant_id"] == room.seats[name].participant_id
+        ]
+        assert len(own) == (name != "Wall")
+        for answer in own:  # the author still learns who said what, and the mean
+            assert answer["score"] == 6.0
+            assert {s["feedback"] for s in answer["scores"]} == {f"to {name}"}
+            assert {s["by"] for s in answer["scores"]} == {room.owner.participant_id, bob_id}
+        await client.next("score.updated", where=lambda f, seq=last["seq"]: f["seq"] == seq)
+
+    await alice.command("session.finish")
+    after = {name: Client(room.code) for name in viewers}
+    for name, client in after.items():
+        await client.hello(room.seats[name])
+        await client.next("session.finished")
+    for client in viewers.values():
+        await client.next("session.finished")
+
+    for name in viewers:
+        viewer_id = room.seats[name].participant_id
+        for client in (viewers[name], during[name], after[name]):
+            for frame in client.frames:
+                assert not given_scores_seen(frame, viewer_id), (name, frame["type"])
+    for name in ("Ann", "Ben"):
+        results = await database_sync_to_async(anonymous.get)(
+            f"/api/sessions/{room.code}/my-results",
+            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
+        )
+        body = results.json()
+        assert not given_scores_seen(body, room.seats[name].participant_id), name
+        (played,) = body["rounds"]
+        assert played["answer"]["score"] == 6.0
+        assert [s["feedback"] for s in played["answer"]["scores"]] == [f"to {name}"] * 2
+    for client in [alice, bob, *viewers.values(), *during.values(), *after.values()]:
+        await client.disconnect()

@@ -694,3 +694,20 @@ def test_the_migration_fills_answer_totals_and_standings_as_the_services_keep_th
     fill(django_apps, None)
     assert (kept(session), answer_totals_kept(session)) == (board, totals)
     assert [row["name"] for row in board] == ["Ben", "Ann", "Cy"]
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_each_rounds_copy_of_its_question(live):
+    session, panel, _, _ = live
+    rounds = [push(session, panel, question) for question in Question.objects.all()[:2]]
+    copied = ["title", "prompt", "category", "difficulty", "model_answer", "key_points"]
+    blank = {"title": "", "prompt": "", "category": "", "difficulty": 0, "model_answer": ""}
+    Round.objects.update(**blank, key_points=[])
+    fill = importlib.import_module(
+        "interview.migrations.0004_round_question_copy_and_question_owner"
+    ).rounds_fill
+    fill(django_apps, None)
+    for rnd in rounds:
+        rnd.refresh_from_db()
+        question = rnd.question
+        assert [getattr(rnd, f) for f in copied] == [getattr(question, f) for f in copied]

@@ -1,6 +1,6 @@
 """Who sees what, decided by one function."""
 
-from interview.visibility import Viewer, visible_to
+from interview.visibility import Lens, Viewer, scores_given_visible, visible_to
 
 ROUND = {
     "round_id": 1,
@@ -43,12 +43,13 @@ def test_an_answers_text_goes_to_the_panel_and_its_author_only():
         assert seen["answer_id"] == 5
 
 
-def test_feedback_goes_to_the_panel_and_the_candidate_scored_only():
-    assert visible_to("score.updated", SCORE, PANEL)["feedback"] == "f"
-    assert visible_to("score.updated", SCORE, AUTHOR)["feedback"] == "f"
+def test_feedback_and_who_scored_go_to_the_panel_and_the_candidate_scored_only():
+    for viewer in (PANEL, AUTHOR):
+        seen = visible_to("score.updated", SCORE, viewer)
+        assert (seen["feedback"], seen["by"]) == ("f", 1)
     for viewer in (OTHER, SPECTATOR):
         assert visible_to("score.updated", SCORE, viewer) == {
-            key: value for key, value in SCORE.items() if key not in ("feedback", "by_score")
+            key: value for key, value in SCORE.items() if key not in ("feedback", "by", "by_score")
         }
 
 
@@ -56,6 +57,19 @@ def test_one_interviewers_own_score_is_for_the_panel_only():
     assert visible_to("score.updated", SCORE, PANEL)["by_score"] == 8
     for viewer in (AUTHOR, OTHER, SPECTATOR):
         assert "by_score" not in visible_to("score.updated", SCORE, viewer)
+
+
+def test_a_snapshots_list_of_scores_shows_the_author_who_said_what_but_not_what_each_gave():
+    given = [
+        {"by": 1, "interviewer": "alice", "score": 2, "feedback": "thin"},
+        {"by": 2, "interviewer": "bob", "score": 10, "feedback": "great"},
+    ]
+    assert scores_given_visible(given, Lens.PANEL) == given
+    assert scores_given_visible(given, Lens.AUTHOR) == [
+        {"by": 1, "interviewer": "alice", "feedback": "thin"},
+        {"by": 2, "interviewer": "bob", "feedback": "great"},
+    ]
+    assert scores_given_visible(given, Lens.PUBLIC) == []
 
 
 def test_an_event_for_interviewers_only_is_nothing_to_others():

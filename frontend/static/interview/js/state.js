@@ -74,11 +74,15 @@ export class SessionState {
           participant_id: data.participant_id,
           scores: [],
         };
-        const scores = known.scores.filter((entry) => entry.by !== data.by);
-        // The event names the interviewer (`by`) and, for the author and the panel, their
-        // feedback; the interviewer's own number is not in it, only the panel's mean.
-        const previous = known.scores.find((entry) => entry.by === data.by) || {};
-        scores.push({ ...previous, by: data.by, feedback: data.feedback });
+        // The panel and the author learn who scored (`by`) and their feedback; everyone
+        // else only the panel's mean. The interviewer's own number (`by_score`) is the panel's.
+        let scores = known.scores;
+        if (data.by !== undefined) {
+          const previous = scores.find((entry) => entry.by === data.by) || {};
+          const given = { ...previous, by: data.by, feedback: data.feedback };
+          if (data.by_score !== undefined) given.score = data.by_score;
+          scores = [...scores.filter((entry) => entry.by !== data.by), given];
+        }
         this.answers.set(data.answer_id, { ...known, score: data.score, scores });
         this.leaderboard = data.leaderboard;
         break;
