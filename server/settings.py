@@ -49,6 +49,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The number of proxies in front (nginx: 1). It decides which X-Forwarded-For entry is the
+# client's address (rate limits, sign-in lockouts) and whether X-Forwarded-Proto is believed;
+# 0 trusts only the socket's peer address and no forwarded header.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -246,9 +251,7 @@ REST_FRAMEWORK = {
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second.
     "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},
-    # The number of proxies in front (nginx: 1) decides which X-Forwarded-For entry is the
-    # client address the join rate limit counts; 0 trusts only the socket's peer address.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -259,6 +262,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
+
+# /metrics answers only "Authorization: Bearer <this>" when set, only this machine when not.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # LOG_FORMAT=json writes one JSON object a line, carrying the session code and participant id
 # of the socket being served (interview.telemetry); "plain" is for people at a terminal.
@@ -290,6 +296,22 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
+    # Sign-in and CSRF cookies travel over HTTPS only, and browsers that saw the site over
+    # HTTPS use nothing else for a year. Chrome and Firefox keep Secure cookies for
+    # http://localhost; a set-up served over plain HTTP elsewhere turns both off (docs/deploy.md).
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=False)
+    # Only a proxy in front sets X-Forwarded-Proto; without one, a client could claim https.
+    if NUM_PROXIES >= 1:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SILENCED_SYSTEM_CHECKS = [
+        # SECURE_SSL_REDIRECT: TLS ends at the proxy, which redirects plain HTTP itself; health
+        # probes and metrics scrapes reach each process over plain HTTP and must get answers.
+        "security.W008",
+        # SECURE_HSTS_PRELOAD: a place on the browsers' preload list is the domain owner's
+        # choice and slow to undo, so it is opt-in (HSTS_PRELOAD=1).
+        "security.W021",
+    ]
