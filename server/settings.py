@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files, served from here: no CDN on the origin where tokens live.
+    "drf_spectacular_sidecar",
     "django_filters",
     "interview",
     "frontend",
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer, error pages included.
+    "frontend.csp.ContentSecurityPolicyMiddleware",
     # Static files from the app itself: behind any proxy (Kubernetes ingress included) and
     # under DEBUG=0 without a separate file server. nginx serves them first where it runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -261,6 +265,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # /metrics answers only "Authorization: Bearer <this>" when set, only this machine when not.
