@@ -8,6 +8,7 @@ the channel layer and the cache that rate limits share across processes).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     # Swagger UI's files, served from here: no CDN on the origin where tokens live.
     "drf_spectacular_sidecar",
     "django_filters",
+    "axes",
     "interview",
     "frontend",
 ]
@@ -86,6 +88,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "server.urls"
@@ -240,6 +250,17 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in lockouts (django-axes), on /accounts/login/ and /admin/login/ alike: after
+# LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one address, that username or
+# address is refused for LOGIN_COOLOFF_MINUTES, even with the right password; every attempt
+# meanwhile starts the wait over. Attempts are kept in the database, shared by all processes.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The address the join rate limit counts too: behind NUM_PROXIES proxies, X-Forwarded-For's.
+AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous request a 401, not a 403.
