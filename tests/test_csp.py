@@ -16,8 +16,10 @@ def attributes(html: str, name: str) -> list[str]:
 
 
 def inline_code(html: str) -> list[str]:
-    """Scripts without a src, style elements and style attributes: what the policy blocks."""
-    scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    """Scripts without a src, style elements and style attributes: what the policy blocks.
+
+    A JSON data block (``json_script``) is no script: browsers never run it."""
+    scripts = re.findall(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html)
     return scripts + re.findall(r"<style\b|\bstyle=", html)
 
 
