@@ -22,26 +22,9 @@ from interview.permissions import is_interviewer
 View = Callable[..., HttpResponse]
 
 
-def _content_security_policy(request: HttpRequest) -> str:
-    """Scripts, styles and sockets from this origin only: a stray tag in user text runs nothing."""
-    host = request.get_host()
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            f"connect-src 'self' ws://{host} wss://{host}",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
 def page(view: View) -> View:
-    """A browser page: GET only, a CSRF cookie for the scripts' API calls, and a strict CSP."""
+    """A browser page: GET only, a CSRF cookie for the scripts' API calls (the strict CSP
+    comes with every response: frontend.csp)."""
 
     @require_safe
     @ensure_csrf_cookie
@@ -49,7 +32,6 @@ def page(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response.setdefault("Content-Security-Policy", _content_security_policy(request))
         response.setdefault("Referrer-Policy", "same-origin")
         return response
 

@@ -6,8 +6,11 @@ Tokens never go into the context, the logs or the metrics.
 """
 
 import contextvars
+import hmac
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
@@ -52,6 +55,50 @@ GAP_FILLS = Counter(
 )
 
 
+def _is_loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _bearer_token_matches(request: HttpRequest, token: str) -> bool:
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    # compare_digest: the time taken says nothing about how much of the token was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.encode(), token.encode())
+
+
+def _sent_from_this_machine(request: HttpRequest) -> bool:
+    """The peer is a loopback address and no proxy forwarded the request.
+
+    Under ``daphne --proxy-headers`` REMOTE_ADDR is taken from X-Forwarded-For, which anyone
+    reaching daphne can write, and a proxy on this machine connects from loopback on behalf
+    of the world: a forwarded request is never local.
+    """
+    return "x-forwarded-for" not in request.headers and _is_loopback(
+        request.META.get("REMOTE_ADDR", "")
+    )
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition of this process's metrics; scrape each process directly."""
+    """Prometheus exposition of this process's metrics; scrape each process directly.
+
+    With ``METRICS_TOKEN`` set, only ``Authorization: Bearer <token>`` is answered; without
+    it, only requests from this machine.
+    """
+    token = settings.METRICS_TOKEN
+    if token and not _bearer_token_matches(request, token):
+        response = HttpResponse(
+            "Send Authorization: Bearer <METRICS_TOKEN>.\n", status=401, content_type="text/plain"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if not token and not _sent_from_this_machine(request):
+        return HttpResponse(
+            "Metrics answer this machine only; set METRICS_TOKEN to scrape from elsewhere.\n",
+            status=403,
+            content_type="text/plain",
+        )
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -15,7 +15,8 @@ from collections import deque
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.throttling import ScopedRateThrottle
+from django.http import HttpRequest
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from .selectors import session_id_for
 
@@ -34,6 +35,11 @@ def client_address(scope: dict) -> str:
         return remote
     hops = forwarded.decode("latin-1").split(",")
     return hops[-min(proxies, len(hops))].strip()
+
+
+def request_client_address(request: HttpRequest) -> str:
+    """An HTTP request's client address, as DRF's throttles see it (sign-in lockouts count it)."""
+    return BaseThrottle().get_ident(request)
 
 
 def _window() -> tuple[int, int]:

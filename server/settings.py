@@ -8,6 +8,7 @@ the channel layer and the cache that rate limits share across processes).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The number of proxies in front (nginx: 1). It decides which X-Forwarded-For entry is the
+# client's address (rate limits, sign-in lockouts) and whether X-Forwarded-Proto is believed;
+# 0 trusts only the socket's peer address and no forwarded header.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -61,13 +67,18 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files, served from here: no CDN on the origin where tokens live.
+    "drf_spectacular_sidecar",
     "django_filters",
+    "axes",
     "interview",
     "frontend",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer, error pages included.
+    "frontend.csp.ContentSecurityPolicyMiddleware",
     # Static files from the app itself: behind any proxy (Kubernetes ingress included) and
     # under DEBUG=0 without a separate file server. nginx serves them first where it runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,6 +88,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "server.urls"
@@ -235,6 +254,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Sign-in lockouts (django-axes), on /accounts/login/ and /admin/login/ alike: after
+# LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one address, that username or
+# address is refused for LOGIN_COOLOFF_MINUTES, even with the right password; every attempt
+# meanwhile starts the wait over. Attempts are kept in the database, shared by all processes.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The address the join rate limit counts too: behind NUM_PROXIES proxies, X-Forwarded-For's.
+AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -249,9 +279,7 @@ REST_FRAMEWORK = {
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second.
     "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},
-    # The number of proxies in front (nginx: 1) decides which X-Forwarded-For entry is the
-    # client address the join rate limit counts; 0 trusts only the socket's peer address.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -261,7 +289,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
+
+# /metrics answers only "Authorization: Bearer <this>" when set, only this machine when not.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # LOG_FORMAT=json writes one JSON object a line, carrying the session code and participant id
 # of the socket being served (interview.telemetry); "plain" is for people at a terminal.
@@ -293,6 +329,22 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
+    # Sign-in and CSRF cookies travel over HTTPS only, and browsers that saw the site over
+    # HTTPS use nothing else for a year. Chrome and Firefox keep Secure cookies for
+    # http://localhost; a set-up served over plain HTTP elsewhere turns both off (docs/deploy.md).
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=False)
+    # Only a proxy in front sets X-Forwarded-Proto; without one, a client could claim https.
+    if NUM_PROXIES >= 1:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SILENCED_SYSTEM_CHECKS = [
+        # SECURE_SSL_REDIRECT: TLS ends at the proxy, which redirects plain HTTP itself; health
+        # probes and metrics scrapes reach each process over plain HTTP and must get answers.
+        "security.W008",
+        # SECURE_HSTS_PRELOAD: a place on the browsers' preload list is the domain owner's
+        # choice and slow to undo, so it is opt-in (HSTS_PRELOAD=1).
+        "security.W021",
+    ]

@@ -101,6 +101,8 @@ def server_environment(*, database_url: str, redis_url: str, prefix: str) -> dic
     env.update(
         SECRET_KEY=os.environ.get("SECRET_KEY") or "test-secret-key-not-for-production",
         DEBUG="0",
+        # Plain HTTP: a browser would not send Secure sign-in and CSRF cookies back.
+        SECURE_COOKIES="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

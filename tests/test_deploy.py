@@ -148,3 +148,14 @@ def test_every_daphne_launch_limits_frames_and_queues_a_storm_of_connects():
         assert "--websocket_connect_timeout 20" in text, name
         assert "backlog=1024" in text or "backlog=$(DAPHNE_BACKLOG)" in text, name
         assert " -b " not in text, f"{name}: -b and -p cannot set the listen backlog"
+
+
+def test_the_metrics_token_reaches_every_web_process():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("web1", "web2"):
+        assert "METRICS_TOKEN" in compose["services"][name]["environment"], name
+    (secret,) = every_of_kind("Secret")
+    assert secret["stringData"]["METRICS_TOKEN"]
+    (deployment,) = every_of_kind("Deployment")
+    (web,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert {"secretRef": {"name": secret["metadata"]["name"]}} in web["envFrom"]

@@ -90,11 +90,48 @@ async def test_draining_closes_sockets_with_4012_and_refuses_new_ones(
         lifecycle.draining = False
 
 
+METRICS_TOKEN = "scrape-token-of-the-tests"
+
+
+def test_metrics_with_a_token_answer_only_that_bearer_token(settings, client):
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    right = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert right.status_code == 200
+    assert b"interview_open_sockets" in right.content
+    # A token replaces the loopback rule: this machine needs it too.
+    for headers in ({"Authorization": "Bearer wrong-token"}, {}, {"Authorization": METRICS_TOKEN}):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401, headers
+        assert refused["WWW-Authenticate"].startswith("Bearer")
+        assert b"interview_" not in refused.content
+
+
+def test_metrics_without_a_token_answer_loopback_addresses_only(settings, client):
+    settings.METRICS_TOKEN = ""
+    for address in ("127.0.0.1", "127.0.0.53", "::1"):
+        assert client.get("/metrics", REMOTE_ADDR=address).status_code == 200, address
+    for address in ("10.0.0.2", "203.0.113.9", "::ffff:10.0.0.2"):
+        refused = client.get("/metrics", REMOTE_ADDR=address)
+        assert refused.status_code == 403, address
+        assert b"interview_" not in refused.content
+
+
+def test_metrics_without_a_token_refuse_a_forwarded_request_even_from_loopback(settings, client):
+    # nginx on this machine connects from 127.0.0.1 on a stranger's behalf, and daphne's
+    # --proxy-headers turns a forged X-Forwarded-For into REMOTE_ADDR.
+    settings.METRICS_TOKEN = ""
+    for forwarded in ("203.0.113.9", "127.0.0.1"):
+        response = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        assert response.status_code == 403, forwarded
+
+
 def test_nginx_does_not_expose_metrics():
     from pathlib import Path
 
+    from .test_deploy import nginx_blocks
+
     template = (Path(__file__).parent.parent / "deploy/nginx/default.conf.template").read_text()
-    assert "location = /metrics" in template
+    assert nginx_blocks(template, "location")["= /metrics"].split() == ["return", "404;"]
 
 
 @live
