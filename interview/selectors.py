@@ -180,8 +180,24 @@ RESULTS_CSV_HEADER = [
 ]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, with a tab or a
+# carriage return, strips the character and reads what follows): OWASP's "CSV Injection".
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: a string that could start a formula gets a ``'``.
+
+    Numbers stay numbers; only text typed by people (names, titles, feedback) can be hostile.
+    """
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def results_csv_rows(results: dict) -> list[list]:
-    """The results flattened: a row per candidate, round and interviewer score."""
+    """The results flattened: a row per candidate, round and interviewer score, every cell
+    safe to open in a spreadsheet (``csv_cell``)."""
     rows = []
     code = results["session"]["code"]
     for candidate in results["candidates"]:
@@ -199,7 +215,7 @@ def results_csv_rows(results: dict) -> list[list]:
                 rows.append(head + body + ["", "", ""])
             for score in rnd["scores"]:
                 rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
-    return rows
+    return [[csv_cell(value) for value in row] for row in rows]
 
 
 # --- the live view: snapshot and replay -----------------------------------------------------
