@@ -6,7 +6,12 @@ status, the WebSocket layer into an ``error`` event. The codes are the contract'
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,6 +67,10 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+# Django's refusals of a body over its limits (DATA_UPLOAD_MAX_MEMORY_SIZE and the like).
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+TOO_LARGE_MESSAGE = "The request body is too large."
+
 DRF_CODES = {
     exceptions.ParseError: "bad_json",
     exceptions.ValidationError: "invalid",
@@ -78,6 +87,8 @@ DRF_CODES = {
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every error in the contract's shape."""
+    if isinstance(exc, TOO_LARGE):
+        exc = ServiceError("too_large", TOO_LARGE_MESSAGE)
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404):

@@ -243,6 +243,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "interview.errors.exception_handler",
+    # The API reads JSON only, within Django's body limit (other media types are 415).
+    "DEFAULT_PARSER_CLASSES": ["interview.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second.
     "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},

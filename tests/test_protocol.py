@@ -4,6 +4,7 @@ import pytest
 
 from interview.protocol import (
     MAX_ANSWER_CHARS,
+    MAX_FRAME_BYTES,
     CommandType,
     ErrorCode,
     ProtocolError,
@@ -84,9 +85,12 @@ def test_bad_json_is_bad_json():
     assert refused.value.code is ErrorCode.BAD_JSON
 
 
-def test_deeply_nested_json_is_bad_json_not_a_crash():
-    with pytest.raises(ProtocolError):
-        frame_decode("[" * 100_000 + "]" * 100_000)
+def test_deeply_nested_json_within_the_frame_limit_is_bad_json_not_a_crash():
+    frame = "[" * 32_000 + "]" * 32_000
+    assert len(frame.encode()) <= MAX_FRAME_BYTES
+    with pytest.raises(ProtocolError) as refused:
+        frame_decode(frame)
+    assert refused.value.code is ErrorCode.BAD_JSON
 
 
 def test_event_frames_carry_id_only_when_given():
