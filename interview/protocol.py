@@ -14,6 +14,8 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from .fields import ID_MAX, IdField
+
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ANSWER_CHARS = 20_000
 MAX_FEEDBACK_CHARS = 5_000
@@ -89,11 +91,11 @@ class ProtocolError(Exception):
 
 class HelloData(serializers.Serializer):
     token = serializers.CharField(max_length=200, trim_whitespace=False)
-    last_seq = serializers.IntegerField(min_value=0, default=0)
+    last_seq = serializers.IntegerField(min_value=0, max_value=ID_MAX, default=0)
 
 
 class QuestionPushData(serializers.Serializer):
-    question_id = serializers.IntegerField(min_value=1)
+    question_id = IdField()
     time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
 
 
@@ -102,12 +104,12 @@ class EmptyData(serializers.Serializer):
 
 
 class AnswerSubmitData(serializers.Serializer):
-    round_id = serializers.IntegerField(min_value=1)
+    round_id = IdField()
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
 class AnswerScoreData(serializers.Serializer):
-    answer_id = serializers.IntegerField(min_value=1)
+    answer_id = IdField()
     score = serializers.IntegerField(min_value=0, max_value=10)
     # Omitted: a rescore keeps this interviewer's earlier feedback.
     feedback = serializers.CharField(

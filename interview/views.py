@@ -10,6 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import filters, mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .credentials import join_code_normalise
 from .errors import ServiceError
+from .fields import IdField
 from .models import InterviewSession, Participant, Question
 from .serializers import (
     JoinedSerializer,
@@ -47,6 +49,15 @@ def panel_session(request: Request, code: str) -> InterviewSession:
     return session
 
 
+def path_id(value: str) -> int:
+    """An id from the URL, bounded like every id (400 ``invalid``): the database refuses a
+    number beyond its keys with an error, not a miss."""
+    try:
+        return IdField().run_validation(value)
+    except ValidationError as exc:
+        raise ValidationError({"id": exc.detail}) from exc
+
+
 def absolute(request: Request, path: str, *, websocket: bool = False) -> str:
     url = request.build_absolute_uri(path)
     if websocket:
@@ -71,6 +82,10 @@ class QuestionViewSet(viewsets.ModelViewSet):
     filterset_fields = ["category", "difficulty", "kind"]
     search_fields = ["title", "prompt", "slug", "tags"]
     ordering_fields = ["id", "difficulty", "category", "title"]
+
+    def get_object(self) -> Question:
+        self.kwargs["pk"] = path_id(self.kwargs["pk"])
+        return super().get_object()
 
     def perform_create(self, serializer: QuestionSerializer) -> None:
         serializer.save(created_by=self.request.user)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from interview.fields import ID_MAX
 from interview.models import Question
 
 from .factories import session_for
@@ -67,6 +68,32 @@ def test_a_body_over_the_upload_limit_is_too_large(api, settings):
     assert error["code"] == "too_large"
     small = api.post("/api/sessions/", {"title": "x" * 100}, "json")
     assert small.status_code == 201
+
+
+# --- ids beyond the database's keys -------------------------------------------------------
+
+
+@pytest.mark.parametrize("question_id", [ID_MAX + 1, 2**64, 10**30, 0, -1])
+def test_a_session_planning_an_id_beyond_the_keys_is_invalid(api, question_id):
+    response = api.post("/api/sessions/", {"title": "x", "question_ids": [question_id]}, "json")
+    error = error_of(response, 400)
+    assert error["code"] == "invalid"
+    assert error["message"].startswith("question_ids")
+
+
+def test_the_largest_id_is_looked_up_and_missing(api):
+    response = api.post("/api/sessions/", {"title": "x", "question_ids": [ID_MAX]}, "json")
+    assert error_of(response, 400)["details"] == {"question_ids": [ID_MAX]}
+    assert error_of(api.get(f"/api/questions/{ID_MAX}/"), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("question_id", [str(ID_MAX + 1), "1" + "0" * 30, "0", "abc"])
+def test_a_question_id_in_the_path_beyond_the_keys_is_invalid(api, method, question_id):
+    response = getattr(api, method)(f"/api/questions/{question_id}/")
+    error = error_of(response, 400)
+    assert error["code"] == "invalid"
+    assert error["message"].startswith("id: ")
 
 
 def test_a_body_that_is_not_json_is_an_unsupported_media_type(api):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from interview.fields import ID_MAX
 from interview.protocol import (
     MAX_ANSWER_CHARS,
     MAX_FRAME_BYTES,
@@ -100,3 +101,37 @@ def test_event_frames_carry_id_only_when_given():
 
 def test_timestamps_are_utc_with_a_z():
     assert timestamp().endswith("Z")
+
+
+# --- ids bounded by the database's keys -------------------------------------------------------
+
+VALID_DATA = {
+    "hello": {"token": "t", "last_seq": 0},
+    "question.push": {"question_id": 1, "time_limit_s": 60},
+    "answer.submit": {"round_id": 1, "text": "x"},
+    "answer.score": {"answer_id": 1, "score": 5, "feedback": "ok"},
+}
+ID_FIELDS = [
+    ("question.push", "question_id"),
+    ("answer.submit", "round_id"),
+    ("answer.score", "answer_id"),
+]
+
+
+@pytest.mark.parametrize(("command", "field"), ID_FIELDS)
+@pytest.mark.parametrize("value", [0, -1, ID_MAX + 1, 2**64, 10**40])
+def test_an_id_outside_the_databases_keys_is_invalid(command, field, value):
+    error = refusal({"type": command, "data": {**VALID_DATA[command], field: value}})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(("command", "field"), ID_FIELDS)
+def test_the_largest_id_is_accepted(command, field):
+    data = {**VALID_DATA[command], field: ID_MAX}
+    assert command_parse({"type": command, "data": data}).data[field] == ID_MAX
+
+
+def test_a_last_seq_beyond_the_databases_keys_is_invalid():
+    error = refusal({"type": "hello", "data": {"token": "t", "last_seq": ID_MAX + 1}})
+    assert error.code is ErrorCode.INVALID
