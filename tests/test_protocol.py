@@ -135,3 +135,42 @@ def test_the_largest_id_is_accepted(command, field):
 def test_a_last_seq_beyond_the_databases_keys_is_invalid():
     error = refusal({"type": "hello", "data": {"token": "t", "last_seq": ID_MAX + 1}})
     assert error.code is ErrorCode.INVALID
+
+
+# --- strict types (PROTOCOL.md, Version 2) ---------------------------------------------------
+
+INTEGER_FIELDS = [
+    ("hello", "last_seq"),
+    ("question.push", "question_id"),
+    ("question.push", "time_limit_s"),
+    ("answer.submit", "round_id"),
+    ("answer.score", "answer_id"),
+    ("answer.score", "score"),
+]
+STRING_FIELDS = [("hello", "token"), ("answer.submit", "text"), ("answer.score", "feedback")]
+NOT_AN_INTEGER = ["7", "60", 7.0, 60.0, 2.5, True, False, None, [7], {"n": 7}]
+NOT_A_STRING = [5, 0, 2.5, True, False, None, ["x"], {"x": "y"}]
+
+
+def test_every_command_field_is_in_the_tables():
+    assert set(INTEGER_FIELDS) | set(STRING_FIELDS) == {
+        (command, field) for command, data in VALID_DATA.items() for field in data
+    }
+
+
+@pytest.mark.parametrize("command", sorted(VALID_DATA))
+def test_the_valid_data_of_the_tables_is_accepted(command):
+    assert command_parse({"type": command, "data": VALID_DATA[command]}).data
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "value"),
+    [(c, f, v) for c, f in INTEGER_FIELDS for v in NOT_AN_INTEGER]
+    + [(c, f, v) for c, f in STRING_FIELDS for v in NOT_A_STRING],
+)
+def test_a_command_field_of_the_wrong_json_type_is_invalid(command, field, value):
+    frame = {"type": command, "id": "c1", "data": {**VALID_DATA[command], field: value}}
+    error = refusal(frame)
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith(f"{field}: ")
+    assert error.command_id == "c1"
