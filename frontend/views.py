@@ -11,10 +11,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+from interview import errors
 from interview.credentials import join_code_normalise
 from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
@@ -146,3 +148,55 @@ def watch(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 @session_page
 def results(request: HttpRequest, session: InterviewSession) -> HttpResponse:
     return _shell(request, "frontend/results.html", session=session)
+
+
+# --- error pages: Django's handler400/403/404/500 (server/urls.py) ---------------------------
+
+ERROR_PAGES = {
+    400: ("Bad request", "The server could not read this request."),
+    403: ("Not allowed", "You may not open this page."),
+    404: ("Page not found", "There is nothing at this address. Check the link."),
+    500: ("Something went wrong", "The server could not answer. Try again in a moment."),
+}
+
+ERROR_PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """A plain page in the site's look. A 500 renders without the request, so it needs
+    nothing that may have failed (the database behind the signed-in user)."""
+    title, message = ERROR_PAGES[status]
+    context = {"title": title, "message": message}
+    html = loader.render_to_string(
+        "frontend/error.html", context, request=None if status == 500 else request
+    )
+    response = HttpResponse(html, status=status)
+    # Not _content_security_policy: it reads the Host header, which a 400 may be about.
+    response["Content-Security-Policy"] = ERROR_PAGE_CSP
+    return response
+
+
+def _error(request: HttpRequest, status: int, exception: Exception | None = None) -> HttpResponse:
+    """Under ``/api/`` the API's JSON error shape; elsewhere a page."""
+    if request.path.startswith("/api/"):
+        return errors.json_error(status, exception)
+    return _error_page(request, status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 400, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 403, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 404, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500)

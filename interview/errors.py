@@ -108,11 +108,25 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+# What Django answers itself, outside DRF's views: a URL that no view matches, a request it
+# refuses before any view (a bad Host header), an exception that no view caught.
+DJANGO_ERRORS = {
+    400: ("invalid", "Bad request."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "Not found."),
+    500: ("server_error", "Internal server error."),
+}
+
+
+def json_error(status_code: int, exception: Exception | None = None) -> JsonResponse:
+    """Django's own error responses (``handler400`` and the like) in the API's shape."""
+    if isinstance(exception, TOO_LARGE):
+        code, message = "too_large", TOO_LARGE_MESSAGE
+    else:
+        code, message = DJANGO_ERRORS[status_code]
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """A 404 outside DRF's views, in the same shape."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
-
-
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    """A 500, in the same shape, telling nothing of the cause."""
-    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+    return json_error(404, exception)

@@ -1,6 +1,7 @@
-"""Every error under /api/ in the API's JSON shape, whatever raised it."""
+"""Every error under /api/ in the API's JSON shape, whatever raised it; pages get a page."""
 
 import pytest
+from django.test import Client
 
 from interview.fields import ID_MAX
 from interview.models import Question
@@ -18,6 +19,16 @@ def error_of(response, status: int) -> dict:
     assert set(body) == {"error"}, body
     assert {"code", "message"} <= set(body["error"])
     return body["error"]
+
+
+def page_of(response, status: int) -> str:
+    """The HTML of an error page of this status, in the site's look."""
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "interview/css/app.css" in html
+    assert 'href="/"' in html
+    return html
 
 
 # --- bodies the parser refuses ------------------------------------------------------------
@@ -94,6 +105,65 @@ def test_a_question_id_in_the_path_beyond_the_keys_is_invalid(api, method, quest
     error = error_of(response, 400)
     assert error["code"] == "invalid"
     assert error["message"].startswith("id: ")
+
+
+# --- each status under /api/, and the pages ------------------------------------------------
+
+
+def test_a_bad_host_header_is_a_json_400_under_the_api_and_a_page_elsewhere():
+    client = Client(HTTP_HOST="evil.example")
+    assert error_of(client.get("/api/questions/"), 400)["code"] == "invalid"
+    assert "Bad request" in page_of(client.get("/"), 400)
+
+
+def test_a_post_without_the_csrf_token_is_a_json_403(interviewer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(interviewer)
+    response = client.post("/api/sessions/", {"title": "x"}, content_type="application/json")
+    assert error_of(response, 403)["code"] == "forbidden"
+
+
+def test_an_unknown_api_url_is_a_json_404_for_every_method_even_without_csrf():
+    client = Client(enforce_csrf_checks=True)
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        response = client.generic(method, "/api/no/such/thing", "{}", "application/json")
+        assert error_of(response, 404)["code"] == "not_found"
+
+
+def test_an_unknown_page_is_a_page_in_the_sites_look(client):
+    assert "Page not found" in page_of(client.get("/no/such/page/"), 404)
+
+
+def test_a_method_a_resource_does_not_allow_is_a_json_405(api, interviewer):
+    session = session_for(interviewer)
+    response = api.delete(f"/api/sessions/{session.code}/join")
+    assert error_of(response, 405)["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_exception_is_a_json_500_telling_nothing(interviewer, monkeypatch):
+    session = session_for(interviewer)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("interview.selectors.results_for", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(interviewer)
+    response = client.get(f"/api/sessions/{session.code}/results")
+    assert error_of(response, 500) == {"code": "server_error", "message": "Internal server error."}
+    assert b"secret detail" not in response.content
+
+
+def test_an_unexpected_exception_on_a_page_is_a_plain_500_page(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("frontend.views._shell", broken)
+    response = Client(raise_request_exception=False).get("/")
+    html = page_of(response, 500)
+    assert "Something went wrong" in html
+    assert "secret detail" not in html
+    assert "Traceback" not in html
 
 
 def test_a_body_that_is_not_json_is_an_unsupported_media_type(api):
