@@ -16,8 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from interview import errors
-from interview.credentials import join_code_normalise
+from interview import errors, throttling
 from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
 
@@ -73,16 +72,21 @@ def _shell(
     return render(request, template, context)
 
 
-def _session_or_none(code: str) -> InterviewSession | None:
-    return InterviewSession.objects.filter(code=join_code_normalise(code)).first()
-
-
 def session_page(view: View) -> View:
-    """A page about one session: 404 page for an unknown code, canonical URL for a typed one."""
+    """A page about one session: 404 page for an unknown code, canonical URL for a typed one.
+
+    An unknown code counts against the address's join-code guesses (interview/throttling.py);
+    past them, every code gets the 429 page.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, code: str) -> HttpResponse:
-        session = _session_or_none(code)
+        try:
+            session = throttling.session_for_guess(code, throttling.request_address(request))
+        except throttling.TooManyGuessesError as exc:
+            response = _error_page(request, 429)
+            response["Retry-After"] = str(exc.wait_s)
+            return response
         if session is None:
             return render(request, "frontend/not_found.html", {"code": code}, status=404)
         if session.code != code:
@@ -156,6 +160,10 @@ ERROR_PAGES = {
     400: ("Bad request", "The server could not read this request."),
     403: ("Not allowed", "You may not open this page."),
     404: ("Page not found", "There is nothing at this address. Check the link."),
+    429: (
+        "Too many tries",
+        "This address has tried too many session codes lately. Wait a minute, then try again.",
+    ),
     500: ("Something went wrong", "The server could not answer. Try again in a moment."),
 }
 

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import sql
-from .credentials import secret_hash
+from .credentials import join_code_normalise, secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, event_frame, frame_text, timestamp
 from .visibility import Lens, Viewer, lens_for, presence_visible, project, visible_to
@@ -459,6 +459,11 @@ def candidate_results(participant: Participant) -> dict:
 def session_id_for(code: str) -> int | None:
     """The id of the session with this (normalised) join code, if any."""
     return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
+
+
+def session_for_code(code: str) -> InterviewSession | None:
+    """The session with this join code as typed (any case, dashes ignored), if any."""
+    return InterviewSession.objects.filter(code=join_code_normalise(code)).first()
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ import io
 
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import filters, mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,8 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .credentials import join_code_normalise
+from . import selectors, services, throttling
 from .errors import ServiceError
 from .fields import IdField
 from .models import InterviewSession, Participant, Question
@@ -33,14 +31,21 @@ from .serializers import (
 )
 
 
-def session_by_code(code: str) -> InterviewSession:
-    """The session with this join code (any case, dashes ignored), or a 404."""
-    return get_object_or_404(InterviewSession, code=join_code_normalise(code))
+def session_by_code(request: Request, code: str) -> InterviewSession:
+    """The session with this join code (any case, dashes ignored), or a 404; an unknown code
+    counts against the address's guesses, and past them every code is a 429."""
+    try:
+        session = throttling.session_for_guess(code, throttling.request_address(request))
+    except throttling.TooManyGuessesError as exc:
+        raise Throttled(wait=exc.wait_s) from exc
+    if session is None:
+        raise NotFound("No session with this code.")
+    return session
 
 
 def panel_session(request: Request, code: str) -> InterviewSession:
     """The session, if the requesting interviewer sits on its panel; 404 or 403 otherwise."""
-    session = session_by_code(code)
+    session = session_by_code(request, code)
     on_panel = Participant.objects.filter(
         session=session, user=request.user, role=Participant.Role.INTERVIEWER
     ).exists()
@@ -150,7 +155,7 @@ class JoinView(APIView):
     def post(self, request: Request, code: str) -> Response:
         form = JoinSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        session = session_by_code(code)
+        session = session_by_code(request, code)
         issued = services.participant_join(
             session=session,
             role=form.validated_data["role"],
@@ -205,7 +210,7 @@ class CandidateResultsView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
-        session = session_by_code(code)
+        session = session_by_code(request, code)
         participant = selectors.participant_for_token(
             session_id=session.id, token=request.headers.get("X-Participant-Token", "")
         )
