@@ -222,6 +222,9 @@ def test_a_spectator_joins_with_the_code(anonymous, interviewer):
     [
         ({"display_name": "   ", "role": "candidate"}, "display_name"),
         ({"display_name": "x" * 41, "role": "candidate"}, "display_name"),
+        ({"display_name": "Ann\u202e", "role": "candidate"}, "display_name"),
+        ({"display_name": "\u200b", "role": "spectator"}, "display_name"),
+        ({"display_name": "Ann\x1b[2J", "role": "candidate"}, "display_name"),
         ({"display_name": "Ann", "role": "owner"}, "role"),
         ({"display_name": "Ann"}, "role"),
     ],
