@@ -107,6 +107,15 @@ def test_a_question_id_in_the_path_beyond_the_keys_is_invalid(api, method, quest
     assert error["message"].startswith("id: ")
 
 
+@pytest.mark.parametrize("query", ["page", "page_size", "difficulty"])
+@pytest.mark.parametrize("value", [str(ID_MAX + 1), "1" + "0" * 400, "-1" + "0" * 30, "1e400"])
+def test_numbers_beyond_the_keys_in_the_query_are_no_server_error(api, bank, query, value):
+    response = api.get("/api/questions/", {query: value})
+    assert response.status_code in (200, 400, 404)
+    if response.status_code != 200:
+        assert error_of(response, response.status_code)["code"] in ("invalid", "not_found")
+
+
 # --- each status under /api/, and the pages ------------------------------------------------
 
 
