@@ -11,11 +11,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from interview.credentials import join_code_normalise
+from interview import errors, throttling
 from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
 
@@ -53,16 +54,21 @@ def _shell(
     return render(request, template, context)
 
 
-def _session_or_none(code: str) -> InterviewSession | None:
-    return InterviewSession.objects.filter(code=join_code_normalise(code)).first()
-
-
 def session_page(view: View) -> View:
-    """A page about one session: 404 page for an unknown code, canonical URL for a typed one."""
+    """A page about one session: 404 page for an unknown code, canonical URL for a typed one.
+
+    An unknown code counts against the address's join-code guesses (interview/throttling.py);
+    past them, every code gets the 429 page.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, code: str) -> HttpResponse:
-        session = _session_or_none(code)
+        try:
+            session = throttling.session_for_guess(code, throttling.request_address(request))
+        except throttling.TooManyGuessesError as exc:
+            response = _error_page(request, 429)
+            response["Retry-After"] = str(exc.wait_s)
+            return response
         if session is None:
             return render(request, "frontend/not_found.html", {"code": code}, status=404)
         if session.code != code:
@@ -128,3 +134,59 @@ def watch(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 @session_page
 def results(request: HttpRequest, session: InterviewSession) -> HttpResponse:
     return _shell(request, "frontend/results.html", session=session)
+
+
+# --- error pages: Django's handler400/403/404/500 (server/urls.py) ---------------------------
+
+ERROR_PAGES = {
+    400: ("Bad request", "The server could not read this request."),
+    403: ("Not allowed", "You may not open this page."),
+    404: ("Page not found", "There is nothing at this address. Check the link."),
+    429: (
+        "Too many tries",
+        "This address has tried too many session codes lately. Wait a minute, then try again.",
+    ),
+    500: ("Something went wrong", "The server could not answer. Try again in a moment."),
+}
+
+ERROR_PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """A plain page in the site's look. A 500 renders without the request, so it needs
+    nothing that may have failed (the database behind the signed-in user)."""
+    title, message = ERROR_PAGES[status]
+    context = {"title": title, "message": message}
+    html = loader.render_to_string(
+        "frontend/error.html", context, request=None if status == 500 else request
+    )
+    response = HttpResponse(html, status=status)
+    # Not _content_security_policy: it reads the Host header, which a 400 may be about.
+    response["Content-Security-Policy"] = ERROR_PAGE_CSP
+    return response
+
+
+def _error(request: HttpRequest, status: int, exception: Exception | None = None) -> HttpResponse:
+    """Under ``/api/`` the API's JSON error shape; elsewhere a page."""
+    if request.path.startswith("/api/"):
+        return errors.json_error(status, exception)
+    return _error_page(request, status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 400, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 403, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error(request, 404, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500)

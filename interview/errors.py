@@ -6,7 +6,12 @@ status, the WebSocket layer into an ``error`` event. The codes are the contract'
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,6 +67,10 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+# Django's refusals of a body over its limits (DATA_UPLOAD_MAX_MEMORY_SIZE and the like).
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+TOO_LARGE_MESSAGE = "The request body is too large."
+
 DRF_CODES = {
     exceptions.ParseError: "bad_json",
     exceptions.ValidationError: "invalid",
@@ -78,6 +87,8 @@ DRF_CODES = {
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every error in the contract's shape."""
+    if isinstance(exc, TOO_LARGE):
+        exc = ServiceError("too_large", TOO_LARGE_MESSAGE)
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404):
@@ -97,11 +108,25 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+# What Django answers itself, outside DRF's views: a URL that no view matches, a request it
+# refuses before any view (a bad Host header), an exception that no view caught.
+DJANGO_ERRORS = {
+    400: ("invalid", "Bad request."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "Not found."),
+    500: ("server_error", "Internal server error."),
+}
+
+
+def json_error(status_code: int, exception: Exception | None = None) -> JsonResponse:
+    """Django's own error responses (``handler400`` and the like) in the API's shape."""
+    if isinstance(exception, TOO_LARGE):
+        code, message = "too_large", TOO_LARGE_MESSAGE
+    else:
+        code, message = DJANGO_ERRORS[status_code]
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """A 404 outside DRF's views, in the same shape."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
-
-
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    """A 500, in the same shape, telling nothing of the cause."""
-    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+    return json_error(404, exception)

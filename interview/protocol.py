@@ -14,6 +14,8 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from .fields import ID_MAX, StrictCharField, StrictIdField, StrictIntegerField
+
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ANSWER_CHARS = 20_000
 MAX_FEEDBACK_CHARS = 5_000
@@ -85,16 +87,17 @@ class ProtocolError(Exception):
 
 
 # --- command data, one serializer per command type ----------------------------------------
+# Fields take JSON types as sent (interview/fields.py): a wrong type is ``invalid``.
 
 
 class HelloData(serializers.Serializer):
-    token = serializers.CharField(max_length=200, trim_whitespace=False)
-    last_seq = serializers.IntegerField(min_value=0, default=0)
+    token = StrictCharField(max_length=200, trim_whitespace=False)
+    last_seq = StrictIntegerField(min_value=0, max_value=ID_MAX, default=0)
 
 
 class QuestionPushData(serializers.Serializer):
-    question_id = serializers.IntegerField(min_value=1)
-    time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
+    question_id = StrictIdField()
+    time_limit_s = StrictIntegerField(min_value=10, max_value=3600, required=False)
 
 
 class EmptyData(serializers.Serializer):
@@ -102,15 +105,15 @@ class EmptyData(serializers.Serializer):
 
 
 class AnswerSubmitData(serializers.Serializer):
-    round_id = serializers.IntegerField(min_value=1)
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    round_id = StrictIdField()
+    text = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
 class AnswerScoreData(serializers.Serializer):
-    answer_id = serializers.IntegerField(min_value=1)
-    score = serializers.IntegerField(min_value=0, max_value=10)
+    answer_id = StrictIdField()
+    score = StrictIntegerField(min_value=0, max_value=10)
     # Omitted: a rescore keeps this interviewer's earlier feedback.
-    feedback = serializers.CharField(
+    feedback = StrictCharField(
         allow_blank=True, required=False, max_length=MAX_FEEDBACK_CHARS, trim_whitespace=False
     )
 

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from . import sql
-from .credentials import secret_hash
+from .credentials import join_code_normalise, secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, event_frame, frame_text, timestamp
 from .visibility import (
@@ -191,8 +191,24 @@ RESULTS_CSV_HEADER = [
 ]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, with a tab or a
+# carriage return, strips the character and reads what follows): OWASP's "CSV Injection".
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: a string that could start a formula gets a ``'``.
+
+    Numbers stay numbers; only text typed by people (names, titles, feedback) can be hostile.
+    """
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def results_csv_rows(results: dict) -> list[list]:
-    """The results flattened: a row per candidate, round and interviewer score."""
+    """The results flattened: a row per candidate, round and interviewer score, every cell
+    safe to open in a spreadsheet (``csv_cell``)."""
     rows = []
     code = results["session"]["code"]
     for candidate in results["candidates"]:
@@ -210,7 +226,7 @@ def results_csv_rows(results: dict) -> list[list]:
                 rows.append(head + body + ["", "", ""])
             for score in rnd["scores"]:
                 rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
-    return rows
+    return [[csv_cell(value) for value in row] for row in rows]
 
 
 # --- the live view: snapshot and replay -----------------------------------------------------
@@ -433,6 +449,11 @@ def candidate_results(participant: Participant) -> dict:
 def session_id_for(code: str) -> int | None:
     """The id of the session with this (normalised) join code, if any."""
     return InterviewSession.objects.filter(code=code).values_list("id", flat=True).first()
+
+
+def session_for_code(code: str) -> InterviewSession | None:
+    """The session with this join code as typed (any case, dashes ignored), if any."""
+    return InterviewSession.objects.filter(code=join_code_normalise(code)).first()
 
 
 @dataclass(frozen=True)

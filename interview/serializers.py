@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from .fields import IdField
 from .models import InterviewSession, Question
 
 BANK_FIELDS = [
@@ -67,9 +68,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 class SessionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    question_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=200
-    )
+    question_ids = serializers.ListField(child=IdField(), required=False, max_length=200)
     time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
 
 

@@ -5,6 +5,7 @@ event with the next ``seq`` in the same transaction; after commit the event is f
 Services are keyword-only and named ``<entity>_<action>``.
 """
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,6 +94,36 @@ def _participant_new(
     return Issued(participant=participant, token=token)
 
 
+# Unicode's control (Cc: BEL, ESC, NUL, tabs, line breaks) and format (Cf: zero-width
+# characters, bidi overrides, soft hyphens) categories: invisible, or rearranging the text
+# around a name, so one name could pass for another.
+DISPLAY_NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
+
+
+def _display_name_clean(raw: str) -> str:
+    """A candidate's or spectator's name as stored: NFC, runs of white space as one space;
+    ``invalid`` when it holds a control or format character, is blank or is too long."""
+    name = unicodedata.normalize("NFC", raw)
+    if any(unicodedata.category(char) in DISPLAY_NAME_REFUSED_CATEGORIES for char in name):
+        raise ServiceError(
+            "invalid",
+            "display_name: must not contain control or invisible formatting characters "
+            "(such as line breaks, zero-width spaces or direction overrides).",
+        )
+    name = " ".join(name.split())
+    if not name:
+        raise ServiceError("invalid", "display_name: must not be blank.")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ServiceError("invalid", f"display_name: at most {DISPLAY_NAME_MAX} characters.")
+    return name
+
+
+def _display_name_key(name: str) -> str:
+    """What two names must not share in one session: their NFC form, case-folded (so "ANN",
+    "ann" and "Ann" are one name, and so are "STRASSE" and "straße")."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
 def _interviewer_name(user: AbstractBaseUser) -> str:
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return (full or user.get_username())[:DISPLAY_NAME_MAX]
@@ -161,21 +192,22 @@ def participant_join(
         return _interviewer_join(session=session, user=user, invite=invite)
     if role not in (Participant.Role.CANDIDATE, Participant.Role.SPECTATOR):
         raise ServiceError("invalid", "role: must be candidate, spectator or interviewer.")
-    name = " ".join(display_name.split())
-    if not name:
-        raise ServiceError("invalid", "display_name: must not be blank.")
-    if len(name) > DISPLAY_NAME_MAX:
-        raise ServiceError("invalid", f"display_name: at most {DISPLAY_NAME_MAX} characters.")
+    name = _display_name_clean(display_name)
     if role == Participant.Role.CANDIDATE and session.status == InterviewSession.Status.FINISHED:
         raise ServiceError("session_finished", "This session has finished.")
     with transaction.atomic():
         # Lock the session row so two joins with one name cannot both pass the check.
         InterviewSession.objects.select_for_update().filter(pk=session.pk).first()
-        taken = Participant.objects.filter(
-            session=session, role=role, display_name__iexact=name
-        ).exists()
-        if taken and role == Participant.Role.CANDIDATE:
-            raise ServiceError("name_taken", f"The name {name!r} is already taken in this session.")
+        if role == Participant.Role.CANDIDATE:
+            candidates = Participant.objects.filter(session=session, role=role)
+            key = _display_name_key(name)
+            if any(
+                _display_name_key(taken) == key
+                for taken in candidates.values_list("display_name", flat=True)
+            ):
+                raise ServiceError(
+                    "name_taken", f"The name {name!r} is already taken in this session."
+                )
         issued = _participant_new(session=session, role=role, display_name=name, user=None)
         if role == Participant.Role.CANDIDATE:
             # Every candidate is on the leaderboard, from the start.

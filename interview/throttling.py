@@ -1,28 +1,38 @@
-"""Limits of the WebSocket endpoint: join-code guesses per address, commands per socket.
+"""Limits per client address and per socket: join-code guesses, commands per socket.
 
-Guessing join codes over ``/ws/``: misses count against the address, as joins do over HTTP.
-
-A socket to an unknown session is closed with 4404 and one to a known session is not, so the
-WebSocket endpoint would tell a guesser which codes exist, around the rate-limited HTTP join.
-Misses from one address are counted in the shared cache over the join rate's window
-(``JOIN_RATE``, 60 a minute by default); past it, every socket from that address, to a known
-session or not, is closed with 4429 until the window ends, so the answer says nothing about
-the code.
+Guessing join codes: every place that answers differently for a known code and an unknown one
+counts the unknown ones (misses) against the client's address. That is the HTTP join, the
+session pages (``/s/{code}/``, ``/s/{code}/watch``, ``/dashboard/join/{code}/``, ...), the
+candidate's ``my-results`` and sockets to ``/ws/sessions/{code}/`` (closed with 4404 for an
+unknown session). Misses are counted in the shared cache over the join rate's window
+(``JOIN_RATE``, 60 a minute by default); past it, every one of them from that address, for a
+known session or not, is refused until the window ends (HTTP 429, WebSocket 4429), so the
+answer says nothing about the code. The HTTP join is also rate-limited as a whole by DRF's
+``join`` throttle.
 """
 
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
-from .selectors import session_id_for
+from .models import InterviewSession
+from .selectors import session_for_code, session_id_for
+
+Found = TypeVar("Found")
 
 
 class TooManyGuessesError(Exception):
-    """This address missed too many join codes lately."""
+    """This address missed too many join codes lately; try again in ``wait_s`` at most."""
+
+    def __init__(self, address: str, wait_s: int) -> None:
+        super().__init__(address)
+        self.wait_s = wait_s
 
 
 def client_address(scope: dict) -> str:
@@ -37,8 +47,9 @@ def client_address(scope: dict) -> str:
     return hops[-min(proxies, len(hops))].strip()
 
 
-def request_client_address(request: HttpRequest) -> str:
-    """An HTTP request's client address, as DRF's throttles see it (sign-in lockouts count it)."""
+def request_address(request: HttpRequest) -> str:
+    """An HTTP request's client address, exactly as DRF's throttles count it
+    (the join-code guesses and the sign-in lockouts count it)."""
     return BaseThrottle().get_ident(request)
 
 
@@ -47,20 +58,32 @@ def _window() -> tuple[int, int]:
     return ScopedRateThrottle().parse_rate(rate)
 
 
-def session_id_for_guess(code: str, address: str) -> int | None:
-    """The session with this code, or None (a miss, counted); raise when the address is over."""
+def _guess(address: str, find: Callable[[], Found | None]) -> Found | None:
+    """What ``find`` finds for a code this address sent, or None (a miss, counted); raise
+    ``TooManyGuessesError`` when the address is over, before looking."""
     limit, window_s = _window()
-    key = f"ws-code-misses:{address}"
+    key = f"code-misses:{address}"
     if (cache.get(key) or 0) >= limit:
-        raise TooManyGuessesError(address)
-    session_id = session_id_for(code)
-    if session_id is None:
+        raise TooManyGuessesError(address, window_s)
+    found = find()
+    if found is None:
         cache.add(key, 0, timeout=window_s)
         try:
             cache.incr(key)
         except ValueError:  # expired between the two calls: a new window
             cache.set(key, 1, timeout=window_s)
-    return session_id
+    return found
+
+
+def session_id_for_guess(code: str, address: str) -> int | None:
+    """The id of the session with this (normalised) code, or None; a miss counts."""
+    return _guess(address, lambda: session_id_for(code))
+
+
+def session_for_guess(code: str, address: str) -> InterviewSession | None:
+    """The session with this code as typed (any case, dashes ignored), or None; a miss
+    counts."""
+    return _guess(address, lambda: session_for_code(code))
 
 
 class RateLimit:

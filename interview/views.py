@@ -5,7 +5,6 @@ import io
 
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import filters, mixins, status, viewsets
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .credentials import join_code_normalise
+from . import selectors, services, throttling
 from .errors import ServiceError
+from .fields import IdField
 from .models import InterviewSession, Participant, Question
 from .permissions import ChangesOwnQuestions, IsInterviewer
 from .serializers import (
@@ -37,20 +37,36 @@ from .serializers import (
 )
 
 
-def session_by_code(code: str) -> InterviewSession:
-    """The session with this join code (any case, dashes ignored), or a 404."""
-    return get_object_or_404(InterviewSession, code=join_code_normalise(code))
+def session_by_code(request: Request, code: str) -> InterviewSession:
+    """The session with this join code (any case, dashes ignored), or a 404; an unknown code
+    counts against the address's guesses, and past them every code is a 429."""
+    try:
+        session = throttling.session_for_guess(code, throttling.request_address(request))
+    except throttling.TooManyGuessesError as exc:
+        raise Throttled(wait=exc.wait_s) from exc
+    if session is None:
+        raise NotFound("No session with this code.")
+    return session
 
 
 def panel_session(request: Request, code: str) -> InterviewSession:
     """The session, if the requesting interviewer sits on its panel; 404 or 403 otherwise."""
-    session = session_by_code(code)
+    session = session_by_code(request, code)
     on_panel = Participant.objects.filter(
         session=session, user=request.user, role=Participant.Role.INTERVIEWER
     ).exists()
     if not on_panel:
         raise ServiceError("forbidden", "You are not on this session's panel.")
     return session
+
+
+def path_id(value: str) -> int:
+    """An id from the URL, bounded like every id (400 ``invalid``): the database refuses a
+    number beyond its keys with an error, not a miss."""
+    try:
+        return IdField().run_validation(value)
+    except ValidationError as exc:
+        raise ValidationError({"id": exc.detail}) from exc
 
 
 def absolute(request: Request, path: str, *, websocket: bool = False) -> str:
@@ -78,6 +94,10 @@ class QuestionViewSet(viewsets.ModelViewSet):
     filterset_fields = ["category", "difficulty", "kind"]
     search_fields = ["title", "prompt", "slug", "tags"]
     ordering_fields = ["id", "difficulty", "category", "title"]
+
+    def get_object(self) -> Question:
+        self.kwargs["pk"] = path_id(self.kwargs["pk"])
+        return super().get_object()
 
     def perform_create(self, serializer: QuestionSerializer) -> None:
         serializer.save(owner=self.request.user)
@@ -147,7 +167,7 @@ class JoinView(APIView):
     def post(self, request: Request, code: str) -> Response:
         form = JoinSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        session = session_by_code(code)
+        session = session_by_code(request, code)
         issued = services.participant_join(
             session=session,
             role=form.validated_data["role"],
@@ -202,7 +222,7 @@ class CandidateResultsView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
-        session = session_by_code(code)
+        session = session_by_code(request, code)
         participant = selectors.participant_for_token(
             session_id=session.id, token=request.headers.get("X-Participant-Token", "")
         )

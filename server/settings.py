@@ -262,7 +262,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The address the join rate limit counts too: behind NUM_PROXIES proxies, X-Forwarded-For's.
-AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_client_address"
+AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 REST_FRAMEWORK = {
@@ -276,6 +276,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "interview.errors.exception_handler",
+    # The API reads JSON only, within Django's body limit (other media types are 415).
+    "DEFAULT_PARSER_CLASSES": ["interview.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second.
     "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},

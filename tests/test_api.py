@@ -336,6 +336,9 @@ def test_a_spectator_joins_with_the_code(anonymous, interviewer):
     [
         ({"display_name": "   ", "role": "candidate"}, "display_name"),
         ({"display_name": "x" * 41, "role": "candidate"}, "display_name"),
+        ({"display_name": "Ann\u202e", "role": "candidate"}, "display_name"),
+        ({"display_name": "\u200b", "role": "spectator"}, "display_name"),
+        ({"display_name": "Ann\x1b[2J", "role": "candidate"}, "display_name"),
         ({"display_name": "Ann", "role": "owner"}, "role"),
         ({"display_name": "Ann"}, "role"),
     ],
@@ -483,6 +486,52 @@ def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, ba
     assert rows[0][:3] == ["session", "candidate_id", "candidate"]
     assert rows[1][2:6] == ["Ann", "1", "15.0", "1"]
     assert "study closures" in [row[-1] for row in rows]
+
+
+def test_results_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
+    api, interviewer, bank
+):
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    hostile = seat(session, '=HYPERLINK("http://evil.example/","x")')
+    plain = seat(session, "Ann")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    for candidate, feedback in ((hostile, "@SUM(1+1)"), (plain, "Clear and short.")):
+        answer = services.answer_submit(
+            session=session, participant=candidate, round_id=rnd.id, text="an answer"
+        )
+        services.answer_score(
+            session=session, participant=panel, answer_id=answer.id, score=5, feedback=feedback
+        )
+    response = api.get(f"/api/sessions/{session.code}/results.csv")
+    header, *rows = csv.reader(io.StringIO(response.content.decode()))
+    by_name = {row[header.index("candidate")]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_name) == {'\'=HYPERLINK("http://evil.example/","x")', "Ann"}
+    assert by_name['\'=HYPERLINK("http://evil.example/","x")']["feedback"] == "'@SUM(1+1)"
+    assert by_name["Ann"]["feedback"] == "Clear and short."
+    assert by_name["Ann"]["score"] == "5"
+    assert by_name["Ann"]["total"] == "5.0"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-1.5, -1.5),
+        (7, 7),
+    ],
+)
+def test_a_csv_cell_is_prefixed_only_when_it_is_text_starting_a_formula(value, written):
+    assert selectors.csv_cell(value) == written
 
 
 # --- health and docs -----------------------------------------------------------------------

@@ -708,6 +708,17 @@ async def test_a_repeated_command_id_gets_the_same_ack_and_has_its_effect_once(
         ),
         ('{"type": "ping", "id": {"nested": true}}', "invalid"),
         ('"just a string"', "invalid"),
+        ("[" * 32_000 + "]" * 32_000, "bad_json"),  # nested too deeply, within 64 KiB
+        (
+            '{"type": "answer.submit", "id": "x", "data": {"round_id": "7", "text": "t"}}',
+            "invalid",
+        ),
+        ('{"type": "answer.submit", "id": "x", "data": {"round_id": 7, "text": 5}}', "invalid"),
+        (
+            '{"type": "answer.submit", "id": "x",'
+            ' "data": {"round_id": 9223372036854775808, "text": "t"}}',
+            "invalid",
+        ),
     ],
 )
 async def test_a_malformed_command_gets_an_error_and_the_socket_stays_open(

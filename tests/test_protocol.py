@@ -2,8 +2,10 @@
 
 import pytest
 
+from interview.fields import ID_MAX
 from interview.protocol import (
     MAX_ANSWER_CHARS,
+    MAX_FRAME_BYTES,
     CommandType,
     ErrorCode,
     ProtocolError,
@@ -84,9 +86,12 @@ def test_bad_json_is_bad_json():
     assert refused.value.code is ErrorCode.BAD_JSON
 
 
-def test_deeply_nested_json_is_bad_json_not_a_crash():
-    with pytest.raises(ProtocolError):
-        frame_decode("[" * 100_000 + "]" * 100_000)
+def test_deeply_nested_json_within_the_frame_limit_is_bad_json_not_a_crash():
+    frame = "[" * 32_000 + "]" * 32_000
+    assert len(frame.encode()) <= MAX_FRAME_BYTES
+    with pytest.raises(ProtocolError) as refused:
+        frame_decode(frame)
+    assert refused.value.code is ErrorCode.BAD_JSON
 
 
 def test_event_frames_carry_id_only_when_given():
@@ -96,3 +101,76 @@ def test_event_frames_carry_id_only_when_given():
 
 def test_timestamps_are_utc_with_a_z():
     assert timestamp().endswith("Z")
+
+
+# --- ids bounded by the database's keys -------------------------------------------------------
+
+VALID_DATA = {
+    "hello": {"token": "t", "last_seq": 0},
+    "question.push": {"question_id": 1, "time_limit_s": 60},
+    "answer.submit": {"round_id": 1, "text": "x"},
+    "answer.score": {"answer_id": 1, "score": 5, "feedback": "ok"},
+}
+ID_FIELDS = [
+    ("question.push", "question_id"),
+    ("answer.submit", "round_id"),
+    ("answer.score", "answer_id"),
+]
+
+
+@pytest.mark.parametrize(("command", "field"), ID_FIELDS)
+@pytest.mark.parametrize("value", [0, -1, ID_MAX + 1, 2**64, 10**40])
+def test_an_id_outside_the_databases_keys_is_invalid(command, field, value):
+    error = refusal({"type": command, "data": {**VALID_DATA[command], field: value}})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(("command", "field"), ID_FIELDS)
+def test_the_largest_id_is_accepted(command, field):
+    data = {**VALID_DATA[command], field: ID_MAX}
+    assert command_parse({"type": command, "data": data}).data[field] == ID_MAX
+
+
+def test_a_last_seq_beyond_the_databases_keys_is_invalid():
+    error = refusal({"type": "hello", "data": {"token": "t", "last_seq": ID_MAX + 1}})
+    assert error.code is ErrorCode.INVALID
+
+
+# --- strict types (PROTOCOL.md, Version 2) ---------------------------------------------------
+
+INTEGER_FIELDS = [
+    ("hello", "last_seq"),
+    ("question.push", "question_id"),
+    ("question.push", "time_limit_s"),
+    ("answer.submit", "round_id"),
+    ("answer.score", "answer_id"),
+    ("answer.score", "score"),
+]
+STRING_FIELDS = [("hello", "token"), ("answer.submit", "text"), ("answer.score", "feedback")]
+NOT_AN_INTEGER = ["7", "60", 7.0, 60.0, 2.5, True, False, None, [7], {"n": 7}]
+NOT_A_STRING = [5, 0, 2.5, True, False, None, ["x"], {"x": "y"}]
+
+
+def test_every_command_field_is_in_the_tables():
+    assert set(INTEGER_FIELDS) | set(STRING_FIELDS) == {
+        (command, field) for command, data in VALID_DATA.items() for field in data
+    }
+
+
+@pytest.mark.parametrize("command", sorted(VALID_DATA))
+def test_the_valid_data_of_the_tables_is_accepted(command):
+    assert command_parse({"type": command, "data": VALID_DATA[command]}).data
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "value"),
+    [(c, f, v) for c, f in INTEGER_FIELDS for v in NOT_AN_INTEGER]
+    + [(c, f, v) for c, f in STRING_FIELDS for v in NOT_A_STRING],
+)
+def test_a_command_field_of_the_wrong_json_type_is_invalid(command, field, value):
+    frame = {"type": command, "id": "c1", "data": {**VALID_DATA[command], field: value}}
+    error = refusal(frame)
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith(f"{field}: ")
+    assert error.command_id == "c1"

@@ -1,0 +1,180 @@
+"""Every error under /api/ in the API's JSON shape, whatever raised it; pages get a page."""
+
+import pytest
+from django.test import Client
+
+from interview.fields import ID_MAX
+from interview.models import Question
+
+from .factories import session_for
+
+pytestmark = pytest.mark.django_db
+
+
+def error_of(response, status: int) -> dict:
+    """The error of a JSON error response of this status, in the contract's shape."""
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message"} <= set(body["error"])
+    return body["error"]
+
+
+def page_of(response, status: int) -> str:
+    """The HTML of an error page of this status, in the site's look."""
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "interview/css/app.css" in html
+    assert 'href="/"' in html
+    return html
+
+
+# --- bodies the parser refuses ------------------------------------------------------------
+
+# 60 KB: 30,000 nested arrays, beyond what Python's json decodes without a RecursionError.
+DEEP = "[" * 30_000 + "]" * 30_000
+
+
+def test_deeply_nested_json_on_an_anonymous_join_is_bad_json(anonymous, interviewer):
+    session = session_for(interviewer)
+    response = anonymous.post(
+        f"/api/sessions/{session.code}/join", DEEP, content_type="application/json"
+    )
+    assert error_of(response, 400)["code"] == "bad_json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/questions/"),
+        ("put", "/api/questions/{question}/"),
+        ("patch", "/api/questions/{question}/"),
+        ("post", "/api/sessions/"),
+        ("post", "/api/sessions/{code}/join"),
+    ],
+)
+def test_deeply_nested_json_is_bad_json_on_every_endpoint_with_a_body(
+    api, interviewer, bank, method, path
+):
+    url = path.format(code=session_for(interviewer).code, question=Question.objects.first().id)
+    response = getattr(api, method)(url, DEEP, content_type="application/json")
+    assert error_of(response, 400)["code"] == "bad_json"
+
+
+def test_json_nested_just_within_the_parsers_reach_is_no_server_error(api, bank):
+    """Parsed, then handed to fields that walk it again deeper in the stack."""
+    for depth in range(700, 1000, 2):
+        nested = "[" * depth + "]" * depth
+        body = '{"slug": "deep", "key_points": ' + nested + ', "tags": ' + nested + "}"
+        response = api.post("/api/questions/", body, content_type="application/json")
+        assert error_of(response, 400)["code"] in ("bad_json", "invalid")
+
+
+def test_a_body_over_the_upload_limit_is_too_large(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = api.post("/api/sessions/", {"title": "x" * 2_000}, "json")
+    error = error_of(response, 400)
+    assert error["code"] == "too_large"
+    small = api.post("/api/sessions/", {"title": "x" * 100}, "json")
+    assert small.status_code == 201
+
+
+# --- ids beyond the database's keys -------------------------------------------------------
+
+
+@pytest.mark.parametrize("question_id", [ID_MAX + 1, 2**64, 10**30, 0, -1])
+def test_a_session_planning_an_id_beyond_the_keys_is_invalid(api, question_id):
+    response = api.post("/api/sessions/", {"title": "x", "question_ids": [question_id]}, "json")
+    error = error_of(response, 400)
+    assert error["code"] == "invalid"
+    assert error["message"].startswith("question_ids")
+
+
+def test_the_largest_id_is_looked_up_and_missing(api):
+    response = api.post("/api/sessions/", {"title": "x", "question_ids": [ID_MAX]}, "json")
+    assert error_of(response, 400)["details"] == {"question_ids": [ID_MAX]}
+    assert error_of(api.get(f"/api/questions/{ID_MAX}/"), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("question_id", [str(ID_MAX + 1), "1" + "0" * 30, "0", "abc"])
+def test_a_question_id_in_the_path_beyond_the_keys_is_invalid(api, method, question_id):
+    response = getattr(api, method)(f"/api/questions/{question_id}/")
+    error = error_of(response, 400)
+    assert error["code"] == "invalid"
+    assert error["message"].startswith("id: ")
+
+
+@pytest.mark.parametrize("query", ["page", "page_size", "difficulty"])
+@pytest.mark.parametrize("value", [str(ID_MAX + 1), "1" + "0" * 400, "-1" + "0" * 30, "1e400"])
+def test_numbers_beyond_the_keys_in_the_query_are_no_server_error(api, bank, query, value):
+    response = api.get("/api/questions/", {query: value})
+    assert response.status_code in (200, 400, 404)
+    if response.status_code != 200:
+        assert error_of(response, response.status_code)["code"] in ("invalid", "not_found")
+
+
+# --- each status under /api/, and the pages ------------------------------------------------
+
+
+def test_a_bad_host_header_is_a_json_400_under_the_api_and_a_page_elsewhere():
+    client = Client(HTTP_HOST="evil.example")
+    assert error_of(client.get("/api/questions/"), 400)["code"] == "invalid"
+    assert "Bad request" in page_of(client.get("/"), 400)
+
+
+def test_a_post_without_the_csrf_token_is_a_json_403(interviewer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(interviewer)
+    response = client.post("/api/sessions/", {"title": "x"}, content_type="application/json")
+    assert error_of(response, 403)["code"] == "forbidden"
+
+
+def test_an_unknown_api_url_is_a_json_404_for_every_method_even_without_csrf():
+    client = Client(enforce_csrf_checks=True)
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        response = client.generic(method, "/api/no/such/thing", "{}", "application/json")
+        assert error_of(response, 404)["code"] == "not_found"
+
+
+def test_an_unknown_page_is_a_page_in_the_sites_look(client):
+    assert "Page not found" in page_of(client.get("/no/such/page/"), 404)
+
+
+def test_a_method_a_resource_does_not_allow_is_a_json_405(api, interviewer):
+    session = session_for(interviewer)
+    response = api.delete(f"/api/sessions/{session.code}/join")
+    assert error_of(response, 405)["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_exception_is_a_json_500_telling_nothing(interviewer, monkeypatch):
+    session = session_for(interviewer)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("interview.selectors.results_for", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(interviewer)
+    response = client.get(f"/api/sessions/{session.code}/results")
+    assert error_of(response, 500) == {"code": "server_error", "message": "Internal server error."}
+    assert b"secret detail" not in response.content
+
+
+def test_an_unexpected_exception_on_a_page_is_a_plain_500_page(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("frontend.views._shell", broken)
+    response = Client(raise_request_exception=False).get("/")
+    html = page_of(response, 500)
+    assert "Something went wrong" in html
+    assert "secret detail" not in html
+    assert "Traceback" not in html
+
+
+def test_a_body_that_is_not_json_is_an_unsupported_media_type(api):
+    response = api.post("/api/sessions/", {"title": "x"}, format="multipart")
+    assert error_of(response, 415)["code"] == "unsupported_media_type"
