@@ -11,13 +11,14 @@ answer says nothing about the code. The HTTP join is also rate-limited as a whol
 ``join`` throttle.
 """
 
+import functools
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
@@ -53,6 +54,16 @@ def request_address(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request)
 
 
+@functools.cache
+def _counters() -> BaseCache:
+    """The shared cache, one client for the whole process.
+
+    ``django.core.cache.cache`` is one instance per asyncio task, and every socket is a task
+    of its own: through it, each new socket opened a Redis connection pool of its own.
+    """
+    return caches.create_connection("default")
+
+
 def _window() -> tuple[int, int]:
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["join"]
     return ScopedRateThrottle().parse_rate(rate)
@@ -63,6 +74,7 @@ def _guess(address: str, find: Callable[[], Found | None]) -> Found | None:
     ``TooManyGuessesError`` when the address is over, before looking."""
     limit, window_s = _window()
     key = f"code-misses:{address}"
+    cache = _counters()
     if (cache.get(key) or 0) >= limit:
         raise TooManyGuessesError(address, window_s)
     found = find()

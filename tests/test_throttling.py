@@ -1,7 +1,11 @@
 """Join-code guesses: the address they count against (as DRF's throttles find it), and the
 pages and endpoints that count them."""
 
+import asyncio
+
 import pytest
+import redis
+from django.conf import settings
 
 from interview.throttling import TooManyGuessesError, client_address, session_id_for_guess
 
@@ -81,3 +85,43 @@ def test_a_known_code_is_not_a_guess(client, interviewer, three_guesses):
     session = session_for(interviewer)
     for _ in range(5):
         assert client.get(f"/s/{session.code}/").status_code == 200
+
+
+# --- the counters' cache client -------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_counters(settings, redis_url):
+    """The guess counters in a Redis database of their own, with a fresh client."""
+    from interview import throttling
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url.rsplit("/", 1)[0] + "/14",
+            "KEY_PREFIX": "counters-test",
+        }
+    }
+    throttling._counters.cache_clear()
+    yield redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    throttling._counters().clear()
+    throttling._counters.cache_clear()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_count_their_guesses_through_one_redis_client(redis_counters):
+    """Every socket is an asyncio task of its own: none may open a connection of its own."""
+    from interview.dbcalls import in_db_thread
+
+    def connections() -> int:
+        return sum(1 for c in redis_counters.client_list() if c["db"] == "14")
+
+    before = connections()
+    await asyncio.gather(
+        *(
+            asyncio.create_task(in_db_thread(session_id_for_guess)("NOSUCH22", f"10.0.0.{n}"))
+            for n in range(30)
+        )
+    )
+    # At most one connection per database thread, not one per socket.
+    assert connections() - before <= settings.DB_THREADS
