@@ -420,7 +420,7 @@ def outline(runs: dict[str, Any], scenarios: dict[str, Any]) -> list[str]:
             continue
         acked, sent = commands(server, scenarios[name]["candidates"])
         lines.append(
-            f"- {TITLES[name]}: sockets welcomed {welcomed(server)}; "
+            f"- {scenarios[name]['title']}: sockets welcomed {welcomed(server)}; "
             f"{server['unexpected_closes_count']:,} "
             f"closed by the server; {acked:,} of {sent:,} commands acknowledged; "
             f"{server['deliveries_per_s']:,.0f} deliveries a second; daphne "
@@ -636,7 +636,9 @@ def round_trip_section(trips: dict[str, Any] | None) -> list[str]:
         f"then {some['count']} `ping`s. Each is sent once the previous one was answered and at "
         f"least {some['gap_ms']} ms after it was sent (more than 20 commands a second from one "
         f"socket are refused); the first {some['warmup']} of each are not counted. Target: "
-        f"`answer.submit` → `ack` p50 ≤ {ROUND_TRIP_TARGET_MS:.0f} ms on both set-ups.",
+        f"`answer.submit` → `ack` p50 ≤ {ROUND_TRIP_TARGET_MS:.0f} ms on both set-ups. "
+        "*Machine busy*: the whole machine over the measurement, this client and the server "
+        "included (100% = one core).",
         "",
         "| set-up | `answer.submit` → `ack` p50 / p99 | `ping` → `pong` p50 / p99 | "
         "machine busy | target |",
@@ -825,19 +827,28 @@ def experiments_section(data: dict[str, Any] | None) -> list[str]:
 
 def findings_section(meta: dict[str, Any]) -> list[str]:
     """Where the time goes, as found with this benchmark (dated by the commit it was on)."""
+    measured = meta.get("commit", "?")
+    older = (
+        ""
+        if measured.startswith(FINDINGS_COMMIT)
+        else " **That is an older server than the figures above: read what follows as its "
+        "history until it is profiled again.**"
+    )
     return [
         "## Where the time goes",
         "",
         f"Found with this benchmark at commit {FINDINGS_COMMIT} (the figures above are from "
-        f"commit {meta.get('commit', '?')}), partly outside the tables (py-spy on the running "
+        f"commit {measured}), partly outside the tables (py-spy on the running "
         "daphne processes, their threads' CPU from `/proc`, a timing of "
-        "`services.command_execute`, the server's logs):",
+        f"`services.command_execute`, the server's logs).{older}",
         "",
         *FINDINGS,
         "",
     ]
 
 
+# Written by hand from profiles of the server at FINDINGS_COMMIT, not from the JSON files:
+# replace the list and the commit together. Each string is one paragraph or list item.
 FINDINGS_COMMIT = "429c456"
 FINDINGS = [
     "1. **Many sessions are still CPU-bound on two cores, now with almost every event "

@@ -707,22 +707,14 @@ def run_curve(points: list[Scenario], layer: str, gc_tune: str, workers: int) ->
 def run_round_trips(layer: str, gc_tune: str, count: int, warmup: int) -> dict[str, Any]:
     """The round trip on ``make stack`` (through nginx), on ``make run``, on the baseline."""
     figures: dict[str, Any] = {}
-    stack = Stack(layer, gc_tune)
-    try:
-        stack.start()
-        token = stack.manage("createinterviewer", "bench").strip().splitlines()[-1]
-        plan = plan_real(stack.base_url, ROUND_TRIP, token)
-        figures["stack"] = measure_round_trip("make stack", plan, count, warmup)
-    finally:
-        stack.stop()
-    embedded = Embedded()
-    try:
-        embedded.start()
-        token = embedded.manage("createinterviewer", "bench").strip().splitlines()[-1]
-        plan = plan_real(embedded.base_url, ROUND_TRIP, token)
-        figures["run"] = measure_round_trip("make run", plan, count, warmup)
-    finally:
-        embedded.stop()
+    for key, server in (("stack", Stack(layer, gc_tune)), ("run", Embedded())):
+        try:
+            server.start()
+            token = server.manage("createinterviewer", "bench").strip().splitlines()[-1]
+            plan = plan_real(server.base_url, ROUND_TRIP, token)
+            figures[key] = measure_round_trip(f"make {key}", plan, count, warmup)
+        finally:
+            server.stop()
     with baseline_server() as (port, _):
         plan = plan_baseline(port, ROUND_TRIP)
         figures["baseline"] = measure_round_trip("baseline", plan, count, warmup)
