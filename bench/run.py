@@ -318,7 +318,8 @@ class Stack:
         return done.stdout
 
 
-# What server/settings.py reads: unset, each falls back to the embedded set-up's default.
+# Settings (server/settings.py, asgi.py) that would take `make run` off its embedded defaults:
+# unset, each falls back to them.
 SERVER_VARIABLES = (
     "ALLOWED_HOSTS",
     "CHANNEL_LAYER",
