@@ -420,7 +420,7 @@ def outline(runs: dict[str, Any], scenarios: dict[str, Any]) -> list[str]:
             continue
         acked, sent = commands(server, scenarios[name]["candidates"])
         lines.append(
-            f"- {scenarios[name]['title']}: sockets welcomed {welcomed(server)}; "
+            f"- {TITLES[name]}: sockets welcomed {welcomed(server)}; "
             f"{server['unexpected_closes_count']:,} "
             f"closed by the server; {acked:,} of {sent:,} commands acknowledged; "
             f"{server['deliveries_per_s']:,.0f} deliveries a second; daphne "
@@ -500,7 +500,7 @@ def welcome_s(figures: dict[str, Any]) -> float:
 
 
 def welcomed(figures: dict[str, Any]) -> str:
-    """ "2,051 / 2,051 in 24 s": sockets welcomed of all, first socket opened → last welcome."""
+    """Sockets welcomed of all, and the first socket opened → the last welcome: "2 / 2 in 0.1 s"."""
     bound = "" if "welcomed_s" in figures else "≤ "
     return (
         f"{figures.get('connected', 0):,} / {figures.get('clients', 0):,} in "
@@ -559,11 +559,13 @@ def curve_section(curve: dict[str, Any] | None, main: dict[str, Any] | None) -> 
     points = curve_points(curve, main)
     if curve is None or not points:
         return []
+    shape = points[0][2]
     lines = [
         "## Capacity curve",
         "",
-        "The many-sessions scenario (sessions of 1 interviewer, 16 candidates and 3 spectators, "
-        "a question every 10 s) at fewer sessions, on the same stack and set-up, from "
+        f"The many-sessions scenario (sessions of 1 interviewer, {shape['candidates']} "
+        f"candidates and {shape['spectators']} spectators, a question every "
+        f"{shape['period_s']:.0f} s) at fewer sessions, on the same stack and set-up, from "
         "`bench/run.py --curve`; the largest point is the main run's *many sessions*. To keep "
         "`make bench` within about a quarter of an hour the curve's points play fewer measured "
         "rounds than the main run (after 1 warm-up round each; column *rounds*), so their "
@@ -600,13 +602,14 @@ def capacity(points: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, A
     bad = [n for n, f, _, _ in points if missed(f)]
     if not good:
         return [
-            f"**None of the measured loads meets the targets**, not even {points[0][0]} "
-            f"sessions of 20 (missed: {', '.join(missed(points[0][1]))})."
+            f"**None of the measured loads meets the targets**, not even the smallest, "
+            f"{points[0][0]} sessions (missed: {', '.join(missed(points[0][1]))})."
         ]
     n, f, shape = good[-1]
     acked, _ = commands(f, shape["candidates"])
     text = (
-        f"**The largest load measured that meets the targets: {n} sessions of 20** "
+        f"**The largest load measured that meets the targets: {n} sessions of "
+        f"{f['clients'] // n}** "
         f"({f['clients']:,} sockets, {acked / f['window_s']:.0f} commands and "
         f"{f['deliveries_per_s']:,.0f} deliveries a second)"
     )
