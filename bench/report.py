@@ -608,8 +608,8 @@ def capacity(points: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, A
     n, f, shape = good[-1]
     acked, _ = commands(f, shape["candidates"])
     text = (
-        f"**The largest load measured that meets the targets: {n} sessions of "
-        f"{f['clients'] // n}** "
+        f"**The largest load measured that meets the targets: {n} "
+        f"{'session' if n == 1 else 'sessions'} of {f['clients'] // n}** "
         f"({f['clients']:,} sockets, {acked / f['window_s']:.0f} commands and "
         f"{f['deliveries_per_s']:,.0f} deliveries a second)"
     )
