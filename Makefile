@@ -86,6 +86,8 @@ stack: $(VENV)/.runtime
 stack-stop:
 	scripts/stack stop
 
-# About five minutes of load on `make stack`'s topology; writes docs/benchmarks.md.
+# About a quarter of an hour with the machine to itself: the scenarios on `make stack`'s
+# topology and on a bare baseline, the capacity curve, the unloaded round trip on `make stack`
+# and `make run`; writes docs/benchmarks.md (bench/run.py --help for its parts).
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

@@ -23,7 +23,7 @@ import re
 import time
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,6 +209,9 @@ class WorkerResult:
     clients: int
     connected: int = 0
     connect_s: float = 0.0  # from its first connect to its last welcome
+    # The same two moments on the machine's monotonic clock, to join across workers.
+    connect_started: float = 0.0
+    welcomed_at: float = 0.0
     settle_s: float = 0.0  # from its last welcome until no frame arrived for a while
     failures: list[str] = field(default_factory=list)
     # Sender side, by the server's ids.
@@ -538,6 +541,7 @@ class Worker:
         welcomed = time.monotonic()
         self.result.connected = sum(1 for c in self.clients if c.ready.done() and c.ready.result())
         self.result.connect_s = welcomed - started
+        self.result.connect_started, self.result.welcomed_at = started, welcomed
         # Presence announcements of everyone who joined after us are still arriving: wait for
         # a second of silence (at most 30 s), so rounds start on a quiet server.
         while True:
@@ -772,6 +776,12 @@ def summarize(run: LoadRun) -> dict[str, Any]:
         "window_s": round(window_s, 1),
         "connected": sum(r.connected for r in run.results),
         "connect_s": round(run.connect_s, 1),
+        # From the first socket opened to the last welcome, any worker: connect_s also counts
+        # the workers' start and the wait for quiet after the last welcome.
+        "welcomed_s": round(
+            max(r.welcomed_at for r in run.results) - min(r.connect_started for r in run.results),
+            1,
+        ),
         "connect_failures": [f for r in run.results for f in r.failures][:10],
         "presence_events": sum(r.presence_events for r in run.results),
         "push": percentiles(latencies["push"]),
@@ -799,3 +809,86 @@ def summarize(run: LoadRun) -> dict[str, Any]:
             ],
         },
     }
+
+
+# --- the unloaded round trip ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundTripPlan:
+    """One interviewer opens a round and leaves; one candidate, alone, then times commands."""
+
+    interviewer: ClientPlan
+    candidate: ClientPlan
+    question_id: int
+    origin: str
+    count: int = 200
+    # Sent first and not counted: the first commands of a socket open connections, fill
+    # caches and prepare statements.
+    warmup: int = 10
+    # Between two sends: more than 20 commands a second from one socket are refused.
+    gap_s: float = 0.055
+    reply_timeout_s: float = 10.0
+
+
+def round_trip(plan: RoundTripPlan) -> dict[str, Any]:
+    """``answer.submit`` → ``ack`` and ``ping`` → ``pong``, one at a time, in milliseconds."""
+    return asyncio.run(_round_trip(plan))
+
+
+async def _round_trip(plan: RoundTripPlan) -> dict[str, Any]:
+    async with _joined(plan, plan.interviewer) as ws:
+        data = {"question_id": plan.question_id, "time_limit_s": 3600}
+        opened = await _reply(plan, ws, command("question.push", data, "push"), "push")
+        round_id = opened["data"]["round_id"]
+    answer = {"round_id": round_id, "text": ANSWER_TEXT}
+    async with _joined(plan, plan.candidate) as ws:
+        submits = await _timed(plan, ws, "answer.submit", answer)
+        pings = await _timed(plan, ws, "ping", {})
+    return {
+        "count": plan.count,
+        "warmup": plan.warmup,
+        "gap_ms": round(plan.gap_s * 1000),
+        "answer_ack": percentiles(submits),
+        "pong": percentiles(pings),
+    }
+
+
+@contextlib.asynccontextmanager
+async def _joined(plan: RoundTripPlan, seat: ClientPlan) -> AsyncIterator[ClientConnection]:
+    async with connect(
+        seat.ws_url, origin=Origin(plan.origin), compression=None, ping_interval=None, proxy=None
+    ) as ws:
+        await ws.send(command("hello", {"token": seat.token, "last_seq": 0}))
+        while frame_read(await asyncio.wait_for(ws.recv(), plan.reply_timeout_s)).type != "welcome":
+            pass
+        yield ws
+
+
+async def _reply(plan: RoundTripPlan, ws: ClientConnection, text: str, command_id: str) -> dict:
+    """Send one command and read until its ``ack`` or ``pong``; a refusal stops the run."""
+    await ws.send(text)
+    while True:
+        frame = frame_read(await asyncio.wait_for(ws.recv(), plan.reply_timeout_s))
+        body = frame.body or {}
+        if body.get("id") != command_id:
+            continue
+        if frame.type == "error":
+            raise RuntimeError(f"{command_id} refused: {body.get('data')}")
+        return body
+
+
+async def _timed(plan: RoundTripPlan, ws: ClientConnection, kind: str, data: dict) -> list[float]:
+    """``warmup + count`` commands of one kind, each sent once the last one was answered and
+    the gap passed; the latencies of the last ``count``, in seconds."""
+    latencies = []
+    next_at = time.monotonic()
+    for n in range(plan.warmup + plan.count):
+        await sleep_until(next_at)
+        command_id = f"{kind}-{n}"
+        sent = time.monotonic()
+        next_at = sent + plan.gap_s
+        await _reply(plan, ws, command(kind, data, command_id), command_id)
+        if n >= plan.warmup:
+            latencies.append(time.monotonic() - sent)
+    return latencies

@@ -4,15 +4,21 @@ Per scenario (many sessions, big room) the real server runs on ``scripts/stack``
 (nginx in front of two daphne processes, Redis, PostgreSQL) with its own ``STACK_DIR``
 (``var/bench/stack``), free ports, a dedicated database (``interview_bench``, recreated) and
 its own Redis prefix, restarted for each scenario; then ``bench/baseline_server.py`` plays
-the same scenarios. Everything started here is stopped here, also on errors.
+the same scenarios. Then the capacity curve: many sessions at 5, 10 and 25 sessions of 20 on
+the stack. Then the unloaded round trip, one client alone: on the stack, on ``make run``
+(SQLite in ``var/bench``, the in-memory layer, one daphne process) and on the baseline.
+Everything started here is stopped here, also on errors.
 
-    .venv/bin/python bench/run.py                      # the full run, about five minutes
-    .venv/bin/python bench/run.py --quick              # a smoke run; does not touch the docs
+    .venv/bin/python bench/run.py                      # all three, about a quarter of an hour
+    .venv/bin/python bench/run.py --main               # only the scenarios (--curve,
+                                                       #   --round-trip: only those; combinable)
+    .venv/bin/python bench/run.py --quick              # a smoke run of all three, small sizes;
+                                                       #   writes var/bench/quick-*, not docs/
     .venv/bin/python bench/run.py --compare            # many sessions under each layer/GC setting
     .venv/bin/python bench/run.py --layer core --gc-tune 0
 
-Raw figures go to ``bench/results/*.json``; ``docs/benchmarks.md`` is rendered from them, so a
-full run keeps the last ``--compare`` figures and vice versa.
+Raw figures go to ``bench/results/*.json`` (main, curve, roundtrip, compare, experiments);
+``docs/benchmarks.md`` is rendered from them, so each part keeps the others' last figures.
 """
 
 from __future__ import annotations
@@ -95,6 +101,24 @@ QUICK = {
     ),
 }
 CONFIGS = [("core", "0"), ("core", "1"), ("pubsub", "0"), ("pubsub", "1")]
+
+# The capacity curve: many sessions at fewer sessions of the same 20 (the 50 point is the main
+# run's). Three measured rounds instead of four keep `make bench` within a quarter of an hour.
+CURVE = [
+    replace(SCENARIOS["many"], sessions=n, rounds=3, title=f"Many sessions at {n} x 20")
+    for n in (5, 10, 25)
+]
+QUICK_CURVE = [
+    replace(SCENARIOS["many"], sessions=n, rounds=1, title=f"Many sessions (quick) at {n} x 20")
+    for n in (1, 2)
+]
+# The unloaded round trip: one interviewer opens a round and leaves, one candidate times
+# commands alone. (count, warmup) per command kind.
+ROUND_TRIP = Scenario(
+    name="roundtrip", title="Unloaded round trip", sessions=1, candidates=1, spectators=0
+)
+ROUND_TRIP_COUNTS = (200, 10)
+QUICK_ROUND_TRIP_COUNTS = (20, 3)
 
 
 def log(message: str) -> None:
@@ -294,6 +318,95 @@ class Stack:
         return done.stdout
 
 
+# Settings (server/settings.py, asgi.py) that would take `make run` off its embedded defaults:
+# unset, each falls back to them.
+SERVER_VARIABLES = (
+    "ALLOWED_HOSTS",
+    "CHANNEL_LAYER",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "DB_POOL_SIZE",
+    "DB_THREADS",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
+    "GC_TUNE",
+    "JOIN_RATE",
+    "NUM_PROXIES",
+    "REDIS_PREFIX",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "TEST_DATABASE_NAME",
+)
+
+
+class Embedded:
+    """``make run`` on a free port: SQLite (a throwaway file under ``var/bench``), the
+    in-memory channel layer, one daphne process; ``make interviewer``'s account."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.database = WORK / "run.sqlite3"
+        self.log = WORK / "run.log"
+        self.env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES}
+        self.env["DATABASE_URL"] = f"sqlite:///{self.database}"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        for path in WORK.glob(f"{self.database.name}*"):  # the file, its -wal and -shm
+            path.unlink()
+        log("make run: starting (SQLite, in-memory channel layer, one daphne process)")
+        with self.log.open("w") as out:
+            # A process group of its own: make and the daphne it starts stop together.
+            self.process = subprocess.Popen(
+                ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={self.port}"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"make run exited with {self.process.returncode}: {self.log}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            time.sleep(0.5)
+        raise RuntimeError(f"make run: nothing healthy on port {self.port} in 180 s: {self.log}")
+
+    def stop(self) -> None:
+        """Stop make and its daphne: the process group this started, by its id."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def manage(self, *args: str) -> str:
+        # DEBUG=1 as the Makefile's targets set it.
+        done = subprocess.run(
+            [str(PYTHON), "manage.py", *args],
+            cwd=ROOT,
+            env=dict(self.env, DEBUG="1"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+
 def reset_database() -> None:
     """Drop and recreate nothing but the benchmark's own database: every run starts empty."""
     import psycopg
@@ -339,9 +452,9 @@ class Api:
         raise AssertionError("unreachable")
 
 
-def plan_real(stack: Stack, scenario: Scenario, interviewer_token: str) -> Plan:
+def plan_real(base_url: str, scenario: Scenario, interviewer_token: str) -> Plan:
     """Sessions and seats through the HTTP API, as a front end would get them."""
-    api = Api(stack.base_url, interviewer_token)
+    api = Api(base_url, interviewer_token)
     bank = api.request("GET", "/api/questions/?page=1")
     question_ids = tuple(q["id"] for q in bank["results"])
     offsets = loadgen.session_offsets(scenario)
@@ -372,7 +485,7 @@ def plan_real(stack: Stack, scenario: Scenario, interviewer_token: str) -> Plan:
         for role, count in (("candidate", scenario.candidates), ("spectator", scenario.spectators))
         for n in range(count)
     ]
-    anonymous = Api(stack.base_url)
+    anonymous = Api(base_url)
 
     def join(item: tuple[int, str, str]) -> ClientPlan:
         index, role, name = item
@@ -388,7 +501,7 @@ def plan_real(stack: Stack, scenario: Scenario, interviewer_token: str) -> Plan:
 
     with ThreadPoolExecutor(8) as pool:
         clients += list(pool.map(join, joins))
-    return Plan(scenario, sessions, _numbered(clients), origin=stack.base_url)
+    return Plan(scenario, sessions, _numbered(clients), origin=base_url)
 
 
 def _numbered(clients: list[ClientPlan]) -> list[ClientPlan]:
@@ -425,13 +538,26 @@ def plan_baseline(port: int, scenario: Scenario) -> Plan:
 NOISY_PERCENT = 30.0
 
 
-def quietest(run: Callable[[], dict[str, Any]], tries: int = 2) -> dict[str, Any]:
+@dataclass
+class Patience:
+    """How long a run waits for a quiet machine, and how often it measures again when it was
+    not: a smoke run (``--quick``) checks the code, not the figures, and does neither."""
+
+    tries: int = 2
+    quiet_wait_s: float = 90.0
+
+
+PATIENCE = Patience()
+
+
+def quietest(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run a measurement again when the machine's other users took a large share of it.
 
     Two cores are shared with whoever else works on this machine; a test suite started in the
     middle of a run moves every latency. Keeps the run with the smallest outside share.
     """
     best: dict[str, Any] | None = None
+    tries = PATIENCE.tries
     for attempt in range(tries):
         figures = run()
         figures["attempt"] = attempt + 1
@@ -459,7 +585,7 @@ def _run_on_stack(
         stack.start()
         token = stack.manage("createinterviewer", "bench").strip().splitlines()[-1]
         started = time.monotonic()
-        plan = plan_real(stack, scenario, token)
+        plan = plan_real(stack.base_url, scenario, token)
         setup_s = time.monotonic() - started
         log(f"{scenario.name}: {len(plan.clients)} seats through the HTTP API in {setup_s:.1f} s")
         groups = [
@@ -483,6 +609,16 @@ def run_on_baseline(scenario: Scenario, workers: int) -> dict[str, Any]:
 
 
 def _run_on_baseline(scenario: Scenario, workers: int) -> dict[str, Any]:
+    with baseline_server() as (port, pid):
+        plan = plan_baseline(port, scenario)
+        figures = play(plan, workers, [Group("baseline", [pid])])
+        figures["server"] = {"baseline": True}
+        return figures
+
+
+@contextlib.contextmanager
+def baseline_server() -> Iterator[tuple[int, int]]:
+    """``bench/baseline_server.py`` on a free port: (port, pid), stopped on the way out."""
     port = free_port()
     server = subprocess.Popen(
         [str(PYTHON), str(Path(__file__).with_name("baseline_server.py")), "--port", str(port)],
@@ -494,10 +630,7 @@ def _run_on_baseline(scenario: Scenario, workers: int) -> dict[str, Any]:
         assert server.stdout is not None
         if "listening" not in server.stdout.readline():
             raise RuntimeError("the baseline server did not start")
-        plan = plan_baseline(port, scenario)
-        figures = play(plan, workers, [Group("baseline", [server.pid])])
-        figures["server"] = {"baseline": True}
-        return figures
+        yield port, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -514,13 +647,13 @@ def machine_busy(seconds: float = 2.0) -> float:
     return 100 * (os.cpu_count() or 1) * (busy2 - busy) / max(1, total2 - total)
 
 
-def wait_for_quiet(limit_s: float = 90.0, threshold: float = 40.0) -> float:
-    """Wait (up to ``limit_s``) until the machine's other users leave it mostly idle.
+def wait_for_quiet(threshold: float = 40.0) -> float:
+    """Wait until the machine's other users leave it mostly idle (``PATIENCE`` says how long).
 
     The server and the load generator share two cores: someone else's test suite running
     beside them moves every latency. Returns the busy percentage finally seen.
     """
-    deadline = time.monotonic() + limit_s
+    deadline = time.monotonic() + PATIENCE.quiet_wait_s
     busy = machine_busy()
     while busy > threshold and time.monotonic() < deadline:
         log(f"machine busy at {busy:.0f}% of a core before any load: waiting for quiet")
@@ -562,6 +695,57 @@ def print_summary(f: dict[str, Any]) -> None:
         f"loadgen cpu {f['loadgen']['cpu_percent']} | refused {f['commands_refused_count']} "
         f"closes {f['unexpected_closes_count']} dup {f['duplicates']} gaps {f['gaps']}"
     )
+
+
+# --- the capacity curve and the unloaded round trip ------------------------------------------
+
+
+def run_curve(points: list[Scenario], layer: str, gc_tune: str, workers: int) -> dict[str, Any]:
+    """Many sessions at each size, on the stack only: {sessions: figures}."""
+    return {str(s.sessions): run_on_stack(s, layer, gc_tune, workers) for s in points}
+
+
+def run_round_trips(layer: str, gc_tune: str, count: int, warmup: int) -> dict[str, Any]:
+    """The round trip on ``make stack`` (through nginx), on ``make run``, on the baseline."""
+    figures: dict[str, Any] = {}
+    for key, server in (("stack", Stack(layer, gc_tune)), ("run", Embedded())):
+        try:
+            server.start()
+            token = server.manage("createinterviewer", "bench").strip().splitlines()[-1]
+            plan = plan_real(server.base_url, ROUND_TRIP, token)
+            figures[key] = measure_round_trip(f"make {key}", plan, count, warmup)
+        finally:
+            server.stop()
+    with baseline_server() as (port, _):
+        plan = plan_baseline(port, ROUND_TRIP)
+        figures["baseline"] = measure_round_trip("baseline", plan, count, warmup)
+    return figures
+
+
+def measure_round_trip(where: str, plan: Plan, count: int, warmup: int) -> dict[str, Any]:
+    interviewer, candidate = plan.clients  # numbered with the interviewer first
+    wait_for_quiet()
+    busy, total = system_ticks()
+    figures = loadgen.round_trip(
+        loadgen.RoundTripPlan(
+            interviewer,
+            candidate,
+            plan.sessions[0].question_ids[0],
+            plan.origin,
+            count=count,
+            warmup=warmup,
+        )
+    )
+    busy2, total2 = system_ticks()
+    cores = os.cpu_count() or 1
+    figures["machine_busy_percent"] = round(100 * cores * (busy2 - busy) / max(1, total2 - total))
+    ack, pong = figures["answer_ack"], figures["pong"]
+    log(
+        f"round trip on {where}: answer ack p50 {ack['p50']} p99 {ack['p99']} ms | "
+        f"pong p50 {pong['p50']} p99 {pong['p99']} ms | machine busy "
+        f"{figures['machine_busy_percent']}%"
+    )
+    return figures
 
 
 # --- the machine --------------------------------------------------------------------------
@@ -669,7 +853,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="comma-separated: many, big, fanout (default many,big)",
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--main", action="store_true", help="only the scenarios (and their baseline)"
+    )
+    parser.add_argument(
+        "--curve", action="store_true", help="only the capacity curve: many sessions at 5-25"
+    )
+    parser.add_argument("--round-trip", action="store_true", help="only the unloaded round trips")
+    args = parser.parse_args(argv)
+    if not (args.main or args.curve or args.round_trip or args.compare or args.experiment):
+        args.main = args.curve = args.round_trip = True
+    return args
 
 
 def merge(path: Path, meta: dict[str, Any], key: str, runs: dict[str, Any]) -> dict[str, Any]:
@@ -687,37 +881,49 @@ def merge(path: Path, meta: dict[str, Any], key: str, runs: dict[str, Any]) -> d
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     table = QUICK if args.quick else SCENARIOS
+    if args.quick:
+        PATIENCE.tries, PATIENCE.quiet_wait_s = 1, 0.0
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
-    started = time.monotonic()
     meta = environment()
     meta["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta["workers"] = args.workers
-    meta["scenarios"] = {name: asdict(table[name]) for name in names}
+    meta["layer"], meta["gc_tune"] = args.layer, args.gc_tune
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
     folder = WORK if args.quick else RESULTS
     prefix = "quick-" if args.quick else ""
+
+    def save(name: str, results: dict[str, Any], started: float) -> None:
+        results["meta"]["duration_s"] = round(time.monotonic() - started)
+        path = folder / f"{prefix}{name}.json"
+        path.write_text(json.dumps(results, indent=1) + "\n")
+        log(f"figures in {path.relative_to(ROOT)} ({results['meta']['duration_s']} s)")
+
     with stopping_on_signals():
         reset_database()
         if args.compare:
+            started = time.monotonic()
             path = folder / f"{prefix}compare.json"
+            meta["scenarios"] = {name: asdict(table[name]) for name in names}
             wanted = [c.strip() for c in args.configs.split(",") if c.strip()]
             for layer, gc_tune in CONFIGS:
                 if wanted and f"{layer}/gc{gc_tune}" not in wanted:
                     continue
                 runs = {n: run_on_stack(table[n], layer, gc_tune, args.workers) for n in names}
                 results = merge(path, meta, f"{layer}/gc{gc_tune}", runs)
-                path.write_text(json.dumps(results, indent=1) + "\n")
-        elif args.experiment:
+                save("compare", results, started)
+        if args.experiment:
+            started = time.monotonic()
             path = folder / f"{prefix}experiments.json"
+            meta["scenarios"] = {name: asdict(table[name]) for name in names}
             runs = {
                 n: run_on_stack(table[n], args.layer, args.gc_tune, args.workers, args.experiment)
                 for n in names
             }
             key = f"{args.experiment} ({args.layer}/gc{args.gc_tune})"
-            results = merge(path, meta, key, runs)
-        else:
-            path = folder / f"{prefix}main.json"
+            save("experiments", merge(path, meta, key, runs), started)
+        if args.main:
+            started = time.monotonic()
             runs: dict[str, dict[str, Any]] = {}
             for name in names:
                 runs[name] = {
@@ -726,12 +932,26 @@ def main(argv: list[str]) -> int:
             if not args.no_baseline:
                 for name in names:
                     runs[name]["baseline"] = run_on_baseline(table[name], args.workers)
-            meta["layer"], meta["gc_tune"] = args.layer, args.gc_tune
-            results = {"meta": meta, "runs": runs}
-    results["meta"]["duration_s"] = round(time.monotonic() - started)
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    log(f"figures in {path.relative_to(ROOT)} ({results['meta']['duration_s']} s)")
-    if not args.quick:
+            part = dict(meta, scenarios={name: asdict(table[name]) for name in names})
+            save("main", {"meta": part, "runs": runs}, started)
+        if args.curve:
+            started = time.monotonic()
+            points = QUICK_CURVE if args.quick else CURVE
+            curve = run_curve(points, args.layer, args.gc_tune, args.workers)
+            part = dict(meta, scenarios={str(s.sessions): asdict(s) for s in points})
+            part["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            save("curve", {"meta": part, "points": curve}, started)
+        if args.round_trip:
+            started = time.monotonic()
+            count, warmup = QUICK_ROUND_TRIP_COUNTS if args.quick else ROUND_TRIP_COUNTS
+            setups = run_round_trips(args.layer, args.gc_tune, count, warmup)
+            part = dict(meta, date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+            save("roundtrip", {"meta": part, "setups": setups}, started)
+    if args.quick:
+        page = WORK / "quick-benchmarks.md"
+        report.write(page, WORK, prefix="quick-")
+        log(f"report of the quick run in {page.relative_to(ROOT)} (docs/ left alone)")
+    else:
         report.write(DOC, RESULTS)
         log(f"report in {DOC.relative_to(ROOT)}")
     return 0
