@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Each thread keeps its connection: opening one runs the PRAGMAs above, and closing the
+    # last one checkpoints the write-ahead log, both on every command otherwise.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
 
 # Threads per process that run the sockets' database work (interview/dbcalls.py). The work is
 # CPU in Python as much as waiting on the database, and the threads share one GIL with the
