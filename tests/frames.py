@@ -58,9 +58,11 @@ class Frames:
         )
 
     async def reply(self, command_id: object, *, timeout: float | None = None) -> dict:
-        """The ``ack`` or ``error`` answering the command with this id."""
+        """The ``ack``, ``error`` or ``pong`` answering the command with this id."""
         return await self._wait(
-            lambda frame: frame["type"] in ("ack", "error") and frame.get("id") == command_id,
+            lambda frame: (
+                frame["type"] in ("ack", "error", "pong") and frame.get("id") == command_id
+            ),
             f"reply to {command_id!r}",
             self.timeout if timeout is None else timeout,
         )
