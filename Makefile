@@ -18,7 +18,7 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 # net.core.somaxconn (4096 by default). Set through a Twisted endpoint (-e), as -b/-p cannot.
 DAPHNE_BACKLOG := 1024
 
-.PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench
+.PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack stack-stop bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres
+
+# `make test` while a spinning process keeps each core busy: waits and timeouts that hold on a
+# loaded machine. Not part of CI; run it after changing how a test waits.
+test-busy:
+	scripts/with-busy-cores $(MAKE) --no-print-directory test
 
 # Each pass on one Redis channel layer: the production default (pub/sub) with PostgreSQL,
 # the other (core) with SQLite, so both stay tested. Tests about PostgreSQL itself (marked
