@@ -96,8 +96,7 @@ REDIS_LAYERS = {
 
 
 def layer_settings(kind: str) -> dict:
-    """The in-memory layer, or the Redis layer that CHANNEL_LAYER picks (as the server does):
-    `make test` runs its SQLite pass on the core layer and its PostgreSQL pass on pub/sub."""
+    """The in-memory layer, or the Redis layer that CHANNEL_LAYER picks (as the server does)."""
     if kind == "memory":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return {
@@ -111,9 +110,18 @@ def layer_settings(kind: str) -> dict:
     }
 
 
-@pytest.fixture(params=["memory", "redis"])
+def live_layers() -> list[str]:
+    """The layers live tests run on: TEST_LAYERS, comma-separated, both by default.
+
+    `make test` runs each configuration people run: the in-memory layer in its SQLite pass
+    (`make run`), Redis in its PostgreSQL pass (production).
+    """
+    return os.environ.get("TEST_LAYERS", "memory,redis").split(",")
+
+
+@pytest.fixture(params=live_layers())
 async def layer(request, settings):
-    """Each live test runs on the in-memory layer and on real Redis."""
+    """Each live test runs on the layers TEST_LAYERS names: in-memory, real Redis or both."""
     from channels.db import database_sync_to_async
     from channels.layers import channel_layers, get_channel_layer
     from django.db import close_old_connections
