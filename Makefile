@@ -60,9 +60,10 @@ test-busy:
 	scripts/with-busy-cores $(MAKE) --no-print-directory test
 
 # Each pass is a configuration people run. SQLite: the live tests on the in-memory layer, as
-# `make run` serves. PostgreSQL: the live tests on Redis pub/sub, as production serves, and
-# the tests about PostgreSQL itself (marked postgres, or stack). The tests' server processes
-# run on Redis in both: on the core layer in the SQLite pass, so it stays tested too.
+# `make run` serves, and the tests that use neither database nor layer (marked dbless), once.
+# PostgreSQL: the live tests on Redis pub/sub, as production serves, and the tests about
+# PostgreSQL itself (marked postgres, or stack). The tests' server processes run on Redis in
+# both: on the core layer in the SQLite pass, so it stays tested too.
 test-sqlite:
 	@echo "=== test suite on SQLite, the in-memory layer (server processes: Redis core) ==="
 	TEST_LAYERS=memory CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
@@ -71,7 +72,7 @@ test-sqlite:
 test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis pub/sub ==="
 	TEST_LAYERS=redis CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
-		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest $(PYTEST_ARGS)
+		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -24,6 +24,21 @@ def service_url(variable: str, what: str) -> str:
     return url
 
 
+# What makes a test's outcome depend on the pass it runs in: its database, its channel layer.
+PASS_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server", "layer"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``dbless`` every test that asks for no database and no channel layer: it answers
+    the same in both passes, so `make test-postgres` leaves it to the SQLite pass."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None and not PASS_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.dbless)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked ``postgres`` are about PostgreSQL itself: they run in its pass only
     (`make test-sqlite` leaves them out; a run that selects them anyway skips them)."""
