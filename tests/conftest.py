@@ -4,8 +4,10 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -55,6 +57,19 @@ def redis_url() -> str:
     return service_url("TEST_REDIS_URL", "Redis")
 
 
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """PBKDF2 at a thousand iterations: a test user's password costs a millisecond, not most
+    of a second. Same algorithm name, so the tests' server processes check these hashes too."""
+
+    iterations = 1_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
@@ -98,10 +113,16 @@ def anonymous() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(scope="session")
+def bank_entries() -> list[dict]:
+    """The built-in bank's file, read and validated once for the whole run."""
+    return bank_read_file(DEFAULT_BANK)
+
+
 @pytest.fixture
-def bank(db) -> None:
+def bank(db, bank_entries) -> None:
     """The built-in question bank, loaded."""
-    bank_load(bank_read_file(DEFAULT_BANK))
+    bank_load(bank_entries)
 
 
 REDIS_LAYERS = {
