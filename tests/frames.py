@@ -15,7 +15,9 @@ _ids = itertools.count(1)
 class Frames:
     """A socket's frames. Subclasses say how one arrives (``_receive``) and is sent."""
 
-    timeout: float = 3  # seconds a wait lasts unless told otherwise
+    # Seconds a wait lasts unless told otherwise: a wait ends as soon as its frame comes, so
+    # only a failing test waits this long, and a loaded machine needs the room.
+    timeout: float = 10
 
     def __init__(self) -> None:
         self.frames: list[dict] = []  # everything received, in order

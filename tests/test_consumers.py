@@ -198,7 +198,7 @@ async def test_silence_after_connecting_closes_with_4401(layer, interviewer, mon
     room = await room_create(interviewer)
     client = Client(room.code)
     await client.connect()
-    assert await client.closed(timeout=2) == 4401
+    assert await client.closed() == 4401
 
 
 async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
@@ -208,11 +208,12 @@ async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
 
     from interview import selectors
 
-    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 0.2)
+    # Long enough for the hello to arrive in time on a loaded machine; the lookup outlasts it.
+    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 1.0)
     lookup = selectors.participant_for_token
 
     def slow_lookup(**kwargs):
-        time.sleep(0.5)  # a database thread busy with a reconnect storm
+        time.sleep(1.5)  # a database thread busy with a reconnect storm
         return lookup(**kwargs)
 
     monkeypatch.setattr(selectors, "participant_for_token", slow_lookup)
