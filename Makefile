@@ -18,7 +18,7 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 # net.core.somaxconn (4096 by default). Set through a Twisted endpoint (-e), as -b/-p cannot.
 DAPHNE_BACKLOG := 1024
 
-.PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench
+.PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack stack-stop bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,18 +54,25 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres
 
-# Each pass on one Redis channel layer: the production default (pub/sub) with PostgreSQL,
-# the other (core) with SQLite, so both stay tested. Tests about PostgreSQL itself (marked
-# postgres, or stack) run in its pass only.
+# `make test` while a spinning process keeps each core busy: waits and timeouts that hold on a
+# loaded machine. Not part of CI; run it after changing how a test waits.
+test-busy:
+	scripts/with-busy-cores $(MAKE) --no-print-directory test
+
+# Each pass is a configuration people run. SQLite: the live tests on the in-memory layer, as
+# `make run` serves, and the tests that use neither database nor layer (marked dbless), once.
+# PostgreSQL: the live tests on Redis pub/sub, as production serves, and the tests about
+# PostgreSQL itself (marked postgres, or stack). The tests' server processes run on Redis in
+# both: on the core layer in the SQLite pass, so it stays tested too.
 test-sqlite:
-	@echo "=== test suite on SQLite, Redis layer core ==="
-	CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
+	@echo "=== test suite on SQLite, the in-memory layer (server processes: Redis core) ==="
+	TEST_LAYERS=memory CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
 		$(BIN)/pytest -m "not stack and not postgres" $(PYTEST_ARGS)
 
 test-postgres:
-	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis layer pubsub ==="
-	CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
-		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis pub/sub ==="
+	TEST_LAYERS=redis CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
+		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -4,8 +4,10 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -24,6 +26,21 @@ def service_url(variable: str, what: str) -> str:
     return url
 
 
+# What makes a test's outcome depend on the pass it runs in: its database, its channel layer.
+PASS_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server", "layer"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``dbless`` every test that asks for no database and no channel layer: it answers
+    the same in both passes, so `make test-postgres` leaves it to the SQLite pass."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None and not PASS_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.dbless)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked ``postgres`` are about PostgreSQL itself: they run in its pass only
     (`make test-sqlite` leaves them out; a run that selects them anyway skips them)."""
@@ -38,6 +55,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture
 def redis_url() -> str:
     return service_url("TEST_REDIS_URL", "Redis")
+
+
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """PBKDF2 at a thousand iterations: a test user's password costs a millisecond, not most
+    of a second. Same algorithm name, so the tests' server processes check these hashes too."""
+
+    iterations = 1_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -83,10 +113,16 @@ def anonymous() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(scope="session")
+def bank_entries() -> list[dict]:
+    """The built-in bank's file, read and validated once for the whole run."""
+    return bank_read_file(DEFAULT_BANK)
+
+
 @pytest.fixture
-def bank(db) -> None:
+def bank(db, bank_entries) -> None:
     """The built-in question bank, loaded."""
-    bank_load(bank_read_file(DEFAULT_BANK))
+    bank_load(bank_entries)
 
 
 REDIS_LAYERS = {
@@ -96,8 +132,7 @@ REDIS_LAYERS = {
 
 
 def layer_settings(kind: str) -> dict:
-    """The in-memory layer, or the Redis layer that CHANNEL_LAYER picks (as the server does):
-    `make test` runs its SQLite pass on the core layer and its PostgreSQL pass on pub/sub."""
+    """The in-memory layer, or the Redis layer that CHANNEL_LAYER picks (as the server does)."""
     if kind == "memory":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return {
@@ -111,9 +146,18 @@ def layer_settings(kind: str) -> dict:
     }
 
 
-@pytest.fixture(params=["memory", "redis"])
+def live_layers() -> list[str]:
+    """The layers live tests run on: TEST_LAYERS, comma-separated, both by default.
+
+    `make test` runs each configuration people run: the in-memory layer in its SQLite pass
+    (`make run`), Redis in its PostgreSQL pass (production).
+    """
+    return os.environ.get("TEST_LAYERS", "memory,redis").split(",")
+
+
+@pytest.fixture(params=live_layers())
 async def layer(request, settings):
-    """Each live test runs on the in-memory layer and on real Redis."""
+    """Each live test runs on the layers TEST_LAYERS names: in-memory, real Redis or both."""
     from channels.db import database_sync_to_async
     from channels.layers import channel_layers, get_channel_layer
     from django.db import close_old_connections

@@ -15,7 +15,9 @@ _ids = itertools.count(1)
 class Frames:
     """A socket's frames. Subclasses say how one arrives (``_receive``) and is sent."""
 
-    timeout: float = 3  # seconds a wait lasts unless told otherwise
+    # Seconds a wait lasts unless told otherwise: a wait ends as soon as its frame comes, so
+    # only a failing test waits this long, and a loaded machine needs the room.
+    timeout: float = 10
 
     def __init__(self) -> None:
         self.frames: list[dict] = []  # everything received, in order
@@ -58,9 +60,11 @@ class Frames:
         )
 
     async def reply(self, command_id: object, *, timeout: float | None = None) -> dict:
-        """The ``ack`` or ``error`` answering the command with this id."""
+        """The ``ack``, ``error`` or ``pong`` answering the command with this id."""
         return await self._wait(
-            lambda frame: frame["type"] in ("ack", "error") and frame.get("id") == command_id,
+            lambda frame: (
+                frame["type"] in ("ack", "error", "pong") and frame.get("id") == command_id
+            ),
             f"reply to {command_id!r}",
             self.timeout if timeout is None else timeout,
         )

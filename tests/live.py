@@ -141,7 +141,7 @@ class Client(Frames):
         unread, self.unread = self.unread, []
         return unread
 
-    async def closed(self, timeout: float = 3) -> int:
+    async def closed(self, timeout: float = 10) -> int:
         """Wait for the server to close the socket; its close code."""
         while self.closed_with is None:
             try:

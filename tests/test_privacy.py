@@ -104,7 +104,6 @@ async def test_a_participant_of_one_session_receives_nothing_of_another(layer, i
     question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
     ann = Client(room.code)
     await ann.hello(room.seats["Ann"])
-    await ann.drain()
     other_owner = Client(other.code)
     await other_owner.hello(other.owner)
     other_ann = Client(other.code)
@@ -113,8 +112,22 @@ async def test_a_participant_of_one_session_receives_nothing_of_another(layer, i
     await other_ann.command(
         "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "OTHER-ROOM"}
     )
-    assert await ann.drain() == []
-    for client in (ann, other_owner, other_ann):
+    await other_owner.next("answer.submitted")
+    # Then Ann's own room speaks: frames reach her in order, so once its round opens at
+    # her socket, anything of the other room would have come before it.
+    owner = Client(room.code)
+    await owner.hello(room.owner)
+    await owner.command("question.push", {"question_id": question_id})
+    await ann.next("round.opened", timeout=10)
+    mine = {room.seats["Ann"].participant_id, room.owner.participant_id}
+    assert [f["type"] for f in ann.frames if f["seq"] is not None] == ["round.opened"]
+    assert all(
+        f["data"]["participant_id"] in mine
+        for f in ann.frames
+        if f["type"].startswith("participant.")
+    )
+    assert "OTHER-ROOM" not in str(ann.frames)
+    for client in (ann, owner, other_owner, other_ann):
         await client.disconnect()
 
 

@@ -244,7 +244,7 @@ async def test_candidates_of_a_killed_process_resume_on_the_other_with_nothing_l
     for before, after in ((ann, ann_back), (ben, ben_back)):
         missed = await events_after(room, before.last_seq)
         assert {"score.updated", "round.closed", "round.opened"} <= {kind for _, kind in missed}
-        await after.drain()
+        await after.next(where=lambda f, last=missed[-1][0]: f.get("seq") == last, timeout=10)
         assert [(f["seq"], f["type"]) for f in after.persisted()] == missed
 
     kept = {
@@ -266,7 +266,7 @@ async def test_candidates_of_a_killed_process_resume_on_the_other_with_nothing_l
     assert texts == {"After the crash", "Me too"}
     last = await session_last_seq(room)
     for before, after in ((ann, ann_back), (ben, ben_back)):
-        await after.drain()
+        await after.next(where=lambda f: f.get("seq") == last, timeout=10)
         assert seqs(before.frames) + seqs(after.frames) == list(range(1, last + 1))
 
 
