@@ -18,7 +18,8 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 # net.core.somaxconn (4096 by default). Set through a Twisted endpoint (-e), as -b/-p cannot.
 DAPHNE_BACKLOG := 1024
 
-.PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench
+.PHONY: run interviewer test test-sqlite test-postgres lint format setup clean stack stack-stop bench \
+	vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,11 @@ test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis layer pubsub ==="
 	CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
 		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest $(PYTEST_ARGS)
+
+# The generated front-end files, committed so that `make run` and `make test` need no Node:
+# the code theme's CSS, from Pygments.
+vendor: $(VENV)/.runtime
+	$(BIN)/python -m interview.rendering > frontend/static/interview/css/code.css
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
