@@ -1,7 +1,7 @@
 // The candidate's page: join with a name, answer each question against the clock, see
 // your own scores and feedback and the leaderboard.
 
-import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -56,7 +56,7 @@ function renderQuestion() {
   show($("question"));
   $("question-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
   $("question-title").textContent = round.question.title;
-  $("question-prompt").replaceChildren(...prose(round.question.prompt));
+  showMarkdown($("question-prompt"), round.question.prompt_html, round.question.prompt);
   countdown.set(round.deadline, round.time_limit_s);
   if (shownRoundId !== round.round_id) {
     shownRoundId = round.round_id;

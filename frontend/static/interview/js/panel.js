@@ -1,7 +1,7 @@
 // The interviewer's live session: the bank, the open round, answers to score, the room.
 
 import { api } from "./api.js";
-import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatLoad, seatSave } from "./store.js";
 import { SessionState } from "./state.js";
@@ -53,9 +53,9 @@ function renderRound() {
   }
   $("round-title").textContent = `Q${round.position} · ${round.question.title}`;
   $("round-meta").textContent = `${questionMeta(round.question)} · ${round.time_limit_s} s`;
-  $("round-prompt").replaceChildren(...prose(round.question.prompt));
-  $("round-model").textContent = round.model_answer || "";
-  $("round-points").replaceChildren(...(round.key_points || []).map((p) => h("li", {}, p)));
+  showMarkdown($("round-prompt"), round.question.prompt_html, round.question.prompt);
+  showMarkdown($("round-model"), round.model_answer_html, round.model_answer);
+  $("round-points").replaceChildren(...keyPoints(round.key_points_html, round.key_points));
   countdown.set(round.deadline, round.time_limit_s);
   renderAnswered();
 }

@@ -2,7 +2,7 @@
 // a candidate's own answers and feedback beside the model answers once the session is over.
 
 import { ApiError, api } from "./api.js";
-import { $, h, pageConfig, prose, s } from "./dom.js";
+import { $, h, keyPoints, pageConfig, s, showMarkdown } from "./dom.js";
 import { seatLoad } from "./store.js";
 import { formatScore } from "./ui.js";
 
@@ -124,6 +124,12 @@ function renderPanel(results) {
 
 // --- a candidate's own results ---------------------------------------------------------------
 
+function markdownBlock(className, html, text) {
+  const block = h("div", { class: className });
+  showMarkdown(block, html, text);
+  return block;
+}
+
 function candidateRound(round) {
   const answer = round.answer;
   return h(
@@ -131,7 +137,7 @@ function candidateRound(round) {
     { class: "card", "aria-label": `Q${round.position}: ${round.question.title}` },
     h("p", { class: "eyebrow" }, `Question ${round.position} · ${round.question.category}`),
     h("h2", { class: "question-title" }, round.question.title),
-    h("div", { class: "prompt" }, prose(round.question.prompt)),
+    markdownBlock("prompt", round.question.prompt_html, round.question.prompt),
     h(
       "div",
       { class: "compare" },
@@ -163,9 +169,9 @@ function candidateRound(round) {
         "div",
         {},
         h("h3", {}, "Model answer"),
-        h("pre", { class: "code-block model-text" }, round.model_answer),
+        markdownBlock("model-text", round.model_answer_html, round.model_answer),
         h("h4", {}, "Key points"),
-        h("ul", { class: "points" }, round.key_points.map((p) => h("li", {}, p))),
+        h("ul", { class: "points" }, keyPoints(round.key_points_html, round.key_points)),
       ),
     ),
   );
