@@ -68,10 +68,13 @@ test-postgres:
 	CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
 		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest $(PYTEST_ARGS)
 
-# The generated front-end files, committed so that `make run` and `make test` need no Node:
-# the code theme's CSS, from Pygments.
+# The generated and vendored front-end files, committed so that `make run` and `make test`
+# need no Node: the code theme's CSS (from Pygments); CodeMirror bundled into one ES module
+# and axe-core for the accessibility test, both at the versions frontend/editor's
+# package-lock.json pins (npm ci runs no package's install scripts; esbuild needs none).
 vendor: $(VENV)/.runtime
 	$(BIN)/python -m interview.rendering > frontend/static/interview/css/code.css
+	cd frontend/editor && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

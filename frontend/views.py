@@ -19,6 +19,8 @@ from interview.credentials import join_code_normalise
 from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
 
+from .csp import style_nonce
+
 View = Callable[..., HttpResponse]
 
 
@@ -115,7 +117,10 @@ def panel_live(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 @page
 @session_page
 def candidate(request: HttpRequest, session: InterviewSession) -> HttpResponse:
-    return _shell(request, "frontend/candidate.html", session=session)
+    # The answer editor's theme is a style element: the page's policy allows it by nonce.
+    return _shell(
+        request, "frontend/candidate.html", session=session, style_nonce=style_nonce(request)
+    )
 
 
 @page

@@ -9,10 +9,12 @@ import {
   Countdown,
   DIFFICULTY,
   Leaderboard,
+  codeBlock,
   formatScore,
   questionMeta,
   renderPresence,
   setStatusPill,
+  showCode,
 } from "./ui.js";
 
 const config = pageConfig();
@@ -82,7 +84,7 @@ function answerCard(answer) {
   const parts = {
     round: h("p", { class: "eyebrow" }),
     revision: h("span", { class: "meta" }),
-    text: h("pre", { class: "code-block answer-text" }),
+    text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
     score: h("input", {
       id: `score-${id}`,
@@ -176,7 +178,7 @@ function renderAnswers() {
     const open = answer.round_id === currentRound;
     parts.round.textContent = `${state.roundLabel(answer.round_id)}${open ? " · open" : ""}`;
     parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
-    if (parts.text.textContent !== answer.text) parts.text.textContent = answer.text || "(empty)";
+    showCode(parts.text, answer.text);
     parts.mean.textContent =
       answer.score === null || answer.score === undefined
         ? "Not scored yet."

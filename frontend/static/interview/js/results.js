@@ -4,7 +4,7 @@
 import { ApiError, api } from "./api.js";
 import { $, h, keyPoints, pageConfig, s, showMarkdown } from "./dom.js";
 import { seatLoad } from "./store.js";
-import { formatScore } from "./ui.js";
+import { codeBlock, formatScore } from "./ui.js";
 
 const config = pageConfig();
 const code = config.code;
@@ -63,7 +63,7 @@ function panelRound(round) {
     h("h4", {}, round.question_title),
     round.text === null
       ? h("p", { class: "muted" }, "No answer.")
-      : h("pre", { class: "code-block answer-text" }, round.text || "(empty)"),
+      : codeBlock(round.text, "answer-text"),
     h(
       "p",
       { class: "score-line" },
@@ -146,7 +146,7 @@ function candidateRound(round) {
         {},
         h("h3", {}, "Your answer"),
         answer
-          ? h("pre", { class: "code-block answer-text" }, answer.text || "(empty)")
+          ? codeBlock(answer.text, "answer-text")
           : h("p", { class: "muted" }, "You did not answer this question."),
         answer
           ? h(
