@@ -457,6 +457,28 @@ async def test_a_candidate_whose_seat_is_gone_joins_again_once(
     assert [request.method for request in joins] == ["POST", "POST"]
 
 
+async def test_the_answer_box_works_without_the_code_editor(server, room, questions, tabs, peers):
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", None)
+    # The vendored editor does not load (a blocked or broken file): the textarea stays.
+    await cara.route("**/vendor/codemirror.js", lambda route: route.abort())
+    await cara.goto(f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, questions[0].id)
+    answer = cara.get_by_label("Answer", exact=True)
+    await expect(answer).to_be_visible()
+    await answer.press_sequentially("if x:")
+    await answer.press("Enter")
+    await answer.press("Tab")
+    await answer.press_sequentially("pass")
+    await expect(answer).to_have_value("if x:\n    pass")
+    await expect(cara.locator(".code-editor")).to_have_count(0)
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    submitted = await panel.next("answer.submitted")
+    assert submitted["data"]["text"] == "if x:\n    pass"
+
+
 # --- 3. what people type is text ---------------------------------------------------------------
 
 
