@@ -18,7 +18,8 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 # net.core.somaxconn (4096 by default). Set through a Twisted endpoint (-e), as -b/-p cannot.
 DAPHNE_BACKLOG := 1024
 
-.PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack stack-stop bench
+.PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack \
+	stack-stop bench vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,14 @@ test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis pub/sub ==="
 	TEST_LAYERS=redis CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
 		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
+
+# The generated and vendored front-end files, committed so that `make run` and `make test`
+# need no Node: the code theme's CSS (from Pygments); CodeMirror bundled into one ES module
+# and axe-core for the accessibility test, both at the versions frontend/editor's
+# package-lock.json pins (npm ci runs no package's install scripts; esbuild needs none).
+vendor: $(VENV)/.runtime
+	$(BIN)/python -m interview.rendering > frontend/static/interview/css/code.css
+	cd frontend/editor && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

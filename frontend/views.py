@@ -20,6 +20,8 @@ from interview import errors, throttling
 from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
 
+from .csp import style_nonce
+
 View = Callable[..., HttpResponse]
 
 
@@ -121,7 +123,10 @@ def panel_live(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 @page
 @session_page
 def candidate(request: HttpRequest, session: InterviewSession) -> HttpResponse:
-    return _shell(request, "frontend/candidate.html", session=session)
+    # The answer editor's theme is a style element: the page's policy allows it by nonce.
+    return _shell(
+        request, "frontend/candidate.html", session=session, style_nonce=style_nonce(request)
+    )
 
 
 @page

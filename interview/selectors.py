@@ -14,6 +14,7 @@ from . import sql
 from .credentials import join_code_normalise, secret_hash
 from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
 from .protocol import EventType, event_frame, frame_text, timestamp
+from .rendering import key_points_html, markdown_html
 from .visibility import (
     Lens,
     Viewer,
@@ -79,12 +80,25 @@ def rounds_of(session: InterviewSession) -> QuerySet[Round]:
 
 
 def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
-    """The question as the round asked it: the round's copy, whatever the bank says since."""
-    question = {"id": rnd.question_id, "title": rnd.title, "prompt": rnd.prompt}
-    question |= {"category": rnd.category, "difficulty": rnd.difficulty}
-    if not prompt:
-        del question["prompt"]
-    return question
+    """The question as the round asked it: the round's copy, whatever the bank says since.
+
+    With the prompt comes ``prompt_html``, the prompt's Markdown rendered (``rendering``).
+    """
+    question = {"id": rnd.question_id, "title": rnd.title}
+    if prompt:
+        question |= {"prompt": rnd.prompt, "prompt_html": markdown_html(rnd.prompt)}
+    return question | {"category": rnd.category, "difficulty": rnd.difficulty}
+
+
+def model_answer_asked(rnd: Round) -> dict:
+    """The round's model answer and key points, as text and rendered: the panel's alone
+    while the session runs (``visibility``)."""
+    return {
+        "model_answer": rnd.model_answer,
+        "model_answer_html": markdown_html(rnd.model_answer),
+        "key_points": rnd.key_points,
+        "key_points_html": key_points_html(rnd.key_points),
+    }
 
 
 def results_for(session: InterviewSession) -> dict:
@@ -303,8 +317,7 @@ def round_payload(rnd: Round) -> dict:
         "question": question_asked(rnd),
         "time_limit_s": rnd.time_limit_s,
         "deadline": timestamp(rnd.deadline),
-        "model_answer": rnd.model_answer,
-        "key_points": rnd.key_points,
+        **model_answer_asked(rnd),
     }
 
 
@@ -409,8 +422,7 @@ def candidate_results(participant: Participant) -> dict:
                 "round_id": rnd.id,
                 "position": rnd.position,
                 "question": question_asked(rnd),
-                "model_answer": rnd.model_answer,
-                "key_points": rnd.key_points,
+                **model_answer_asked(rnd),
                 "answer": None
                 if answer is None
                 else {

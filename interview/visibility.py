@@ -34,7 +34,12 @@ PANEL_AND_AUTHOR = "panel_and_author"
 SCORE_GIVEN = "score.given"
 
 PRIVATE_FIELDS: dict[str, dict[str, str]] = {
-    EventType.ROUND_OPENED: {"model_answer": PANEL_ONLY, "key_points": PANEL_ONLY},
+    EventType.ROUND_OPENED: {
+        "model_answer": PANEL_ONLY,
+        "model_answer_html": PANEL_ONLY,
+        "key_points": PANEL_ONLY,
+        "key_points_html": PANEL_ONLY,
+    },
     EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR},
     EventType.SCORE_UPDATED: {
         "by": PANEL_AND_AUTHOR,

@@ -1,4 +1,5 @@
-"""Helpers of the browser tests: Debian's Chromium driven by Playwright, tabs, screenshots.
+"""Helpers of the browser tests: Debian's Chromium driven by Playwright, tabs, screenshots,
+the answer editor, and axe-core's accessibility check.
 
 Playwright cannot download its own browsers here, so the tests launch the system Chromium
 (``CHROMIUM``, default ``/usr/bin/chromium``). Each person in a test gets a browser context of
@@ -9,11 +10,22 @@ import os
 import re
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Dialog, Page
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    expect,
+)
 
 from .servers import ROOT, DaphneServer, service_missing
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# axe-core, vendored by `make vendor` at the version frontend/editor's lockfile pins.
+AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # No sandbox (containers run as root), no GPU, and nothing that phones home: the machine has
 # no internet, and background requests would only slow the start.
 CHROMIUM_ARGS = [
@@ -61,8 +73,14 @@ class Tabs:
             self.dialogs.append(f"{who}: {dialog.type} {dialog.message!r}")
             await dialog.dismiss()
 
+        def on_console(message: ConsoleMessage) -> None:
+            # The browser reports what the Content-Security-Policy blocked on the console.
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self.errors.append(f"{who}: {message.text}")
+
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
+        page.on("console", on_console)
         if path is not None:
             await page.goto(path)
         return page
@@ -94,9 +112,50 @@ async def countdown_seconds(page: Page) -> int:
     return int(found.group(1)) * 60 + int(found.group(2))
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page to docs/screenshots/<name>.png, replacing the last run's."""
+async def screenshot(page: Page, name: str, *, of: Locator | None = None) -> Path:
+    """Save the whole page (or one part of it) to docs/screenshots/<name>.png, replacing the
+    last run's."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+    if of is None:
+        await page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+    else:
+        await of.screenshot(path=path, animations="disabled", caret="hide")
     return path
+
+
+async def answer_editor(page: Page) -> Locator:
+    """The candidate's answer field, once the code editor has taken the textarea's place."""
+    editor = page.get_by_role("textbox", name="Answer", exact=True)
+    await expect(editor).to_have_attribute("contenteditable", "true")
+    return editor
+
+
+async def expect_answer(page: Page, text: str) -> None:
+    """The answer editor holds exactly ``text``: every line, its indentation included."""
+    lines = page.get_by_label("Answer", exact=True).locator(".cm-line")
+    await expect(lines).to_have_text(
+        [re.compile(f"^{re.escape(line)}$") for line in text.split("\n")]
+    )
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations of WCAG 2.1 A and AA on the page as it is.
+
+    axe is evaluated as a function by the test driver, which the page's CSP does not govern:
+    the page itself still runs only what it would run anyway.
+    """
+    if not await page.evaluate("() => typeof axe !== 'undefined'"):
+        await page.evaluate("() => {\n" + AXE.read_text() + "\n}")
+    results = await page.evaluate(
+        """(tags) => axe.run(document, {
+            runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+        })""",
+        WCAG_21_AA,
+    )
+    return [
+        f"{rule['id']} ({rule['impact']}): {rule['help']}:"
+        f" {[node['target'] for node in rule['nodes']]}"
+        for rule in results["violations"]
+        if rule["impact"] in ("serious", "critical")
+    ]

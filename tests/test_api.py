@@ -602,6 +602,9 @@ def test_a_candidate_sees_own_results_beside_model_answers_once_finished(
     results = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token).json()
     (only,) = results["rounds"]
     assert only["model_answer"].startswith("Python decorators")
+    assert '<pre><code><span class="k">def</span>' in only["model_answer_html"]
+    assert len(only["key_points_html"]) == len(only["key_points"])
+    assert only["question"]["prompt_html"].startswith("<p>What are Python decorators")
     assert only["answer"]["text"] == "mine"
     assert only["answer"]["scores"][0]["feedback"] == "nice"
     assert "BEN-TEXT" not in str(results)

@@ -2,8 +2,10 @@
 
 One person per browser context (own cookies and localStorage), everything done through the
 pages as a person would: labels, buttons, links. The tests run the whole session on four
-screens, survive a reload and an offline spell, and show that what people type stays text.
-Each run saves a screenshot of every view to docs/screenshots/.
+screens, survive a reload and an offline spell, and show that what people type stays text
+and a hostile question's Markdown runs nothing. axe-core checks every view against WCAG 2.1
+A and AA, and no page breaks its Content-Security-Policy (the tabs fixture). Each run saves a
+screenshot of every view to docs/screenshots/.
 """
 
 import asyncio
@@ -23,8 +25,11 @@ from interview.models import Participant, Question
 from .browser import (
     CHROMIUM_ARGS,
     Tabs,
+    accessibility_violations,
+    answer_editor,
     chromium_path,
     countdown_seconds,
+    expect_answer,
     join_with_name,
     screenshot,
     sign_in,
@@ -43,6 +48,16 @@ from .servers import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 XSS = "<img src=x onerror=alert(1)>"
+# A bank entry an interviewer could write through the API: its Markdown is untrusted too.
+HOSTILE_QUESTION = {
+    "title": "Hostile question",
+    "prompt": "Explain <script>alert(1)</script> and [the docs](javascript:alert(1)).",
+    "model_answer": (
+        "<b onmouseover=alert(1)>bold?</b> [click me](javascript:alert(1))\n\n"
+        "```python\nx = '</code></pre><script>alert(1)</script>'\n```"
+    ),
+    "key_points": [XSS, "[a link](javascript:alert(1))"],
+}
 # A busy machine (a full test run beside other suites) can take a few seconds per step.
 expect.set_options(timeout=10_000)
 
@@ -115,6 +130,13 @@ def questions(bank) -> list[Question]:
 
 
 @pytest.fixture
+def hostile_question(bank, interviewer) -> Question:
+    return Question.objects.create(
+        slug="hostile", category="Core Python", difficulty=1, owner=interviewer, **HOSTILE_QUESTION
+    )
+
+
+@pytest.fixture
 def room(interviewer) -> Room:
     """A session in the lobby, owned by alice."""
     created = services.session_create(owner=interviewer, title="Python panel")
@@ -135,6 +157,18 @@ async def pushed(panel: Peer, question_id: int, **data) -> dict:
     return reply["data"]
 
 
+async def assert_accessible(page: Page, view: str) -> None:
+    assert await accessibility_violations(page) == [], f"axe on the {view}"
+
+
+async def assert_inert(page: Page) -> None:
+    """Nothing on the page came from markup in people's text or in a question's Markdown."""
+    main = page.locator("main")
+    await expect(main.locator("script, img, iframe, [onerror], [onmouseover]")).to_have_count(0)
+    await expect(main.locator("a[href^='javascript' i]")).to_have_count(0)
+    assert await page.evaluate("document.images.length") == 0
+
+
 # --- 1. a whole session on four screens -----------------------------------------------------
 
 
@@ -148,6 +182,7 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
 
     panel = await tabs.open("alice", "/accounts/login/")
     await screenshot(panel, "login")
+    await assert_accessible(panel, "sign-in page")
     await sign_in(panel, "alice")
     await panel.get_by_label("Title").fill("Backend engineer, round 1")
     await panel.get_by_role("button", name="Create session").click()
@@ -162,6 +197,7 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         panel.get_by_role("cell", name="Backend engineer, round 1", exact=True)
     ).to_be_visible()
     await screenshot(panel, "dashboard")
+    await assert_accessible(panel, "dashboard")
     await panel.get_by_role("link", name="Open live session").click()
     await expect(panel.get_by_role("button", name="Push question").first).to_be_enabled()
 
@@ -181,14 +217,35 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
     model_answer = question.model_answer.splitlines()[0][:60]
     await expect(panel.get_by_text(model_answer)).to_be_visible()
     await expect(ann.get_by_text(model_answer)).to_have_count(0)
+    # The model answer reads as formatted text, its code highlighted; no Markdown shows.
+    model = panel.get_by_role("region", name="Model answer")
+    await expect(model.locator("pre code span.k").first).to_have_text("def")
+    await expect(model.locator("p code").first).to_have_text("my_decorator")
+    for page in (panel, ann, ben, wall):
+        await expect(page.get_by_text("```")).to_have_count(0)
 
+    # Ann types Python in the editor: it indents after a colon, Shift-Tab outdents.
+    editor = await answer_editor(ann)
+    await editor.press_sequentially(
+        "def timed(fn):\n@functools.wraps(fn)\ndef inner(*args):\nreturn fn(*args)\n"
+    )
+    await editor.press("Shift+Tab")
+    await editor.press_sequentially("return inner")
+    await expect_answer(ann, answers["Ann"])
+    await (await answer_editor(ben)).fill(answers["Ben"])
     for page, name in ((ann, "Ann"), (ben, "Ben")):
-        await page.get_by_label("Answer", exact=True).fill(answers[name])
         await page.get_by_role("button", name="Submit answer").click()
         await expect(page.get_by_text("Saved (revision 1).")).to_be_visible()
         answered = wall.get_by_role("list", name="Answered").get_by_role("listitem")
         await expect(answered.filter(has_text=name)).to_contain_text("answered")
     await expect(wall.get_by_text(answers["Ben"])).to_have_count(0)  # spectators never see text
+
+    # The panel reads Ann's answer highlighted as Python, as she typed it.
+    ann_card = panel.get_by_role("article", name="Answer by Ann")
+    await expect(ann_card.locator("pre .tok-keyword").first).to_have_text("def")
+    assert await ann_card.locator("pre").text_content() == answers["Ann"]
+    await screenshot(panel, "interviewer-round", of=panel.locator("section", has=model))
+    await screenshot(ann, "candidate-editor", of=ann.locator("#question"))
 
     async def score(name: str, value: int, feedback: str) -> None:
         card = panel.get_by_role("article", name=f"Answer by {name}")
@@ -215,6 +272,9 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
     await screenshot(panel, "interviewer-session")
     await screenshot(ann, "candidate")
     await screenshot(wall, "spectator")
+    await assert_accessible(panel, "live session page")
+    await assert_accessible(ann, "candidate page")
+    await assert_accessible(wall, "spectator page")
 
     await panel.get_by_role("button", name="Finish session").click()
     for page in (ann, ben):
@@ -222,7 +282,9 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         await expect(page.get_by_role("heading", name="Model answer")).to_be_visible()
         await expect(page.get_by_text(model_answer)).to_be_visible()
     await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
+    await expect(ann.locator(".model-text pre code span.k").first).to_have_text("def")
     await screenshot(ann, "results-candidate")
+    await assert_accessible(ann, "candidate's results")
 
     await panel.get_by_role("link", name="See the results").click()
     for name, text in answers.items():
@@ -233,6 +295,7 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         "href", f"/api/sessions/{code}/results.csv"
     )
     await screenshot(panel, "results")
+    await assert_accessible(panel, "results page")
 
 
 # --- 2. a reload and an offline spell lose nothing ----------------------------------------------
@@ -255,22 +318,25 @@ async def test_a_candidate_keeps_question_countdown_and_draft_over_a_reload(
     before = await countdown_seconds(cara)
     assert 100 < before <= 120
     draft = "def first():\n    return 1"
-    await cara.get_by_label("Answer", exact=True).fill(draft)
+    await (await answer_editor(cara)).press_sequentially("def first():\nreturn 1")
+    await expect_answer(cara, draft)
 
     await cara.reload()
     await expect(cara.get_by_role("heading", name=first.title)).to_be_visible()
-    await expect(cara.get_by_label("Answer", exact=True)).to_have_value(draft)
+    answer = await answer_editor(cara)
+    await expect_answer(cara, draft)
     await expect(cara.get_by_text("Draft restored: not submitted yet.")).to_be_visible()
     after = await countdown_seconds(cara)
     assert 90 < after <= before
 
-    # Tab indents inside the answer; Escape then Tab leaves it for the submit button.
-    answer = cara.get_by_label("Answer", exact=True)
-    await answer.press("End")
+    # Enter keeps the indentation, Shift-Tab outdents, Tab indents; Escape then Tab leaves
+    # the editor for the submit button.
+    await answer.press("Control+End")
     await answer.press("Enter")
+    await answer.press("Shift+Tab")
     await answer.press("Tab")
     await answer.press_sequentially("pass")
-    await expect(answer).to_have_value(draft + "\n    pass")
+    await expect_answer(cara, draft + "\n    pass")
     await answer.press("Escape")
     await answer.press("Tab")
     await expect(cara.get_by_role("button", name="Submit answer")).to_be_focused()
@@ -286,7 +352,7 @@ async def test_an_offline_candidate_catches_up_on_reconnect(server, room, questi
     cara = await tabs.open("cara", f"/s/{room.code}/")
     await join_with_name(cara, "Cara")
     await pushed(panel, first.id)
-    answer = cara.get_by_label("Answer", exact=True)
+    answer = await answer_editor(cara)
     await answer.fill("first try")
     await cara.get_by_role("button", name="Submit answer").click()
     await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
@@ -316,7 +382,7 @@ async def test_an_offline_candidate_catches_up_on_reconnect(server, room, questi
     await expect(cara.get_by_role("heading", name=second.title)).to_have_count(0)
     await cara.context.set_offline(False)
     await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()
-    await expect(cara.get_by_label("Answer", exact=True)).to_have_value("")
+    await expect_answer(cara, "")
     await expect(cara.get_by_text("Better the second time.")).to_be_visible()
     await expect(cara.get_by_text("8 / 10")).to_be_visible()
     await expect(leaderboard(cara).first).to_contain_text("8 pts")
@@ -357,7 +423,7 @@ async def test_a_candidate_who_misses_a_frame_reconnects_without_leaving_the_roo
     await expect(cara.get_by_role("heading", name=second.title)).to_be_visible()
     assert len(lost) == 1
     assert len(sockets) == 2
-    await cara.get_by_label("Answer", exact=True).fill("after the gap")
+    await (await answer_editor(cara)).fill("after the gap")
     await cara.get_by_role("button", name="Submit answer").click()
     await panel.next("answer.submitted", timeout=10)
     # The old socket closed as a drop, within the grace period: nobody saw Cara leave.
@@ -393,14 +459,37 @@ async def test_a_candidate_whose_seat_is_gone_joins_again_once(
     assert [request.method for request in joins] == ["POST", "POST"]
 
 
+async def test_the_answer_box_works_without_the_code_editor(server, room, questions, tabs, peers):
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", None)
+    # The vendored editor does not load (a blocked or broken file): the textarea stays.
+    await cara.route("**/vendor/codemirror.js", lambda route: route.abort())
+    await cara.goto(f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, questions[0].id)
+    answer = cara.get_by_label("Answer", exact=True)
+    await expect(answer).to_be_visible()
+    await answer.press_sequentially("if x:")
+    await answer.press("Enter")
+    await answer.press("Tab")
+    await answer.press_sequentially("pass")
+    await expect(answer).to_have_value("if x:\n    pass")
+    await expect(cara.locator(".code-editor")).to_have_count(0)
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    submitted = await panel.next("answer.submitted")
+    assert submitted["data"]["text"] == "if x:\n    pass"
+
+
 # --- 3. what people type is text ---------------------------------------------------------------
 
 
-async def test_names_answers_and_feedback_render_as_text_and_run_nothing(
-    server, interviewer, room, questions, tabs
+async def test_names_answers_feedback_and_a_hostile_question_run_nothing(
+    server, interviewer, room, hostile_question, tabs
 ):
     landing = await tabs.open("wall", "/")
     await screenshot(landing, "landing")
+    await assert_accessible(landing, "landing page")
     await landing.get_by_label("Join code").fill(room.code.lower())
     await landing.get_by_label("Display name").fill("Wall")
     await landing.get_by_label("Spectator").check()
@@ -415,8 +504,19 @@ async def test_names_answers_and_feedback_render_as_text_and_run_nothing(
     for page in (panel, wall, mallory):
         await expect(page.get_by_role("list", name="Who is here")).to_contain_text(XSS)
 
-    await panel.get_by_role("button", name="Push question").first.click()
-    await mallory.get_by_label("Answer", exact=True).fill(XSS)
+    await panel.get_by_label("Search").fill(HOSTILE_QUESTION["title"])
+    await expect(panel.get_by_role("button", name="Push question")).to_have_count(1)
+    await panel.get_by_role("button", name="Push question").click()
+    # The question's raw HTML shows as text; its javascript: links are no links.
+    for page in (panel, wall, mallory):
+        await expect(page.get_by_role("heading", name=HOSTILE_QUESTION["title"])).to_be_visible()
+        await expect(page.locator("main")).to_contain_text("Explain <script>alert(1)</script>")
+        await assert_inert(page)
+    model = panel.get_by_role("region", name="Model answer")
+    await expect(model).to_contain_text("<b onmouseover=alert(1)>bold?</b>")
+    await expect(model.locator("pre code")).to_contain_text("</code></pre><script>alert(1)")
+    await expect(panel.get_by_role("list", name="Key points")).to_contain_text(XSS)
+    await (await answer_editor(mallory)).fill(XSS)
     await mallory.get_by_role("button", name="Submit answer").click()
     await expect(mallory.get_by_text("Saved (revision 1).")).to_be_visible()
     card = panel.get_by_role("article", name=f"Answer by {XSS}")
@@ -430,13 +530,16 @@ async def test_names_answers_and_feedback_render_as_text_and_run_nothing(
 
     await panel.get_by_role("button", name="Finish session").click()
     await mallory.get_by_role("link", name="See your results").click()
-    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(2)  # the answer, the name
+    # The answer, the name, and the key point: all text.
+    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(3)
     await expect(mallory.get_by_text(f"alice: {XSS}")).to_be_visible()  # the feedback
+    await expect(mallory.locator("main")).to_contain_text("<b onmouseover=alert(1)>bold?</b>")
+    await assert_inert(mallory)
     await panel.goto(f"/s/{room.code}/results")
     await expect(panel.get_by_role("region", name=f"Results of {XSS}")).to_be_visible()
 
     for page in (panel, wall, mallory):
-        assert await page.evaluate("document.images.length") == 0
+        await assert_inert(page)
     assert tabs.dialogs == []
 
 

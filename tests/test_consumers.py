@@ -314,12 +314,18 @@ async def test_pushing_a_question_opens_a_round_for_everyone(layer, interviewer,
         assert data["round_id"] == ack["data"]["round_id"]
         assert data["position"] == 1
         assert data["time_limit_s"] == 60
-        assert set(data["question"]) == {"id", "title", "prompt", "category", "difficulty"}
+        assert set(data["question"]) == {
+            *("id", "title", "prompt", "prompt_html", "category", "difficulty"),
+        }
+        assert data["question"]["prompt_html"].startswith("<p>What are Python decorators")
     owner_view = (owner.persisted()[0])["data"]
     assert owner_view["model_answer"].startswith("Python decorators")
+    assert '<pre><code><span class="k">def</span>' in owner_view["model_answer_html"]
     assert len(owner_view["key_points"]) >= 3
-    assert "model_answer" not in ann.persisted()[0]["data"]
-    assert "key_points" not in wall.persisted()[0]["data"]
+    assert len(owner_view["key_points_html"]) == len(owner_view["key_points"])
+    panel_only = {"model_answer", "model_answer_html", "key_points", "key_points_html"}
+    for client in (ann, wall):
+        assert not panel_only & set(client.persisted()[0]["data"])
     await close_all(owner, ann, wall)
 
 

@@ -1,10 +1,13 @@
 """The Content-Security-Policy on every page, and API docs that load nothing from elsewhere."""
 
+import json
 import re
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
+
+from .factories import session_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +26,38 @@ def inline_code(html: str) -> list[str]:
     return scripts + re.findall(r"<style\b|\bstyle=", html)
 
 
+def policy_of(response) -> dict[str, str]:
+    directives = response["Content-Security-Policy"].split(";")
+    return dict(directive.strip().split(" ", 1) for directive in directives)
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_carries_the_strict_policy(client, path):
     response = client.get(path)
     assert response.status_code == 200
-    directives = response["Content-Security-Policy"].split(";")
-    policy = dict(directive.strip().split(" ", 1) for directive in directives)
+    policy = policy_of(response)
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"
     assert policy["style-src"] == "'self'"
     assert policy["connect-src"] == "'self' ws://testserver wss://testserver"
     assert policy["frame-ancestors"] == "'none'"
+
+
+def test_the_candidate_page_allows_its_editors_style_element_by_a_fresh_nonce(client, interviewer):
+    """CodeMirror writes its theme into a style element, which the policy allows by nonce;
+    the page's script hands the nonce to the editor. A response's nonce is its own."""
+    path = f"/s/{session_for(interviewer).code}/"
+    nonces = []
+    for response in (client.get(path), client.get(path)):
+        html = response.content.decode()
+        (config,) = re.findall(r'<script id="page-config"[^>]*>(.*?)</script>', html)
+        nonce = json.loads(config)["style_nonce"]
+        assert policy_of(response)["style-src"] == f"'self' 'nonce-{nonce}'"
+        assert policy_of(response)["script-src"] == "'self'"
+        assert inline_code(html) == []
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+    assert len(nonces[0]) >= 22
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -6,21 +6,28 @@ import pytest
 from channels.db import database_sync_to_async
 
 from interview.models import Question
+from interview.rendering import key_points_html, markdown_html
 
 from .live import Client, panel_member_add, room_create
+
+# The fields of round.opened that only the panel receives: model answers, key points, and
+# their rendered HTML.
+PANEL_ONLY_FIELDS = ["model_answer", "model_answer_html", "key_points", "key_points_html"]
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @database_sync_to_async
 def secrets_of(question_ids: list[int]) -> list[str]:
-    """Model answers and key points of the asked questions, minus what the prompt shows."""
+    """Model answers and key points of the asked questions, as text and rendered, minus what
+    the prompt shows: each as it would stand inside a JSON frame."""
     needles = []
     for question in Question.objects.filter(id__in=question_ids):
         public = f"{question.title} {question.prompt}"
-        needles.append(question.model_answer)
-        needles += [point for point in question.key_points if point not in public]
-    return needles
+        needles += [question.model_answer, markdown_html(question.model_answer)]
+        points = zip(question.key_points, key_points_html(question.key_points), strict=True)
+        needles += [text for point, html in points if point not in public for text in (point, html)]
+    return [json.dumps(needle)[1:-1] for needle in needles]
 
 
 async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
@@ -85,6 +92,8 @@ async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
         assert len(frames) > 20, name
         allowed = set(mine[name])
         for text in frames:
+            for field in PANEL_ONLY_FIELDS:
+                assert f'"{field}"' not in text, f"{name} received {field}"
             for needle in forbidden_everywhere:
                 assert needle not in text, f"{name} received a model answer or key point"
             for private in every_private:

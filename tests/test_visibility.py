@@ -1,12 +1,23 @@
 """Who sees what, decided by one function."""
 
-from interview.visibility import Lens, Viewer, scores_given_visible, visible_to
+from interview.visibility import (
+    PRIVATE_FIELDS,
+    Lens,
+    Viewer,
+    scores_given_visible,
+    visible_to,
+)
 
 ROUND = {
     "round_id": 1,
-    "question": {"id": 1, "title": "T", "prompt": "P", "category": "C", "difficulty": 1},
+    "question": {
+        **{"id": 1, "title": "T", "prompt": "P", "prompt_html": "<p>P</p>"},
+        **{"category": "C", "difficulty": 1},
+    },
     "model_answer": "secret answer",
+    "model_answer_html": "<p>secret answer</p>",
     "key_points": ["secret point"],
+    "key_points_html": ["secret point"],
 }
 ANSWER = {"round_id": 1, "answer_id": 5, "participant_id": 10, "revision": 1, "text": "mine"}
 SCORE = {
@@ -32,6 +43,15 @@ def test_candidates_and_spectators_see_the_question_without_model_answer_or_key_
     for viewer in (AUTHOR, OTHER, SPECTATOR):
         seen = visible_to("round.opened", ROUND, viewer)
         assert seen == {"round_id": 1, "question": ROUND["question"]}
+
+
+def test_a_rendered_field_is_as_private_as_its_text():
+    for fields in PRIVATE_FIELDS.values():
+        for field, who in fields.items():
+            if field.endswith("_html"):
+                assert fields.get(field.removesuffix("_html")) == who, field
+            elif f"{field}_html" in ROUND:
+                assert fields.get(f"{field}_html") == who, field
 
 
 def test_an_answers_text_goes_to_the_panel_and_its_author_only():

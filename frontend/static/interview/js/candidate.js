@@ -1,7 +1,7 @@
 // The candidate's page: join with a name, answer each question against the clock, see
 // your own scores and feedback and the leaderboard.
 
-import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -10,6 +10,7 @@ import {
   Leaderboard,
   formatScore,
   joinWithName,
+  loadCode,
   questionMeta,
   renderPresence,
   renderWatching,
@@ -28,6 +29,10 @@ let shownRoundId = null; // the round whose question the form shows
 let tabReleased = false; // Esc pressed: the next Tab moves focus instead of indenting
 
 const answerBox = $("answer");
+// What the page reads and sets: the textarea, until the code editor takes its place
+// (code.js's answerEditor has the same value and disabled); if the editor cannot load,
+// the textarea stays, with its own Tab handling (answerKeys).
+let answer = answerBox;
 const answerStatus = $("answer-status");
 const answerError = $("answer-error");
 
@@ -56,16 +61,16 @@ function renderQuestion() {
   show($("question"));
   $("question-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
   $("question-title").textContent = round.question.title;
-  $("question-prompt").replaceChildren(...prose(round.question.prompt));
+  showMarkdown($("question-prompt"), round.question.prompt_html, round.question.prompt);
   countdown.set(round.deadline, round.time_limit_s);
   if (shownRoundId !== round.round_id) {
     shownRoundId = round.round_id;
-    answerBox.disabled = false;
+    answer.disabled = false;
     $("submit-answer").disabled = false;
     answerError.textContent = "";
     const saved = ownAnswer(round.round_id);
     const draft = draftLoad(code, round.round_id);
-    answerBox.value = draft !== null ? draft : saved ? saved.text : "";
+    answer.value = draft !== null ? draft : saved ? saved.text : "";
     if (saved && (draft === null || draft === saved.text)) savedStatus(saved.revision);
     else if (draft) answerStatus.textContent = "Draft restored: not submitted yet.";
     else answerStatus.textContent = "";
@@ -75,7 +80,7 @@ function renderQuestion() {
 function closeForm() {
   const roundId = shownRoundId;
   shownRoundId = null;
-  answerBox.disabled = true;
+  answer.disabled = true;
   $("submit-answer").disabled = true;
   const saved = ownAnswer(roundId);
   answerStatus.textContent = saved
@@ -95,7 +100,7 @@ async function submitAnswer(event) {
   event.preventDefault();
   const round = state.round;
   if (!round) return;
-  const text = answerBox.value;
+  const text = answer.value;
   answerError.textContent = "";
   answerStatus.dataset.state = "saving";
   answerStatus.textContent = live.connected ? "Saving…" : "Offline: it is sent when you reconnect.";
@@ -103,7 +108,7 @@ async function submitAnswer(event) {
   try {
     const ack = await live.send("answer.submit", { round_id: round.round_id, text });
     if (draftLoad(code, round.round_id) === text) draftForget(code, round.round_id);
-    if (answerBox.value === text) savedStatus(ack.revision);
+    if (answer.value === text) savedStatus(ack.revision);
     else answerStatus.textContent = `Revision ${ack.revision} saved; newer changes are not.`;
   } catch (err) {
     answerStatus.textContent = "";
@@ -115,7 +120,7 @@ async function submitAnswer(event) {
   }
 }
 
-/** Tab indents inside the answer; Esc, then Tab, leaves it (the keyboard never gets stuck). */
+/** In the textarea, Tab indents; Esc, then Tab, leaves it (the keyboard never gets stuck). */
 function answerKeys(event) {
   if (event.key === "Escape") {
     tabReleased = true;
@@ -146,12 +151,23 @@ function answerKeys(event) {
 
 function answerEdited() {
   if (!state.round || shownRoundId !== state.round.round_id) return;
-  draftSave(code, state.round.round_id, answerBox.value);
+  draftSave(code, state.round.round_id, answer.value);
   const saved = ownAnswer(state.round.round_id);
-  if (saved && saved.text === answerBox.value) savedStatus(saved.revision);
+  if (saved && saved.text === answer.value) savedStatus(saved.revision);
   else {
     answerStatus.textContent = "Unsaved changes.";
     answerStatus.dataset.state = "dirty";
+  }
+}
+
+/** The code editor in the textarea's place, with what was typed meanwhile. */
+async function editorInstead() {
+  const loaded = await loadCode();
+  if (!loaded) return;
+  try {
+    answer = loaded.answerEditor(answerBox, { onChange: answerEdited, nonce: config.style_nonce });
+  } catch (err) {
+    console.error("The code editor failed; the plain answer box stays.", err);
   }
 }
 
@@ -243,6 +259,7 @@ function onEvent(frame) {
 }
 
 async function main() {
+  editorInstead();
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);
   show($("live"));

@@ -1,5 +1,5 @@
 // Building DOM nodes. Text always goes in as text nodes: nothing a user typed is ever parsed
-// as HTML, so there is no innerHTML anywhere in the front end.
+// as HTML. The one exception is setTrustedHtml(), for the server's rendered Markdown alone.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -52,10 +52,36 @@ export function pageConfig() {
 }
 
 /** Paragraphs of plain text: blank lines split paragraphs, single newlines stay. */
-export function prose(text) {
+function prose(text) {
   return String(text || "")
     .split(/\n{2,}/)
     .map((para) => h("p", {}, para));
+}
+
+/**
+ * The only way HTML enters the page: the `*_html` fields of the server (prompts, model answers,
+ * key points), which it renders from Markdown and sanitises to an allow-list of tags
+ * (interview/rendering.py). Never anything else: names, answers and feedback are text.
+ */
+export function setTrustedHtml(el, html) {
+  el.innerHTML = html;
+}
+
+/** Rendered Markdown where the server sent it (`*_html`), else the text as paragraphs. */
+export function showMarkdown(el, html, text) {
+  el.classList.add("md");
+  if (typeof html === "string") setTrustedHtml(el, html);
+  else el.replaceChildren(...prose(text));
+}
+
+/** Key points as list items: rendered inline Markdown where sent, else text. */
+export function keyPoints(html, text) {
+  return (text || []).map((point, i) => {
+    const item = h("li", { class: "md" });
+    if (html && typeof html[i] === "string") setTrustedHtml(item, html[i]);
+    else item.textContent = point;
+    return item;
+  });
 }
 
 let announceTimer = null;

@@ -1,7 +1,7 @@
 // The interviewer's live session: the bank, the open round, answers to score, the room.
 
 import { api } from "./api.js";
-import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatLoad, seatSave } from "./store.js";
 import { SessionState } from "./state.js";
@@ -9,10 +9,12 @@ import {
   Countdown,
   DIFFICULTY,
   Leaderboard,
+  codeBlock,
   formatScore,
   questionMeta,
   renderPresence,
   setStatusPill,
+  showCode,
 } from "./ui.js";
 
 const config = pageConfig();
@@ -53,9 +55,9 @@ function renderRound() {
   }
   $("round-title").textContent = `Q${round.position} · ${round.question.title}`;
   $("round-meta").textContent = `${questionMeta(round.question)} · ${round.time_limit_s} s`;
-  $("round-prompt").replaceChildren(...prose(round.question.prompt));
-  $("round-model").textContent = round.model_answer || "";
-  $("round-points").replaceChildren(...(round.key_points || []).map((p) => h("li", {}, p)));
+  showMarkdown($("round-prompt"), round.question.prompt_html, round.question.prompt);
+  showMarkdown($("round-model"), round.model_answer_html, round.model_answer);
+  $("round-points").replaceChildren(...keyPoints(round.key_points_html, round.key_points));
   countdown.set(round.deadline, round.time_limit_s);
   renderAnswered();
 }
@@ -82,7 +84,7 @@ function answerCard(answer) {
   const parts = {
     round: h("p", { class: "eyebrow" }),
     revision: h("span", { class: "meta" }),
-    text: h("pre", { class: "code-block answer-text" }),
+    text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
     score: h("input", {
       id: `score-${id}`,
@@ -176,7 +178,7 @@ function renderAnswers() {
     const open = answer.round_id === currentRound;
     parts.round.textContent = `${state.roundLabel(answer.round_id)}${open ? " · open" : ""}`;
     parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
-    if (parts.text.textContent !== answer.text) parts.text.textContent = answer.text || "(empty)";
+    showCode(parts.text, answer.text);
     parts.mean.textContent =
       answer.score === null || answer.score === undefined
         ? "Not scored yet."

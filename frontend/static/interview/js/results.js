@@ -2,9 +2,9 @@
 // a candidate's own answers and feedback beside the model answers once the session is over.
 
 import { ApiError, api } from "./api.js";
-import { $, h, pageConfig, prose, s } from "./dom.js";
+import { $, h, keyPoints, pageConfig, s, showMarkdown } from "./dom.js";
 import { seatLoad } from "./store.js";
-import { formatScore } from "./ui.js";
+import { codeBlock, formatScore } from "./ui.js";
 
 const config = pageConfig();
 const code = config.code;
@@ -63,7 +63,7 @@ function panelRound(round) {
     h("h4", {}, round.question_title),
     round.text === null
       ? h("p", { class: "muted" }, "No answer.")
-      : h("pre", { class: "code-block answer-text" }, round.text || "(empty)"),
+      : codeBlock(round.text, "answer-text"),
     h(
       "p",
       { class: "score-line" },
@@ -124,6 +124,12 @@ function renderPanel(results) {
 
 // --- a candidate's own results ---------------------------------------------------------------
 
+function markdownBlock(className, html, text) {
+  const block = h("div", { class: className });
+  showMarkdown(block, html, text);
+  return block;
+}
+
 function candidateRound(round) {
   const answer = round.answer;
   return h(
@@ -131,7 +137,7 @@ function candidateRound(round) {
     { class: "card", "aria-label": `Q${round.position}: ${round.question.title}` },
     h("p", { class: "eyebrow" }, `Question ${round.position} · ${round.question.category}`),
     h("h2", { class: "question-title" }, round.question.title),
-    h("div", { class: "prompt" }, prose(round.question.prompt)),
+    markdownBlock("prompt", round.question.prompt_html, round.question.prompt),
     h(
       "div",
       { class: "compare" },
@@ -140,7 +146,7 @@ function candidateRound(round) {
         {},
         h("h3", {}, "Your answer"),
         answer
-          ? h("pre", { class: "code-block answer-text" }, answer.text || "(empty)")
+          ? codeBlock(answer.text, "answer-text")
           : h("p", { class: "muted" }, "You did not answer this question."),
         answer
           ? h(
@@ -163,9 +169,9 @@ function candidateRound(round) {
         "div",
         {},
         h("h3", {}, "Model answer"),
-        h("pre", { class: "code-block model-text" }, round.model_answer),
+        markdownBlock("model-text", round.model_answer_html, round.model_answer),
         h("h4", {}, "Key points"),
-        h("ul", { class: "points" }, round.key_points.map((p) => h("li", {}, p))),
+        h("ul", { class: "points" }, keyPoints(round.key_points_html, round.key_points)),
       ),
     ),
   );

@@ -1,4 +1,4 @@
-// Pieces the views share: countdown, leaderboard, presence, the join form, labels.
+// Pieces the views share: countdown, leaderboard, presence, the join form, labels, code.
 
 import { ApiError, joinSession } from "./api.js";
 import { $, h, show } from "./dom.js";
@@ -207,4 +207,32 @@ export function setStatusPill(el, status) {
   const words = { lobby: "lobby", live: "live", finished: "finished" };
   el.textContent = words[status] || status;
   el.dataset.status = status;
+}
+
+let codeModule = null;
+const shownCode = new WeakMap(); // pre -> the text it shows
+
+/** code.js (the editor, the highlighter), loaded once on first need; null if it fails. */
+export function loadCode() {
+  codeModule ??= import("./code.js").catch(() => null);
+  return codeModule;
+}
+
+/** An answer as code: monospaced text at once, highlighted as Python when code.js is in. */
+export function showCode(pre, text) {
+  if (shownCode.has(pre) && shownCode.get(pre) === text) return;
+  shownCode.set(pre, text);
+  pre.textContent = text || "(empty)";
+  if (!text) return;
+  loadCode().then((code) => {
+    if (code && shownCode.get(pre) === text) code.highlightInto(pre, text);
+  });
+}
+
+/** A new element showing an answer as code (see showCode). */
+export function codeBlock(text, className) {
+  // Long answers scroll inside the block: focusable, so the keyboard scrolls them too.
+  const pre = h("pre", { class: `code-block ${className}`, tabindex: 0 });
+  showCode(pre, text);
+  return pre;
 }

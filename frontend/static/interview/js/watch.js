@@ -1,6 +1,6 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
-import { $, announce, h, pageConfig, prose, show } from "./dom.js";
+import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -39,7 +39,7 @@ function renderStage() {
   } else {
     $("stage-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
     $("stage-title").textContent = round.question.title;
-    $("stage-prompt").replaceChildren(...prose(round.question.prompt));
+    showMarkdown($("stage-prompt"), round.question.prompt_html, round.question.prompt);
     countdown.set(round.deadline, round.time_limit_s);
   }
   renderAnswered();
