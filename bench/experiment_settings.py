@@ -9,6 +9,8 @@ interval that the server now has were measured this way first.)
 
 - ``none``: nothing changed; the server as it is, for a row to compare with.
 - ``profile``: nothing changed either; a sampling profiler in every server process.
+- ``spectators-hashed``: no server change; the load generator's spectators connect to
+  ``/ws/sessions/{code}/`` (hashed with their session) instead of ``/ws/watch/{code}/``.
 """
 
 import os
@@ -18,7 +20,7 @@ from server.settings import *  # noqa: F403
 EXPERIMENTS = {
     name for name in os.environ.get("BENCH_EXPERIMENTS", "").split(",") if name and name != "none"
 }
-KNOWN = {"profile"}
+KNOWN = {"profile", "spectators-hashed"}
 if EXPERIMENTS - KNOWN:
     raise RuntimeError(f"unknown experiments: {sorted(EXPERIMENTS - KNOWN)}; known: {KNOWN}")
 

@@ -58,6 +58,8 @@ KINDS = ["round.opened", "round.closed", "answer.submitted", "score.updated"]
 EXPERIMENTS = {
     "none": "no change: the server as it is, started through `bench.experiment_settings`",
     "profile": "no change: a sampling profiler (5 ms) writes each process's hot functions",
+    "spectators-hashed": "spectators connect to `/ws/sessions/{code}/`, hashed with the rest "
+    "of their session, instead of the watch path spread over both processes",
 }
 
 
@@ -225,7 +227,8 @@ def method(meta: dict[str, Any]) -> list[str]:
         "The load generator (`bench/loadgen.py`) speaks only `PROTOCOL.md`. It takes its seats "
         "through the HTTP API (`createinterviewer`, `POST /api/sessions/`, "
         "`POST /api/sessions/{code}/join` through nginx), then each client opens "
-        "`/ws/sessions/{code}/`, says `hello` and waits for `welcome`. Every session's "
+        "`/ws/sessions/{code}/` (spectators `/ws/watch/{code}/`, as the watch page does), says "
+        "`hello` and waits for `welcome`. Every session's "
         "interviewer sends `question.push` once a period (sessions staggered evenly across the "
         "period); each candidate answers 1-5 s after the question reached it; the interviewer "
         "scores each answer 0.2-1.5 s after it reached the panel (at most one command per 60 ms, "
@@ -852,72 +855,48 @@ def findings_section(meta: dict[str, Any]) -> list[str]:
 
 # Written by hand from profiles of the server at FINDINGS_COMMIT, not from the JSON files:
 # replace the list and the commit together. Each string is one paragraph or list item.
-FINDINGS_COMMIT = "429c456"
+FINDINGS_COMMIT = "6696b8e"
 FINDINGS = [
-    "1. **Many sessions are still CPU-bound on two cores, now with almost every event "
-    "delivered.** The scenario sends 165 commands a second (80 answers, 80 scores, 5 pushes) "
-    "and asks for 3,400 deliveries a second. Daphne takes 130% of a core, PostgreSQL 30%, "
-    "the generator 20% and nginx 6%: the machine is full, so every figure above is queueing. "
-    "Per-thread CPU of one daphne process (from `/proc`) was 39% in its database threads and "
-    "27% in its event loop: commands cost more than fan-out. Timed alone in one thread, on "
-    "PostgreSQL, `answer.submit` costs 3.2 ms of CPU and `answer.score` 5.4 ms (with a "
-    "300-candidate leaderboard), about 0.3 ms of Django ORM and psycopg per query for 11 and "
-    "12 queries. Runs at this load vary widely (push p99 from 4.5 s to 11.8 s over a dozen "
-    "runs of nearly the same server), so compare rows with care. To meet the targets a "
-    "command has to cost about a third of this: the hot statements as plain SQL, the "
-    "leaderboard kept incrementally instead of recomputed per score, or simply more cores (the "
-    "processes scale out: nothing but PostgreSQL and Redis is shared).",
-    "2. **The big room keeps its sockets and gets most events, late; its set-up is presence, "
-    "O(n²).** Every arrival is announced to everyone already there (PROTOCOL.md: to everyone in "
-    "the session): about 2.1 million `participant.joined` frames for 2,051 sockets, so the "
-    "connect phase outlasts the generator's 150 s limit and the measured rounds run through the "
-    "rest of that backlog. The server now delivers 18,000 frames a second here (12,000 before the "
-    "shared gap fill below); the baseline 21,000, at a sixth of the CPU. Announcing spectators to "
-    "the panel only, with a count for the others, or coalescing presence into one event a second "
-    "per session, would remove that backlog: a change of PROTOCOL.md that is the customer's to "
-    "make. The rounds themselves ask for about 20,000 deliveries a second (50 answers and 50 "
-    "scores to 2,051 sockets every 10 s), so the fan-out has to get cheaper too: each delivery "
-    "passes through its socket's own queue and task in Channels, and one process-local fan-out "
-    "that writes to the sockets of a session directly is the next step there.",
-    "3. **The reconnect storm** (`tests/test_stack.py`: 1,000 clients in 50 rooms, dropped at "
-    "once) now resumes in 8.7-9.6 s on this machine. A `hello` that reached the server in "
-    "time no longer counts the server's own queue against its 10 s deadline (it was cancelled "
-    "only at the welcome, after a token lookup that waits for a database thread).",
-    "4. **Memory is not the problem**: 40 KB (many sessions) and 54 KB (big room) of daphne RSS "
-    "per open connection against the 100 KB target, and about 18 KB in nginx.",
+    "1. **Up to 10 sessions of 20 (200 clients) every target is met; 25 sessions miss the push "
+    "target; at 50 the two cores are full.** See the capacity curve. At 50 sessions daphne takes "
+    "94% of a core, PostgreSQL 35%, the generator 31% and nginx 9%: the machine is saturated, "
+    "so every figure is queueing and swings from run to run (the same scenario gave push p99 "
+    "0.9 s at commit a325b64 earlier the same day, 7.4 s here, and 8.6 s in the "
+    "`spectators-hashed` run of the what-if section an hour later). py-spy on the busier daphne "
+    "(50 Hz for 20 s in the measured rounds): 40% of its samples in the database threads, most "
+    "of that waiting for PostgreSQL (`Connection.wait` 35%), whose backends wait for a core "
+    "themselves; a command is at most 4 statements (tests/test_services.py counts them). Per "
+    "1,000 deliveries daphne spends 5.4 times the baseline's CPU.",
+    "2. **The big room is bound by writing frames.** py-spy on the busier daphne in the rounds: "
+    "about half of its samples write frames to sockets: the hub's loop through Channels' `send`, "
+    "daphne and autobahn's framing into Twisted's `transport.write`, which registers the socket "
+    "with epoll on every write (21%), and the reactor's `doWrite`, one `send()` per socket "
+    "(27%). Framing once per text (autobahn's `PreparedMessage`) cost 5.7 µs a send against "
+    "7.5 µs in isolation: too little to pay for an adapter. Spectators now connect to "
+    "`/ws/watch/{code}/`, which nginx spreads over both processes (`least_conn`): daphne went "
+    "from about 75% of a core (one process) to 94% (both), delivery from 35% to 44% of the "
+    "events in the window, push p99 from 12-13 s to 8.9 s. Every socket is welcomed in 48 s "
+    "(93 s before): a spectator's welcome read every participant of the room to list the "
+    "interviewers and candidates; it reads only the roles it lists now, and the counts in one "
+    "aggregate. The rest is the machine: nginx relays every frame (31% of a core), the "
+    "generator takes 60%, and daphne needs 6 times the baseline's CPU per delivery. Since "
+    "spectators spread, more cores (more processes) scale the room; two cores do not hold it.",
+    "3. **Unloaded round trips.** `make run` (SQLite): `answer.submit` → `ack` 4.2 ms at the "
+    "median, within the 5 ms target, after each database thread kept its SQLite connection: "
+    "with Django's `CONN_MAX_AGE=0` every command opened one (running the WAL and synchronous "
+    "PRAGMAs) and closed it, and closing the last connection checkpoints the write-ahead log; "
+    "half of the round trip (py-spy; 7.4 ms to 4.0 ms in the same hour on a busy machine). "
+    "`make stack`: 10.4 ms, over the target: the nginx hop, psycopg and PostgreSQL's commit; "
+    "`ping` through the same path answers in 2 ms, the bare baseline in 1.1 ms.",
+    "4. **Found on the way:** the per-address guess counter went through "
+    "`django.core.cache.cache`, which is one object per asyncio task, so every new socket made a "
+    "Redis connection pool of its own (a thousand connections in a reconnect storm); it uses "
+    "one client per process now.",
     "",
-    "Changed in the server with this benchmark since commit c0a7bfe (many sessions then: 64% "
-    "delivered, push p99 26.7 s, ack p99 2.7 s; big room: 0% delivered, 1,774 sockets closed "
-    "by the server; reconnect storm 24 s):",
-    "",
-    "- Channels' `AsyncConsumer.dispatch` ran `close_old_connections` through the process's "
-    "one shared sync thread before every message to every socket: each delivery queued behind "
-    "all of the process's other sync work. `SessionConsumer.dispatch` skips it (its database "
-    "calls clean up around themselves). This was most of the reconnect storm's 24 s.",
-    "- A command went from 15-21 queries to 11-13: no `rounds_close_due` before each command "
-    "(a due round closes where the open round matters), the receipt read and written under the "
-    "session's lock instead of a savepoint, `last_seq` bumped without re-reading it, a score "
-    "without `update_or_create`. Model orderings named relations, so every `.first()` joined "
-    "two or three tables only to sort one row; they name key columns now.",
-    "- The layer watch pings Redis from a thread of its own with a socket timeout, so a busy "
-    "event loop is no longer taken for an outage (it had closed 1,774 sockets of the big "
-    "room), and the pub/sub probe no longer leaks a subscription a second.",
-    "- A gap (one process's fan-out overtaking the other's) was filled by every socket on its "
-    "own: in the big room each of about a thousand sockets per process read the same missed "
-    "events from PostgreSQL and serialised them for itself, a quarter of a process's event loop "
-    "(py-spy). The sockets of a session now share one read and each frame is serialised once per "
-    "lens: the big room went from 59% delivered with push p99 9.5 s to 86-92% with 2.8-2.9 s, "
-    "PostgreSQL from 12% to 4% of a core.",
-    "- `CHANNEL_LAYER=pubsub` is the default (see *Choosing the layer*).",
-    "- Database work runs in `DB_THREADS=3` threads per process instead of asyncio's 6: "
-    "fewer threads contend less for the GIL. With 3 threads two runs delivered 100% and "
-    "99.7%; with 6, several runs 95-99%; with 16, one run 95%.",
-    "- PostgreSQL with server-side binding (`server_side_binding`), so psycopg prepares the "
-    "repeated statements; it did not move PostgreSQL's CPU measurably here.",
-    "",
-    "Found earlier with this benchmark and changed then (commits fa4484a, 77ae22c): one "
-    "database thread per process with a new PostgreSQL connection per call, and a layer probe "
-    "that could not work on `pubsub`.",
+    "Not measured again this time: `GC_TUNE`, the 0.5 ms GIL switch interval (asgi.py), "
+    "`DB_THREADS=3` and the gap wait (`GAP_WAIT_S`, 0.3 s). They stay as measured before (the "
+    "layer comparison below, and the history in git), to be measured again on an idle machine "
+    "with `--compare` and `--experiment`.",
 ]
 
 

@@ -452,7 +452,9 @@ class Api:
         raise AssertionError("unreachable")
 
 
-def plan_real(base_url: str, scenario: Scenario, interviewer_token: str) -> Plan:
+def plan_real(
+    base_url: str, scenario: Scenario, interviewer_token: str, *, spread_spectators: bool = True
+) -> Plan:
     """Sessions and seats through the HTTP API, as a front end would get them."""
     api = Api(base_url, interviewer_token)
     bank = api.request("GET", "/api/questions/?page=1")
@@ -495,7 +497,7 @@ def plan_real(base_url: str, scenario: Scenario, interviewer_token: str) -> Plan
             {"display_name": name, "role": role},
         )
         url = seat["ws_url"]
-        if role == "spectator":  # as the watch page does: its sockets spread over processes
+        if role == "spectator" and spread_spectators:  # as the watch page does
             url = url.replace("/ws/sessions/", "/ws/watch/")
         return ClientPlan(0, index, role, seat["participant_id"], seat["token"], url)
 
@@ -585,7 +587,9 @@ def _run_on_stack(
         stack.start()
         token = stack.manage("createinterviewer", "bench").strip().splitlines()[-1]
         started = time.monotonic()
-        plan = plan_real(stack.base_url, scenario, token)
+        plan = plan_real(
+            stack.base_url, scenario, token, spread_spectators="spectators-hashed" not in experiment
+        )
         setup_s = time.monotonic() - started
         log(f"{scenario.name}: {len(plan.clients)} seats through the HTTP API in {setup_s:.1f} s")
         groups = [
