@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -261,6 +262,27 @@ def running_servers(
                 print(f"daphne {server.name} ignored SIGTERM for {STOP_TIMEOUT_S} s: killed it")
             # Shown by pytest only when the test failed: what each server said.
             print(f"--- {server!r}, last lines ---\n{server.log_tail()}")
+
+
+@contextlib.contextmanager
+def one_server(redis_url: str, log_dir: Path) -> Iterator[DaphneServer]:
+    """One daphne on the test's database and Redis, as in production; Redis flushed after.
+
+    Every client of a test joins from 127.0.0.1: the per-address join limit is for
+    strangers, not tests.
+    """
+    prefix = redis_prefix()
+    env = server_environment(
+        database_url=database_url_for_servers(connection.settings_dict),
+        redis_url=redis_url,
+        prefix=prefix,
+    )
+    env["JOIN_RATE"] = "1000/min"
+    try:
+        with running_servers(1, env=env, log_dir=log_dir) as (daphne,):
+            yield daphne
+    finally:
+        redis_flush(redis_url, prefix)
 
 
 # --- a participant's socket -----------------------------------------------------------------

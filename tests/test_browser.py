@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
@@ -38,11 +37,7 @@ from .servers import (
     DaphneServer,
     Peer,
     Peers,
-    database_url_for_servers,
-    redis_flush,
-    redis_prefix,
-    running_servers,
-    server_environment,
+    one_server,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,20 +66,8 @@ class Room:
 
 @pytest.fixture
 def server(redis_url, transactional_db, tmp_path) -> Iterator[DaphneServer]:
-    """One daphne on the test's database and Redis, as in production."""
-    prefix = redis_prefix()
-    env = server_environment(
-        database_url=database_url_for_servers(connection.settings_dict),
-        redis_url=redis_url,
-        prefix=prefix,
-    )
-    # Every tab joins from 127.0.0.1: the per-address join limit is for strangers, not tests.
-    env["JOIN_RATE"] = "1000/min"
-    try:
-        with running_servers(1, env=env, log_dir=tmp_path) as (daphne,):
-            yield daphne
-    finally:
-        redis_flush(redis_url, prefix)
+    with one_server(redis_url, tmp_path) as daphne:
+        yield daphne
 
 
 @pytest.fixture(autouse=True)

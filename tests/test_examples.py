@@ -5,17 +5,12 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from .servers import (
     ROOT,
     DaphneServer,
-    database_url_for_servers,
-    redis_flush,
-    redis_prefix,
-    running_servers,
-    server_environment,
+    one_server,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
@@ -23,19 +18,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 @pytest.fixture
 def server(redis_url, transactional_db, tmp_path) -> Iterator[DaphneServer]:
-    prefix = redis_prefix()
-    env = server_environment(
-        database_url=database_url_for_servers(connection.settings_dict),
-        redis_url=redis_url,
-        prefix=prefix,
-    )
-    # The client joins its whole room from one address.
-    env["JOIN_RATE"] = "1000/min"
-    try:
-        with running_servers(1, env=env, log_dir=tmp_path) as (daphne,):
-            yield daphne
-    finally:
-        redis_flush(redis_url, prefix)
+    with one_server(redis_url, tmp_path) as daphne:
+        yield daphne
 
 
 def test_the_example_session_client_finds_that_the_server_keeps_the_contract(

@@ -66,6 +66,16 @@ async def resume(peer: Peer, *, within: float = 15, welcome_timeout: float = 5) 
             delay = min(delay * 2, 2.0)
 
 
+async def welcomed(stack, code: str, seats: dict) -> dict[str, Peer]:
+    """A socket through nginx for each named seat, each welcomed, by name."""
+    peers = {
+        name: Peer(stack.endpoint, code, seat.token, name=name) for name, seat in seats.items()
+    }
+    for peer in peers.values():
+        await peer.hello()
+    return peers
+
+
 def seqs_received(peer: Peer) -> list[int]:
     """Every persisted seq this client received over all its sockets, in arrival order."""
     return [
@@ -172,11 +182,7 @@ async def test_nginx_spreads_spectators_over_both_processes_and_each_gets_every_
 async def test_a_web_process_killed_mid_round_loses_nothing(stack, interviewer):
     room = await room_create(interviewer)
     names = {"owner": room.owner, **room.seats}
-    peers = {
-        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
-    }
-    for peer in peers.values():
-        await peer.hello()
+    peers = await welcomed(stack, room.code, names)
     first, second = await first_questions(2)
     pushed = await peers["owner"].command(
         "question.push", {"question_id": first, "time_limit_s": 10}
@@ -219,11 +225,7 @@ async def test_a_process_stopped_for_a_rolling_restart_hands_its_sessions_to_the
 ):
     room = await room_create(interviewer)
     names = {"owner": room.owner, "Ann": room.seats["Ann"], "Wall": room.seats["Wall"]}
-    peers = {
-        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
-    }
-    for peer in peers.values():
-        await peer.hello()
+    peers = await welcomed(stack, room.code, names)
     (question_id,) = await first_questions(1)
     pushed = await peers["owner"].command("question.push", {"question_id": question_id})
     round_id = pushed["data"]["round_id"]
@@ -250,11 +252,7 @@ async def test_redis_gone_for_five_seconds_then_service_comes_back_with_nothing_
 ):
     room = await room_create(interviewer)
     names = {"owner": room.owner, "Ann": room.seats["Ann"], "Wall": room.seats["Wall"]}
-    peers = {
-        name: Peer(stack.endpoint, room.code, seat.token, name=name) for name, seat in names.items()
-    }
-    for peer in peers.values():
-        await peer.hello()
+    peers = await welcomed(stack, room.code, names)
     (question_id,) = await first_questions(1)
     pushed = await peers["owner"].command("question.push", {"question_id": question_id})
     round_id = pushed["data"]["round_id"]
