@@ -62,13 +62,15 @@ test-busy:
 
 # Each pass is a configuration people run. SQLite: the live tests on the in-memory layer, as
 # `make run` serves, and the tests that use neither database nor layer (marked dbless), once.
+# The browser and example-client tests (marked end_to_end) drive a server process, whose
+# database and layer the two passes already test in-process: they run once, with PostgreSQL.
 # PostgreSQL: the live tests on Redis pub/sub, as production serves, and the tests about
 # PostgreSQL itself (marked postgres, or stack). The tests' server processes run on Redis in
 # both: on the core layer in the SQLite pass, so it stays tested too.
 test-sqlite:
 	@echo "=== test suite on SQLite, the in-memory layer (server processes: Redis core) ==="
 	TEST_LAYERS=memory CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
-		$(BIN)/pytest -m "not stack and not postgres" $(PYTEST_ARGS)
+		$(BIN)/pytest -m "not stack and not postgres and not end_to_end" $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis pub/sub ==="

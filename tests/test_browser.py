@@ -40,7 +40,7 @@ from .servers import (
     one_server,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
 XSS = "<img src=x onerror=alert(1)>"
 # A bank entry an interviewer could write through the API: its Markdown is untrusted too.

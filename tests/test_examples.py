@@ -13,7 +13,7 @@ from .servers import (
     one_server,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.end_to_end]
 
 
 @pytest.fixture
