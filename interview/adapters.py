@@ -5,14 +5,39 @@ checks what each adaptation relies on, so an upstream change that makes one unne
 breaks it, fails a test instead of passing silently.
 """
 
+import contextlib
+import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
 
 
 class ManySocketsConsumer(AsyncWebsocketConsumer):
     """Channels' WebSocket consumer for a process that holds thousands of sockets."""
+
+    # The close code for a socket whose channel layer (Redis) fails under it.
+    layer_lost_code: int = 1011
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Serve the socket; if the channel layer goes away, close it with ``layer_lost_code``.
+
+        Channels lets the error end the application, and daphne then drops the socket
+        without a close code, which tells a client nothing about what to do.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            code = self.layer_lost_code
+            log.warning("channel layer unavailable (%s); closing the socket with %s", error, code)
+            with contextlib.suppress(Exception):
+                await self.close(code=code)
+            with contextlib.suppress(Exception):
+                await self.disconnect(code)
 
     async def dispatch(self, message: dict) -> None:
         """Call the handler without Channels' per-message ``aclose_old_connections``.

@@ -7,12 +7,8 @@ one service through ``services.perform``, send. Reads come from ``selectors``, w
 
 import asyncio
 import contextlib
-import logging
 import secrets
 from typing import Any
-
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import selectors, services, telemetry, throttling
 from .adapters import ManySocketsConsumer
@@ -23,7 +19,6 @@ from .delivery import Listener, hub
 from .errors import ServiceError
 from .lifecycle import lifecycle
 from .protocol import (
-    COMMAND_ROLES,
     COMMANDS_PER_SECOND,
     HELLO_TIMEOUT_S,
     MAX_FRAME_BYTES,
@@ -33,15 +28,15 @@ from .protocol import (
     ErrorCode,
     EventType,
     ProtocolError,
+    command_authorise,
     command_parse,
     event_frame,
     frame_decode,
     frame_text,
+    refusal_of,
     valid_command_id,
 )
 from .visibility import Viewer
-
-log = logging.getLogger(__name__)
 
 
 class SessionConsumer(ManySocketsConsumer):
@@ -49,18 +44,8 @@ class SessionConsumer(ManySocketsConsumer):
 
     # Events come through the process's hub (``delivery``), not through a channel per socket.
     channel_layer_alias = None
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        """Serve the socket; if the channel layer goes away, close with 4013 ("try again
-        later"): the client reconnects with backoff and resumes from its last seq."""
-        try:
-            await super().__call__(scope, receive, send)
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            log.warning("channel layer unavailable (%s); closing the socket with 4013", error)
-            with contextlib.suppress(Exception):
-                await self.close(code=CloseCode.TRY_AGAIN_LATER)
-            with contextlib.suppress(Exception):
-                await self.disconnect(CloseCode.TRY_AGAIN_LATER)
+    # Redis gone: "try again later"; the client reconnects with backoff and resumes.
+    layer_lost_code = CloseCode.TRY_AGAIN_LATER
 
     async def connect(self) -> None:
         self.participant = self.listener = self.session_id = self.hello_timer = None
@@ -197,19 +182,13 @@ class SessionConsumer(ManySocketsConsumer):
             return
         if command.type is CommandType.HELLO:
             raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
-        allowed = COMMAND_ROLES[command.type]
-        if self.participant.role not in allowed:
-            who = " and ".join(sorted(allowed))
-            raise ProtocolError(
-                ErrorCode.FORBIDDEN, f"{command.type} is for {who}s only.", command.id
-            )
+        command_authorise(command, self.participant.role)
         try:
             result = await services.perform(
                 services.command_execute, participant=self.participant, command=command
             )
         except ServiceError as refused:
-            code = ErrorCode(refused.code) if refused.code in set(ErrorCode) else ErrorCode.INVALID
-            raise ProtocolError(code, refused.message, command.id) from None
+            raise refusal_of(refused, command.id) from None
         telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
         await self._send_event(EventType.ACK, result, command.id)
 

@@ -150,6 +150,21 @@ class Command:
         return None if self.id is None else f"{type(self.id).__name__}:{self.id}"
 
 
+def command_authorise(command: Command, role: str) -> None:
+    """Refuse (``forbidden``) a command that this role may not send."""
+    allowed = COMMAND_ROLES.get(command.type)
+    if allowed is not None and role not in allowed:
+        who = " and ".join(sorted(allowed))
+        raise ProtocolError(ErrorCode.FORBIDDEN, f"{command.type} is for {who}s only.", command.id)
+
+
+def refusal_of(refused: Exception, command_id: Any) -> ProtocolError:
+    """A service's refusal (``errors.ServiceError``) as the error event that answers it."""
+    code = getattr(refused, "code", None)
+    known = ErrorCode(code) if code in set(ErrorCode) else ErrorCode.INVALID
+    return ProtocolError(known, getattr(refused, "message", str(refused)), command_id)
+
+
 def _first_error(errors: dict) -> str:
     field, problems = next(iter(errors.items()))
     problem = problems[0] if isinstance(problems, list) else problems

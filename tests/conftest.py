@@ -186,15 +186,38 @@ async def clock():
 
 @pytest.fixture(scope="session", autouse=True)
 def _database_pools_closed(django_db_setup, django_db_blocker):
-    """Close PostgreSQL's connection pool before the test database is dropped.
+    """Close every thread's connections and PostgreSQL's pool before the test database is
+    dropped.
 
-    A pooled connection left open makes DROP DATABASE fail ("being accessed by other
-    users") and leaves the test database behind.
+    A connection left open makes DROP DATABASE fail ("being accessed by other users") and
+    leaves the test database behind. Django's connections belong to the thread that opened
+    them, so each is closed in its own thread: asgiref's one thread for the async ORM
+    (``aupdate``, ``afirst`` in tests; it never closes its connection) and the threads of
+    ``dbcalls``' pool. A pool's close leaves a checked-out connection open.
     """
     yield
+    import threading
+
+    from asgiref.sync import SyncToAsync
+    from django.conf import settings
     from django.db import connections
 
+    from interview import dbcalls
+
     with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        if dbcalls._executor is not None:
+            # One task per thread: each waits at the barrier until all the threads hold one.
+            together = threading.Barrier(settings.DB_THREADS)
+
+            def close_here() -> None:
+                together.wait(timeout=30)
+                connections.close_all()
+
+            tasks = [dbcalls._executor.submit(close_here) for _ in range(settings.DB_THREADS)]
+            for task in tasks:
+                task.result()
+        connections.close_all()
         for connection in connections.all(initialized_only=True):
             if hasattr(connection, "close_pool"):
                 connection.close_pool()

@@ -4,7 +4,7 @@ A failure here means Channels, daphne or autobahn changed: the adaptation may no
 needed (remove it) or may no longer work (rework it). Its behaviour is tested elsewhere:
 frames over the limit close with 1009 and big welcomes arrive (test_processes), commands
 flow while the shared sync thread is busy (test_consumers), a draining process hands its
-sessions over (test_stack).
+sessions over and a socket whose Redis goes away closes with 4013 (test_stack).
 """
 
 import inspect
