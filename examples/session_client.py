@@ -278,6 +278,7 @@ class Peer:
         where = f"{self.name} received {json.dumps(frame)[:300]}"
         check(isinstance(frame, dict), f"{where}: not an object")
         check({"type", "seq", "ts", "data"} <= frame.keys(), f"{where}: lacks type/seq/ts/data")
+        check(frame.keys() <= {"type", "seq", "ts", "data", "id", "prev"}, f"{where}: extra keys")
         check(isinstance(frame["data"], dict), f"{where}: data is not an object")
         parse_ts(frame["ts"])
         kind, seq = frame["type"], frame["seq"]
@@ -292,7 +293,12 @@ class Peer:
         # that only needs robustness would drop seq <= last_seq and resume on a gap instead.
         check(isinstance(seq, int), f"{where}: a persisted event without an integer seq")
         check(seq > self.last_seq, f"{where}: seq {seq} again, after {self.last_seq}")
-        check(seq == self.last_seq + 1, f"{where}: seq {seq} after {self.last_seq}: a gap")
+        # A frame after events this participant may not see says so: ``prev`` is the seq of
+        # the last one sent to it.
+        check(
+            seq == self.last_seq + 1 or frame.get("prev") == self.last_seq,
+            f"{where}: seq {seq} after {self.last_seq}: a gap",
+        )
         self.last_seq = seq
 
     async def next(

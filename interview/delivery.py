@@ -14,6 +14,8 @@ every earlier event is already committed: one read for all its sockets.
 A socket attaches before it reads its welcome from the database and catches up after: what
 the room delivers in between waits in the socket's backlog, and only what its replay did not
 cover is sent. So a socket misses nothing and gets nothing twice, whichever process it is on.
+An event the socket's viewer may not see at all (its audience) is not sent; the next frame
+that is sent carries ``prev``, the seq of the one before, so the client sees no gap.
 
 Presence: ``participant.joined``/``left`` go out as they come; ``presence.counts`` is read from
 the database once a burst of changes has been quiet for a second (PROTOCOL.md, Version 2).
@@ -30,7 +32,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from . import selectors, telemetry
 from .broadcast import event_message, group_session
 from .dbcalls import in_db_thread
-from .protocol import CloseCode, EventType, event_frame, frame_text
+from .protocol import CloseCode, EventType, event_frame, frame_after, frame_text
 from .visibility import Viewer, lens_of
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ class Listener:
     send: Callable[[str], Awaitable[None]]
     close: Callable[[int], Awaitable[None]]
     delivered_seq: int = 0
+    # The last seq actually written: it falls behind ``delivered_seq`` while events pass that
+    # this viewer may not see, and the next frame written then says so (``frame_after``).
+    sent_seq: int = 0
     # What arrived while the socket was catching up; None once it is live.
     backlog: list[Item] | None = field(default_factory=list)
 
@@ -65,7 +70,7 @@ class Listener:
 
     async def catch_up(self, replay: list[Item], after_seq: int) -> None:
         """Send the welcome's replay, then what arrived meanwhile, and go live."""
-        self.delivered_seq = after_seq
+        self.delivered_seq = self.sent_seq = after_seq
         pending = [*replay, *(self.backlog or [])]
         while pending:
             self.backlog = []  # what arrives during these sends queues behind them
@@ -79,6 +84,11 @@ class Listener:
             if seq <= self.delivered_seq:
                 return
             self.delivered_seq = seq
+            if text is None:
+                return
+            if seq > self.sent_seq + 1:
+                text = frame_after(text, self.sent_seq)
+            self.sent_seq = seq
         if text is not None:
             try:
                 await self.send(text)

@@ -234,6 +234,13 @@ def frame_text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
+def frame_after(text: str, prev: int) -> str:
+    """A persisted event's frame marked with ``prev``, the seq of the last event its socket
+    received: the events numbered in between were not for this viewer (``docs/protocol.md``).
+    """
+    return f'{text[:-1]},"prev":{prev}}}'
+
+
 def event_frame(
     event_type: str,
     data: dict,

@@ -7,7 +7,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from interview.models import Answer, CommandReceipt, Question, Round
+from interview.broadcast import event_publish
+from interview.models import Answer, CommandReceipt, Event, InterviewSession, Question, Round
 
 from .live import Client, panel_member_add, room_create
 
@@ -296,6 +297,46 @@ async def test_a_second_socket_of_one_participant_is_not_a_second_arrival(layer,
     ]
     assert about_ann == ["participant.joined", "participant.left"]
     await owner.disconnect()
+
+
+# --- events for part of the room -----------------------------------------------------------
+
+
+@database_sync_to_async
+def panel_only_event_append(code: str) -> Event:
+    """An event for the panel alone, appended as a service appends one (the next seq)."""
+    session = InterviewSession.objects.get(code=code)
+    session.last_seq += 1
+    session.save(update_fields=["last_seq"])
+    return Event.objects.create(
+        session=session,
+        seq=session.last_seq,
+        type="round.closed",
+        payload={"round_id": 0, "reason": "manual"},
+        audience=Event.Audience.INTERVIEWERS,
+    )
+
+
+async def test_an_event_a_viewer_may_not_see_is_not_sent_and_the_next_one_says_so(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    await event_publish(await panel_only_event_append(room.code))
+    hidden = await owner.next("round.closed")
+    assert (hidden["seq"], hidden.get("prev")) == (1, None)
+    await owner.command("question.push", {"question_id": question_ids[0]})
+    opened = await ann.next("round.opened")
+    assert (opened["seq"], opened["prev"]) == (2, 0)  # seq 1 was not Ann's
+    assert [frame["seq"] for frame in ann.persisted()] == [2]
+    assert "prev" not in await owner.next("round.opened")  # the panel saw seq 1
+    # A resume replays the same way: nothing of seq 1, and seq 2 says what came before it.
+    again = Client(room.code)
+    await again.hello(room.seats["Ann"], last_seq=0)
+    replayed = await again.next("round.opened")
+    assert (replayed["seq"], replayed["prev"]) == (2, 0)
+    assert [frame["seq"] for frame in again.persisted()] == [2]
+    await close_all(owner, ann, again)
 
 
 # --- question.push and question.close -----------------------------------------------------

@@ -251,9 +251,10 @@ export class LiveSession {
       return;
     }
     if (seq <= this.lastSeq) return; // already applied (snapshot or an earlier copy)
-    if (seq > this.lastSeq + 1) {
-      // Every persisted event reaches every participant, so a gap means lost frames:
-      // reconnect from the last seq applied, and the welcome's snapshot fills it in.
+    if (seq > this.lastSeq + 1 && frame.prev !== this.lastSeq) {
+      // A gap means lost frames, unless the frame says (prev) that the events numbered in
+      // between were not for this participant: reconnect from the last seq applied, and
+      // the welcome's snapshot fills it in.
       this.reconnectNow();
       return;
     }
