@@ -17,12 +17,14 @@ answer of 2,000 characters: ``bench/coverage_cost.py``). The method:
    (``selectrelated``, ``SelectRelated``) or as its words in a row (``select_related``,
    ``select related``, ``QuerySet.update`` in ``qs = QuerySet.update(...)``,
    ``transaction.atomic`` in ``django.db.transaction.atomic``; ``ModelSerializer`` also as
-   ``model serializer``). A word is present when the answer has its stem; or, for a stem of
-   ``FUZZY_WORD_MIN_CHARS`` letters or more, when one of the answer's stems is close to it
-   (rapidfuzz's ``ratio`` at least ``FUZZY_WORD``): a typo, another inflection.
+   ``model serializer``). A word is present when the answer has its stem; or, for a word of
+   ``FUZZY_WORD_MIN_CHARS`` letters or more, when one of the answer's words is close to it as
+   written, or one of its stems to its stem (rapidfuzz's ``ratio`` at least ``FUZZY_WORD``):
+   a typo (``invalidatoin``), another inflection.
 4. **Covered.** A key point is covered when its present terms weigh at least
-   ``COVERED_SHARE`` of all its terms and are at least ``MIN_TERMS_PRESENT`` different terms:
-   so an empty or one-word answer covers nothing.
+   ``COVERED_SHARE`` of all its terms and are at least ``MIN_TERMS_PRESENT`` different terms.
+   An answer of fewer than ``MIN_ANSWER_WORDS`` different words (split at white space)
+   covers nothing: an empty or one-word answer, ``my_decorator(say_hello)`` included.
 
 The suggested score is on ``answer.score``'s scale, a whole number from 0 to 10: ten times
 the share of key points covered, rounded half up (3 of 4 → 8). A question without key points
@@ -35,7 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from rapidfuzz import fuzz, process
 
@@ -43,6 +45,7 @@ IDENTIFIER_WEIGHT = 2
 WORD_WEIGHT = 1
 COVERED_SHARE = 0.4
 MIN_TERMS_PRESENT = 2
+MIN_ANSWER_WORDS = 2
 FUZZY_WORD = 84
 FUZZY_WORD_MIN_CHARS = 5
 SCORE_MAX = 10
@@ -150,13 +153,20 @@ def is_code_identifier(token: str) -> bool:
     )
 
 
+class Word(NamedTuple):
+    """A salient word of a key point: its stem, and the word as written (case-folded)."""
+
+    stem: str
+    written: str
+
+
 @dataclass(frozen=True)
 class KeyPointTerms:
     """What a key point is matched by: its identifiers, each as the ways an answer may write
-    it (``Identifier``), and its words, stemmed."""
+    it (``Identifier``), and its salient words."""
 
     identifiers: tuple["Identifier", ...]
-    words: tuple[str, ...]
+    words: tuple[Word, ...]
 
     @property
     def weight(self) -> int:
@@ -198,23 +208,25 @@ def key_point_terms(point: str) -> KeyPointTerms:
             rest.append(point[last : found.start()])
             last = found.end()
     rest.append(point[last:])
-    words = [
-        stem(word)
+    words = {
+        stem(word): Word(stem(word), word)
         for word in _WORD.findall(normalise(" ".join(rest)))
         if word not in STOP_WORDS and len(word) >= 2
-    ]
+    }
     return KeyPointTerms(
         identifiers=tuple(dict.fromkeys(i for i in identifiers if i.squashed)),
-        words=tuple(dict.fromkeys(words)),
+        words=tuple(words.values()),
     )
 
 
 @dataclass(frozen=True)
 class AnswerTerms:
-    """What an answer offers to match: its words as written and stemmed, and the words in
-    order, space-separated, for identifiers written as a run of words."""
+    """What an answer offers to match: its words as written and stemmed (sets, and sorted
+    lists for fuzzy matching), and the words in order, space-separated, for identifiers
+    written as a run of words."""
 
     words: frozenset[str]
+    word_list: list[str]
     stems: frozenset[str]
     stem_list: list[str]
     spaced: str
@@ -225,18 +237,25 @@ class AnswerTerms:
         distinct = frozenset(words)
         stems = frozenset(map(stem, distinct))
         return cls(
-            words=distinct, stems=stems, stem_list=sorted(stems), spaced=f" {' '.join(words)} "
+            words=distinct,
+            word_list=sorted(distinct),
+            stems=stems,
+            stem_list=sorted(stems),
+            spaced=f" {' '.join(words)} ",
         )
 
 
-def _word_present(word: str, answer: AnswerTerms) -> bool:
-    """The stem is the answer's, or (five letters or more) one of the answer's is that close."""
-    if word in answer.stems:
+def _close(term: str, choices: list[str]) -> bool:
+    return process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD) is not None
+
+
+def _word_present(word: Word, answer: AnswerTerms) -> bool:
+    """The answer has the word's stem, or (a long word) a word or stem close to it."""
+    if word.stem in answer.stems:
         return True
-    if len(word) < FUZZY_WORD_MIN_CHARS:
+    if len(word.written) < FUZZY_WORD_MIN_CHARS:
         return False
-    found = process.extractOne(word, answer.stem_list, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD)
-    return found is not None
+    return _close(word.written, answer.word_list) or _close(word.stem, answer.stem_list)
 
 
 def point_covered(point: str, answer: AnswerTerms) -> bool:
@@ -268,6 +287,9 @@ def suggested_score(points: list[bool]) -> int | None:
 
 def coverage_of(text: str, key_points: list[str]) -> Coverage:
     """Which key points the answer covers, and the score that suggests."""
-    answer = AnswerTerms.of(text)
-    points = [point_covered(point, answer) for point in key_points]
+    if len(set(text.split())) < MIN_ANSWER_WORDS:
+        points = [False] * len(key_points)
+    else:
+        answer = AnswerTerms.of(text)
+        points = [point_covered(point, answer) for point in key_points]
     return {"points": points, "suggested_score": suggested_score(points)}
