@@ -6,6 +6,8 @@ The quality figures (docs/protocol.md, "Key-point coverage") come from ``bank_qu
 from statistics import mean
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interview.coverage import coverage_of, key_point_terms, stem, suggested_score
 
@@ -119,3 +121,13 @@ def test_coverage_is_deterministic_and_plain_json(bank_entries):
     assert first == coverage_of(question["model_answer"], question["key_points"])
     assert all(type(point) is bool for point in first["points"])
     assert type(first["suggested_score"]) is int
+
+
+@given(
+    text=st.text(max_size=2_000),
+    key_points=st.lists(st.text(max_size=300), min_size=1, max_size=10),
+)
+def test_any_text_against_any_key_points_gets_one_verdict_per_point_and_a_score(text, key_points):
+    coverage = coverage_of(text, key_points)
+    assert len(coverage["points"]) == len(key_points)
+    assert 0 <= coverage["suggested_score"] <= 10
