@@ -831,6 +831,39 @@ def experiments_section(data: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def coverage_section(data: dict[str, Any] | None) -> list[str]:
+    """What key-point coverage costs per answer (``bench/coverage_cost.py``)."""
+    if data is None:
+        return []
+    meta = data["meta"]
+    rows = [("first call of a question (terms not cached)", data["first_call"])]
+    rows += list(data["runs"].items())
+    worst = max(f["p99"] for f in data["runs"].values())
+    verdict = "met" if worst < meta["target_ms"] else "**missed**"
+    return [
+        "## Key-point coverage",
+        "",
+        f"`bench/coverage_cost.py` times `interview.coverage.coverage_of` as `answer_submit` "
+        f"calls it, on answers of {meta['answer_chars']:,} characters against the key points "
+        f"of each of the bank's {meta['questions']} questions, {meta['rounds']} times each: "
+        "model answers (the question's own and the next one's: code and prose, many words "
+        "found at once) and the bank's prompts (prose that matches little, so most words go "
+        "to the fuzzy step). Target: under "
+        f"{meta['target_ms']:g} ms per answer: {verdict} (p99 {worst:.2f} ms). Measured "
+        f"{meta['date']} at {meta['commit']}, Python {meta['python']}, {meta['machine']}, "
+        "while the machine ran other work.",
+        "",
+        "| answers | mean | p50 | p99 | max |",
+        "|---|---:|---:|---:|---:|",
+        *[
+            f"| {label} | {f['mean']:.3f} ms | {f['p50']:.3f} ms | {f['p99']:.3f} ms | "
+            f"{f['max']:.3f} ms |"
+            for label, f in rows
+        ],
+        "",
+    ]
+
+
 def findings_section(meta: dict[str, Any]) -> list[str]:
     """Where the time goes, as found with this benchmark (dated by the commit it was on)."""
     measured = meta.get("commit", "?")
@@ -945,6 +978,7 @@ def write(doc: Path, results: Path, prefix: str = "") -> None:
     lines += round_trip_section(trips)
     lines += compare_section(compare)
     lines += experiments_section(_load(results / f"{prefix}experiments.json"))
+    lines += coverage_section(_load(results / "coverage.json"))
     if FINDINGS:
         lines += findings_section(meta)
     doc.write_text("\n".join(lines).rstrip() + "\n")

@@ -548,6 +548,10 @@ async def round_one(room: Room) -> int:
             check(data["participant_id"] == ada.participant_id, f"{name}: {data}")
             sees = name in {"interviewer", "Ada"}
             check(("text" in data) == sees, f"{name}: text {'missing' if sees else 'sent'}")
+            panel = name == "interviewer"  # key-point coverage: the panel's alone
+            check(
+                ("coverage" in data) == panel, f"{name}: coverage {'missing' if panel else 'sent'}"
+            )
     with step("a resubmit keeps answer_id, revision 2"):
         data = {"round_id": round_id, "text": "A decorator takes a function, returns a wrapper."}
         second = await ada.ack("answer.submit", data, command_id="ada-resubmit")
@@ -772,6 +776,7 @@ def privacy_audit(room: Room) -> None:
                     for key in ("text", "feedback", "by"):
                         check(key not in data or own, f"{name} received {key}: {text[:200]}")
                     check("by_score" not in data, f"{name} received by_score: {text[:200]}")
+                    check("coverage" not in data, f"{name} received coverage: {text[:200]}")
 
 
 async def close_codes(room: Room) -> None:

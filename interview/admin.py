@@ -120,7 +120,7 @@ class RoundAdmin(ReadOnly, admin.ModelAdmin):
 
 class RevisionInline(ReadOnly, admin.TabularInline):
     model = AnswerRevision
-    fields = ["revision", "text", "submitted_at"]
+    fields = ["revision", "text", "submitted_at", "coverage"]
     extra = 0
 
 

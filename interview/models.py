@@ -202,6 +202,8 @@ class Answer(models.Model):
     # the panel's mean needs no scan of the scores.
     score_sum = models.PositiveIntegerField(default=0)
     score_count = models.PositiveIntegerField(default=0)
+    # The newest revision's key-point coverage, the panel's alone (``interview.coverage``).
+    coverage = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["round_id", "first_submitted_at"]
@@ -254,6 +256,8 @@ class AnswerRevision(models.Model):
     revision = models.PositiveIntegerField()
     text = models.TextField()
     submitted_at = models.DateTimeField()
+    # This revision's key-point coverage (``interview.coverage``).
+    coverage = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["answer_id", "revision"]

@@ -102,7 +102,8 @@ def model_answer_asked(rnd: Round) -> dict:
 
 
 def results_for(session: InterviewSession) -> dict:
-    """Per-candidate totals, per-round scores and feedback, and a per-category breakdown."""
+    """Per-candidate totals, per-round scores, feedback and key-point coverage, and a
+    per-category breakdown: the panel's (its ``coverage`` is ``visibility``'s panel-only)."""
     rounds = list(rounds_of(session))
     leaderboard = leaderboard_for(session)
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
@@ -143,6 +144,7 @@ def results_for(session: InterviewSession) -> dict:
                     "text": answer.text if answer else None,
                     "revision": answer.revision if answer else None,
                     "submitted_at": answer.submitted_at.isoformat() if answer else None,
+                    "coverage": answer.coverage if answer else None,
                     "score": mean,
                     "scores": [
                         {
@@ -177,6 +179,7 @@ def results_for(session: InterviewSession) -> dict:
                 "round_id": rnd.id,
                 "position": rnd.position,
                 "question": question_asked(rnd, prompt=False),
+                "key_points": rnd.key_points,
                 "opened_at": rnd.opened_at.isoformat(),
                 "deadline": rnd.deadline.isoformat(),
                 "closed_at": rnd.closed_at.isoformat() if rnd.closed_at else None,
@@ -298,6 +301,7 @@ def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | 
         "participant_id": answer.participant_id,
         "revision": answer.revision,
         "text": answer.text,
+        "coverage": answer.coverage,
     }
     view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
     if view is None:

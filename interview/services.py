@@ -23,6 +23,7 @@ from .broadcast import (
     publications_collected,
     publications_send,
 )
+from .coverage import coverage_of
 from .credentials import join_code_new, secret_hash, secret_new
 from .dbcalls import in_db_thread
 from .errors import ServiceError
@@ -593,7 +594,8 @@ def answer_submit(
     text: str,
     receipt: Receipt | None = None,
 ) -> Answer:
-    """Store a candidate's answer: one per round, each submit a new revision, all kept.
+    """Store a candidate's answer: one per round, each submit a new revision, all kept, each
+    with its key-point coverage (the panel's: ``coverage``, ``visibility``).
 
     Statements: the locked session with the round and the candidate's standing; the answer's
     upsert (its id and revision back); the revision, the standing's tie-break if the answer is
@@ -602,7 +604,7 @@ def answer_submit(
     row = _session_locked(
         session,
         receipt,
-        "r.id AS round_id, r.closed_at, r.deadline, st.scored_submitted_at",
+        "r.id AS round_id, r.closed_at, r.deadline, r.key_points, st.scored_submitted_at",
         "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
         " LEFT JOIN interview_standing st ON st.participant_id = %s",
         [round_id, participant.id],
@@ -613,14 +615,23 @@ def answer_submit(
     now = timezone.now()
     if row["closed_at"] is not None or _is_due(row["deadline"], now):
         raise ServiceError("round_closed", "This round is closed; the answer was not saved.")
+    coverage = coverage_of(text, sql.json_value(row["key_points"]) or [])
     stored = sql.one_row(
         "INSERT INTO interview_answer (round_id, participant_id, text, revision,"
-        " first_submitted_at, submitted_at, score_sum, score_count)"
-        " VALUES (%s, %s, %s, 1, %s, %s, 0, 0)"
+        " first_submitted_at, submitted_at, score_sum, score_count, coverage)"
+        " VALUES (%s, %s, %s, 1, %s, %s, 0, 0, %s)"
         " ON CONFLICT (round_id, participant_id) DO UPDATE SET text = excluded.text,"
-        " revision = interview_answer.revision + 1, submitted_at = excluded.submitted_at"
+        " revision = interview_answer.revision + 1, submitted_at = excluded.submitted_at,"
+        " coverage = excluded.coverage"
         " RETURNING id, revision, first_submitted_at, score_sum, score_count",
-        [round_id, participant.id, text, sql.moment_param(now), sql.moment_param(now)],
+        [
+            round_id,
+            participant.id,
+            text,
+            sql.moment_param(now),
+            sql.moment_param(now),
+            sql.json_param(coverage),
+        ],
     )
     answer = Answer(
         id=stored["id"],
@@ -632,12 +643,13 @@ def answer_submit(
         submitted_at=now,
         score_sum=stored["score_sum"],
         score_count=stored["score_count"],
+        coverage=coverage,
     )
     writes = [
         (
-            "INSERT INTO interview_answerrevision (answer_id, revision, text, submitted_at)"
-            " VALUES (%s, %s, %s, %s)",
-            [answer.id, answer.revision, text, sql.moment_param(now)],
+            "INSERT INTO interview_answerrevision (answer_id, revision, text, submitted_at,"
+            " coverage) VALUES (%s, %s, %s, %s, %s)",
+            [answer.id, answer.revision, text, sql.moment_param(now), sql.json_param(coverage)],
         )
     ]
     if answer.score_count:
@@ -655,6 +667,7 @@ def answer_submit(
         "participant_id": participant.id,
         "revision": answer.revision,
         "text": text,
+        "coverage": coverage,
     }
     sql.writes_together(
         [

@@ -40,7 +40,7 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "key_points": PANEL_ONLY,
         "key_points_html": PANEL_ONLY,
     },
-    EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR},
+    EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR, "coverage": PANEL_ONLY},
     EventType.SCORE_UPDATED: {
         "by": PANEL_AND_AUTHOR,
         "feedback": PANEL_AND_AUTHOR,

@@ -488,6 +488,26 @@ def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, ba
     assert "study closures" in [row[-1] for row in rows]
 
 
+@pytest.mark.django_db
+def test_results_show_each_answers_key_point_coverage_beside_the_rounds_key_points(
+    api, interviewer, bank
+):
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann, ben = seat(session, "Ann"), seat(session, "Ben")
+    question = Question.objects.get(slug="django-orm-query-optimization")
+    rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+    for candidate, text in ((ann, question.model_answer), (ben, "no idea")):
+        services.answer_submit(session=session, participant=candidate, round_id=rnd.id, text=text)
+
+    results = api.get(f"/api/sessions/{session.code}/results").json()
+    assert results["rounds"][0]["key_points"] == question.key_points
+    by_name = {c["name"]: c["rounds"][0]["coverage"] for c in results["candidates"]}
+    assert by_name["Ann"]["suggested_score"] >= 8
+    assert len(by_name["Ann"]["points"]) == len(question.key_points)
+    assert by_name["Ben"] == {"points": [False] * len(question.key_points), "suggested_score": 0}
+
+
 def test_results_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
     api, interviewer, bank
 ):

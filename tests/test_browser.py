@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Participant, Question
+from interview.models import Answer, Participant, Question, Score
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -560,3 +561,51 @@ async def test_a_copy_button_puts_its_link_on_the_clipboard(server, interviewer,
     await expect(button).to_have_text("Copied")
     assert await panel.evaluate("navigator.clipboard.readText()") == join_url
     await expect(button).to_have_text("Copy")  # back after a moment
+
+
+# --- 6. key-point coverage on the answer card ----------------------------------------------
+
+
+async def test_a_good_answer_has_its_key_points_ticked_and_its_suggested_score_filled_in(
+    server, room, questions, tabs
+):
+    question = questions[0]
+    panel = await tabs.open("alice", f"/accounts/login/?next=/dashboard/s/{room.code}/")
+    await sign_in(panel, "alice", lands_on=f"/dashboard/s/{room.code}/")
+    ann = await tabs.open("ann", f"/s/{room.code}/")
+    await join_with_name(ann, "Ann")
+    await expect(panel.get_by_role("list", name="Who is here")).to_contain_text("Ann")
+    await panel.get_by_role("button", name="Push question").first.click()
+    await expect(ann.get_by_role("heading", name=question.title)).to_be_visible()
+
+    # Ann answers with the question's own model answer: a good answer.
+    await (await answer_editor(ann)).fill(question.model_answer)
+    await ann.get_by_role("button", name="Submit answer").click()
+    await expect(ann.get_by_text("Saved (revision 1).")).to_be_visible()
+    stored = await database_sync_to_async(lambda: Answer.objects.get().coverage)()
+    covered = sum(stored["points"])
+    assert covered >= 0.8 * len(question.key_points)
+
+    card = panel.get_by_role("article", name="Answer by Ann")
+    coverage = card.get_by_role("region", name="Key points covered")
+    await expect(coverage.get_by_role("listitem")).to_have_count(len(question.key_points))
+    await expect(coverage.locator("li.covered")).to_have_count(covered)
+    await expect(coverage).to_contain_text(
+        f"Key points: {covered} of {len(question.key_points)} covered · "
+        f"suggested score {stored['suggested_score']}"
+    )
+    for point, hit in zip(question.key_points, stored["points"], strict=True):
+        item = coverage.get_by_role("listitem").filter(has_text=point[:30])
+        await expect(item).to_contain_text("Covered:" if hit else "Not covered:")
+    # Filled in, not saved: the interviewer still presses the button.
+    await expect(card.get_by_label("Score")).to_have_value(str(stored["suggested_score"]))
+    await expect(card.get_by_text("Not scored yet.")).to_be_visible()
+    assert await database_sync_to_async(Score.objects.count)() == 0
+    await screenshot(panel, "dashboard-coverage", of=card)
+    await assert_accessible(panel, "live session page with coverage")
+    # The candidate never sees it.
+    await expect(ann.get_by_text("Key points:")).to_have_count(0)
+    await expect(ann.get_by_text("suggested score")).to_have_count(0)
+
+    await card.get_by_role("button", name="Save score").click()
+    await expect(card.get_by_text(f"Saved: your score {stored['suggested_score']}")).to_be_visible()

@@ -457,7 +457,7 @@ async def test_interviewers_and_spectators_cannot_answer(layer, interviewer, que
 # --- answer.submit ------------------------------------------------------------------------
 
 
-async def test_an_answer_is_acked_and_announced_with_its_text_only_to_panel_and_author(
+async def test_an_answer_is_acked_and_announced_with_its_text_to_panel_and_author_coverage_to_panel(
     layer, interviewer, question_ids
 ):
     room = await room_create(interviewer)
@@ -474,7 +474,12 @@ async def test_an_answer_is_acked_and_announced_with_its_text_only_to_panel_and_
         "participant_id": room.seats["Ann"].participant_id,
         "revision": 1,
     }
-    assert (await owner.next("answer.submitted"))["data"] == {**expected, "text": "wrap it"}
+    panel_sees = (await owner.next("answer.submitted"))["data"]
+    coverage = panel_sees.pop("coverage")
+    assert panel_sees == {**expected, "text": "wrap it"}
+    # "wrap it" covers none of the round's key points.
+    assert coverage == {"points": [False] * len(coverage["points"]), "suggested_score": 0}
+    assert coverage["points"]
     assert (await ann.next("answer.submitted"))["data"] == {**expected, "text": "wrap it"}
     assert (await ben.next("answer.submitted"))["data"] == expected
     assert (await wall.next("answer.submitted"))["data"] == expected

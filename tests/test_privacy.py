@@ -13,6 +13,8 @@ from .live import Client, panel_member_add, room_create
 # The fields of round.opened that only the panel receives: model answers, key points, and
 # their rendered HTML.
 PANEL_ONLY_FIELDS = ["model_answer", "model_answer_html", "key_points", "key_points_html"]
+# And of answer.submitted: the answer's key-point coverage and suggested score.
+PANEL_ONLY_ANSWER_FIELDS = ["coverage", "suggested_score"]
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +94,7 @@ async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
         assert len(frames) > 20, name
         allowed = set(mine[name])
         for text in frames:
-            for field in PANEL_ONLY_FIELDS:
+            for field in PANEL_ONLY_FIELDS + PANEL_ONLY_ANSWER_FIELDS:
                 assert f'"{field}"' not in text, f"{name} received {field}"
             for needle in forbidden_everywhere:
                 assert needle not in text, f"{name} received a model answer or key point"
@@ -104,6 +106,7 @@ async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
 
     panel_frames = " ".join(json.dumps(f) for f in panel["bob"].frames)
     assert all(private in panel_frames for private in every_private)
+    assert '"coverage"' in panel_frames
     for client in [*panel.values(), *viewers.values()]:
         await client.disconnect()
 
@@ -241,4 +244,52 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
         assert played["answer"]["score"] == 6.0
         assert [s["feedback"] for s in played["answer"]["scores"]] == [f"to {name}"] * 2
     for client in [alice, bob, *viewers.values(), *during.values(), *after.values()]:
+        await client.disconnect()
+
+
+async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_results(
+    layer, interviewer, bank, anonymous
+):
+    room = await room_create(interviewer, candidates=("Ann", "Ben"), spectators=("Wall",))
+    question = await database_sync_to_async(lambda: Question.objects.order_by("id").first())()
+    alice = Client(room.code)
+    await alice.hello(room.owner)
+    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
+    for name, client in viewers.items():
+        await client.hello(room.seats[name])
+    pushed = await alice.command("question.push", {"question_id": question.id})
+    round_id = pushed["data"]["round_id"]
+    for name in ("Ann", "Ben"):
+        data = {"round_id": round_id, "text": question.model_answer}
+        assert (await viewers[name].command("answer.submit", data))["type"] == "ack"
+    live = await alice.next("answer.submitted", where=lambda f: f["data"]["revision"] == 1)
+    assert len(live["data"]["coverage"]["points"]) == len(question.key_points)
+    assert any(live["data"]["coverage"]["points"])
+    seen = await alice.next("answer.submitted", where=lambda f: f["seq"] > live["seq"])
+
+    # Everyone comes back from 0: the welcome snapshot and the replay of every event.
+    again = {name: Client(room.code) for name in viewers}
+    for name, client in again.items():
+        await client.hello(room.seats[name])
+        await client.next("answer.submitted", where=lambda f, seq=seen["seq"]: f["seq"] == seq)
+    panel_again = Client(room.code)
+    welcome = await panel_again.hello(room.owner)
+    assert all(a["coverage"]["points"] for a in welcome["data"]["snapshot"]["answers"])
+    await alice.command("session.finish")
+    for client in [*viewers.values(), *again.values()]:
+        await client.next("session.finished")
+
+    for name in viewers:
+        for client in (viewers[name], again[name]):
+            for frame in client.frames:
+                assert '"coverage"' not in json.dumps(frame), (name, frame["type"])
+                assert '"suggested_score"' not in json.dumps(frame), (name, frame["type"])
+    for name in ("Ann", "Ben"):
+        mine = await database_sync_to_async(anonymous.get)(
+            f"/api/sessions/{room.code}/my-results",
+            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
+        )
+        assert mine.status_code == 200
+        assert "coverage" not in mine.content.decode(), name
+    for client in [alice, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()

@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interview import services
+from interview.coverage import coverage_of
 from interview.errors import ServiceError
 from interview.models import (
     Answer,
+    AnswerRevision,
     Event,
     InterviewSession,
     Participant,
@@ -102,6 +104,37 @@ def test_each_submit_is_a_new_revision_of_one_answer(live):
     assert first.id == second.id
     assert second.revision == 2
     assert list(second.revisions.values_list("revision", "text")) == [(1, "a"), (2, "b")]
+
+
+@pytest.mark.django_db
+def test_each_revision_keeps_its_key_point_coverage_and_the_event_carries_it(live):
+    session, panel, ann, _ = live
+    question = Question.objects.first()
+    rnd = push(session, panel, question)
+    services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="no idea")
+    good = services.answer_submit(
+        session=session, participant=ann, round_id=rnd.id, text=question.model_answer
+    )
+    none = {"points": [False] * len(question.key_points), "suggested_score": 0}
+    assert good.coverage == coverage_of(question.model_answer, question.key_points)
+    assert good.coverage["suggested_score"] >= 8
+    assert list(good.revisions.values_list("coverage", flat=True)) == [none, good.coverage]
+    good.refresh_from_db()
+    assert good.coverage == coverage_of(question.model_answer, question.key_points)
+    events = Event.objects.filter(session=session, type="answer.submitted").order_by("seq")
+    assert [e.payload["coverage"] for e in events] == [none, good.coverage]
+
+
+@pytest.mark.django_db
+def test_coverage_reads_the_key_points_the_round_asked_not_the_banks_later_edit(live):
+    session, panel, ann, _ = live
+    question = Question.objects.first()
+    rnd = push(session, panel, question)
+    Question.objects.filter(pk=question.pk).update(key_points=["something else entirely"])
+    answer = services.answer_submit(
+        session=session, participant=ann, round_id=rnd.id, text=question.model_answer
+    )
+    assert len(answer.coverage["points"]) == len(question.key_points)
 
 
 @pytest.mark.django_db
@@ -711,6 +744,25 @@ def test_the_migration_fills_each_rounds_copy_of_its_question(live):
         rnd.refresh_from_db()
         question = rnd.question
         assert [getattr(rnd, f) for f in copied] == [getattr(question, f) for f in copied]
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_the_coverage_of_answers_stored_before(live):
+    session, panel, ann, _ = live
+    question = Question.objects.first()
+    rnd = push(session, panel, question)
+    for text in ("first try", question.model_answer):
+        answer = services.answer_submit(
+            session=session, participant=ann, round_id=rnd.id, text=text
+        )
+    kept_coverage = list(AnswerRevision.objects.values_list("coverage", flat=True))
+    Answer.objects.update(coverage=None)
+    AnswerRevision.objects.update(coverage=None)
+    fill = importlib.import_module("interview.migrations.0005_answer_coverage").coverage_fill
+    fill(django_apps, None)
+    answer.refresh_from_db()
+    assert answer.coverage == kept_coverage[-1]
+    assert list(AnswerRevision.objects.values_list("coverage", flat=True)) == kept_coverage
 
 
 # --- display names -------------------------------------------------------------------------

@@ -100,3 +100,11 @@ def test_an_event_for_interviewers_only_is_nothing_to_others():
 def test_a_spectator_with_the_authors_id_would_still_not_be_an_interviewer():
     spectator = Viewer(participant_id=10, role="spectator")
     assert "model_answer" not in visible_to("round.opened", ROUND, spectator)
+
+
+def test_an_answers_key_point_coverage_is_the_panels_alone():
+    covered = {**ANSWER, "coverage": {"points": [True, False], "suggested_score": 5}}
+    assert visible_to("answer.submitted", covered, PANEL) == covered
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert "coverage" not in visible_to("answer.submitted", covered, viewer)
+    assert visible_to("answer.submitted", covered, AUTHOR)["text"] == "mine"

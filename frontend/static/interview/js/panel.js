@@ -10,6 +10,7 @@ import {
   DIFFICULTY,
   Leaderboard,
   codeBlock,
+  coverageView,
   formatScore,
   questionMeta,
   renderPresence,
@@ -86,6 +87,7 @@ function answerCard(answer) {
     revision: h("span", { class: "meta" }),
     text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
+    coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
     score: h("input", {
       id: `score-${id}`,
       type: "number",
@@ -101,6 +103,10 @@ function answerCard(answer) {
     error: h("p", { class: "error", role: "alert" }),
   };
   if (mine && mine.feedback) parts.feedback.value = mine.feedback;
+  // Once the interviewer types a score, a suggestion never overwrites it.
+  parts.score.addEventListener("input", () => {
+    parts.score.dataset.typed = "1";
+  });
   const form = h(
     "form",
     { class: "score-form", novalidate: true },
@@ -124,11 +130,28 @@ function answerCard(answer) {
     h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
     parts.text,
     parts.mean,
+    parts.coverage,
     form,
     parts.status,
     parts.error,
   );
   return { article, parts };
+}
+
+/** The key points this answer covers, ticked; the score they suggest fills an empty form. */
+function renderCoverage(answer, parts) {
+  const coverage = answer.coverage;
+  show(parts.coverage, Boolean(coverage && coverage.points.length));
+  if (!coverage || !coverage.points.length) return;
+  parts.coverage.replaceChildren(...coverageView(coverage, state.keyPoints[answer.round_id]));
+  // A suggestion, never saved by itself: the interviewer presses the button.
+  const suggested = coverage.suggested_score;
+  const mine = myScore(answer);
+  const scored = mine && mine.score !== undefined;
+  if (suggested !== null && !scored && !parts.score.dataset.typed) {
+    parts.score.value = String(suggested);
+    parts.score.dataset.suggested = String(suggested);
+  }
 }
 
 async function saveScore(answerId, parts) {
@@ -183,6 +206,7 @@ function renderAnswers() {
       answer.score === null || answer.score === undefined
         ? "Not scored yet."
         : `Panel mean: ${formatScore(answer.score)} / 10`;
+    renderCoverage(answer, parts);
     // Insert in place without moving the cards already shown: a card being typed in keeps focus.
     const here = list.children[index];
     if (here !== card.article) list.insertBefore(card.article, here || null);
@@ -308,14 +332,21 @@ function renderAll() {
   renderPresence($("presence"), state.participants, state.me.participant_id);
 }
 
-/** Titles of earlier rounds, for labelling their answers after a reload. */
+/** Titles and key points of earlier rounds, for their answers' cards after a reload. */
 async function learnRoundTitles() {
-  const unknown = [...state.answers.values()].some((a) => !state.roundTitles[a.round_id]);
+  const unknown = [...state.answers.values()].some(
+    (a) => !state.roundTitles[a.round_id] || (a.coverage && !state.keyPoints[a.round_id]),
+  );
   if (!unknown) return;
   try {
     const results = await api(`/api/sessions/${encodeURIComponent(code)}/results`);
     for (const round of results.rounds) {
-      state.rememberTitle({ round_id: round.round_id, position: round.position, question: round.question });
+      state.rememberTitle({
+        round_id: round.round_id,
+        position: round.position,
+        question: round.question,
+        key_points: round.key_points,
+      });
     }
     renderAnswers();
   } catch {

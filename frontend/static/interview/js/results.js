@@ -4,7 +4,7 @@
 import { ApiError, api } from "./api.js";
 import { $, h, keyPoints, pageConfig, s, showMarkdown } from "./dom.js";
 import { seatLoad } from "./store.js";
-import { codeBlock, formatScore } from "./ui.js";
+import { codeBlock, coverageView, formatScore } from "./ui.js";
 
 const config = pageConfig();
 const code = config.code;
@@ -55,7 +55,8 @@ function categoryChart(candidate, index) {
 
 // --- the panel's results ---------------------------------------------------------------------
 
-function panelRound(round) {
+function panelRound(round, keyPointsByRound) {
+  const coverage = round.coverage;
   return h(
     "article",
     { class: "result-round", "aria-label": `Q${round.position}: ${round.question_title}` },
@@ -70,6 +71,13 @@ function panelRound(round) {
       round.score === null ? "Not scored" : h("strong", {}, `${formatScore(round.score)} / 10`),
       round.revision > 1 ? h("span", { class: "meta" }, ` · revision ${round.revision}`) : null,
     ),
+    coverage && coverage.points.length
+      ? h(
+          "section",
+          { class: "coverage", "aria-label": "Key points covered" },
+          coverageView(coverage, keyPointsByRound.get(round.round_id)),
+        )
+      : null,
     round.scores.length
       ? h(
           "ul",
@@ -89,6 +97,9 @@ function panelRound(round) {
 
 function renderPanel(results) {
   const { session, candidates } = results;
+  const keyPointsByRound = new Map(
+    results.rounds.map((round) => [round.round_id, { text: round.key_points || [] }]),
+  );
   status.textContent =
     session.status === "finished" ? "Final results." : `The session is ${session.status}: results so far.`;
   const download = h(
@@ -116,7 +127,7 @@ function renderPanel(results) {
         h("h3", {}, "By category"),
         categoryChart(candidate, index),
         h("h3", {}, "Answers"),
-        candidate.rounds.map(panelRound),
+        candidate.rounds.map((round) => panelRound(round, keyPointsByRound)),
       ),
     ),
   );

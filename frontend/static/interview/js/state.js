@@ -16,6 +16,7 @@ export class SessionState {
     this.leaderboard = [];
     this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
     this.roundTitles = roundTitlesLoad(code);
+    this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
   }
 
   welcome(data) {
@@ -102,6 +103,9 @@ export class SessionState {
     const entry = { title: round.question.title, position: round.position };
     this.roundTitles[round.round_id] = entry;
     roundTitleSave(this.code, round.round_id, entry.title, entry.position);
+    if (Array.isArray(round.key_points)) {
+      this.keyPoints[round.round_id] = { text: round.key_points, html: round.key_points_html || null };
+    }
   }
 
   nameOf(participantId) {

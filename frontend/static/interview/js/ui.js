@@ -1,7 +1,7 @@
 // Pieces the views share: countdown, leaderboard, presence, the join form, labels, code.
 
 import { ApiError, joinSession } from "./api.js";
-import { $, h, show } from "./dom.js";
+import { $, h, setTrustedHtml, show } from "./dom.js";
 import { seatSave } from "./store.js";
 
 export const DIFFICULTY = { 1: "Easy", 2: "Medium", 3: "Hard" };
@@ -235,4 +235,35 @@ export function codeBlock(text, className) {
   const pre = h("pre", { class: `code-block ${className}`, tabindex: 0 });
   showCode(pre, text);
   return pre;
+}
+
+/**
+ * An answer's key-point coverage (the panel's): "Key points: 3 of 4 covered · suggested score
+ * 8" and each key point ticked or not. `known` is the round's key points, `{text, html?}`;
+ * without them the points are numbered.
+ */
+export function coverageView(coverage, known) {
+  const covered = coverage.points.filter(Boolean).length;
+  const items = coverage.points.map((hit, i) => {
+    const label = h("span", { class: "md" });
+    if (known && known.html && typeof known.html[i] === "string") setTrustedHtml(label, known.html[i]);
+    else label.textContent = known && known.text[i] !== undefined ? known.text[i] : `Key point ${i + 1}`;
+    return h(
+      "li",
+      { class: hit ? "covered" : "missed" },
+      h("span", { class: "tick", "aria-hidden": "true" }, hit ? "✓" : "·"),
+      h("span", { class: "visually-hidden" }, hit ? "Covered: " : "Not covered: "),
+      label,
+    );
+  });
+  const suggested = coverage.suggested_score;
+  return [
+    h(
+      "p",
+      { class: "coverage-summary" },
+      h("strong", {}, `Key points: ${covered} of ${coverage.points.length} covered`),
+      suggested === null ? "" : ` · suggested score ${suggested}`,
+    ),
+    h("ul", { class: "coverage-points" }, items),
+  ];
 }
