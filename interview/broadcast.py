@@ -19,7 +19,7 @@ from django.db import transaction
 
 from . import telemetry
 from .models import Event
-from .protocol import EventType, event_frame, frame_text, timestamp
+from .protocol import EventType, event_frame, frame_text, persisted_frame, timestamp
 from .visibility import Lens, event_author, presence_visible, project
 
 log = logging.getLogger(__name__)
@@ -30,18 +30,15 @@ def group_session(session_id: int) -> str:
     return f"session.{session_id}"
 
 
-def event_text(event: Event, data: dict | None) -> str | None:
-    """The frame of a persisted event as one lens sees it (``data``), or None for nothing."""
-    if data is None:
-        return None
-    return frame_text(event_frame(event.type, data, seq=event.seq, ts=timestamp(event.created_at)))
+def event_text(event: Event, data: dict | None) -> str:
+    """The frame of a persisted event as one lens sees it (``data``; None: ``event.hidden``)."""
+    return frame_text(
+        persisted_frame(event.type, data, seq=event.seq, ts=timestamp(event.created_at))
+    )
 
 
 def event_message(event: Event) -> dict:
-    """The layer message of a persisted event: its text through each lens.
-
-    A None text still carries the seq, so the receivers know nothing is missing.
-    """
+    """The layer message of a persisted event: its text through each lens."""
     author = event_author(event.type, event.payload)
     lenses = (
         (Lens.PANEL, Lens.PUBLIC, Lens.AUTHOR) if author is not None else (Lens.PANEL, Lens.PUBLIC)
