@@ -560,3 +560,48 @@ async def test_a_copy_button_puts_its_link_on_the_clipboard(server, interviewer,
     await expect(button).to_have_text("Copied")
     assert await panel.evaluate("navigator.clipboard.readText()") == join_url
     await expect(button).to_have_text("Copy")  # back after a moment
+
+
+# --- 6. extra time ------------------------------------------------------------------------------
+
+
+async def test_an_extension_moves_one_candidates_countdown_and_not_anothers(
+    server, room, questions, tabs
+):
+    panel = await tabs.open("alice", "/accounts/login/")
+    await sign_in(panel, "alice")
+    await panel.goto(f"/dashboard/s/{room.code}/")
+    people = {}
+    for name in ("Ann", "Ben"):
+        people[name] = await tabs.open(name.lower(), f"/s/{room.code}/")
+        await join_with_name(people[name], name)
+    wall = await tabs.open("wall", f"/s/{room.code}/watch")
+    await join_with_name(wall, "Wall")
+    for name in ("Ann", "Ben"):
+        await expect(panel.get_by_role("group", name=name)).to_be_visible()
+
+    await panel.get_by_label("Time limit (seconds)").fill("120")
+    await panel.get_by_role("button", name="Push question").first.click()
+    for page in (*people.values(), wall):
+        await expect(page.get_by_role("heading", name=questions[0].title)).to_be_visible()
+        assert 0 < await countdown_seconds(page) <= 120
+
+    ann_time = panel.get_by_role("group", name="Ann")
+    await ann_time.get_by_label("More seconds").fill("600")
+    await ann_time.get_by_role("button", name="Extend").click()
+    await expect(ann_time.get_by_role("status")).to_contain_text("Extended: Ann has until")
+    await expect(ann_time).to_contain_text("600 s after the round's")
+    await expect(panel.get_by_role("group", name="Ben")).to_contain_text("The round's deadline.")
+
+    # Ann's countdown jumps by ten minutes; Ben's and the big screen's stay on the round's.
+    ann = people["Ann"]
+    await expect(ann.get_by_role("timer", name="Time left")).to_have_text(re.compile(r"^1[01]:"))
+    assert 600 < await countdown_seconds(ann) <= 720
+    for page in (people["Ben"], wall):
+        assert 0 < await countdown_seconds(page) <= 120
+    # A reload keeps her own deadline: the welcome's snapshot carries it.
+    await ann.reload()
+    await expect(ann.get_by_role("heading", name=questions[0].title)).to_be_visible()
+    assert 600 < await countdown_seconds(ann) <= 720
+    await screenshot(panel, "interviewer-extra-time", of=panel.locator("section", has=ann_time))
+    await assert_accessible(panel, "live session page with extra time")

@@ -3,7 +3,8 @@
 // It connects, says hello with the token and the last seq it applied, and resumes after any
 // drop with exponential backoff and jitter. The welcome snapshot is the state as of its
 // last_seq, so every event numbered up to that is already applied; after that each seq is
-// applied once (replays can repeat events the tab has seen). Commands carry a random id and
+// applied once (replays can repeat events the tab has seen); an `event.hidden` (an event for
+// part of the room only) moves the seq on and is not handed to the view. Commands carry a random id and
 // resolve on the matching ack or error; a command sent while the socket is down waits, and
 // is sent again after a reconnect: the server runs an id once, so a retry is harmless.
 
@@ -252,14 +253,15 @@ export class LiveSession {
     }
     if (seq <= this.lastSeq) return; // already applied (snapshot or an earlier copy)
     if (seq > this.lastSeq + 1) {
-      // Every persisted event reaches every participant, so a gap means lost frames:
-      // reconnect from the last seq applied, and the welcome's snapshot fills it in.
+      // Every persisted seq reaches every participant (as `event.hidden` where the event is
+      // not theirs), so a gap means lost frames: reconnect from the last seq applied, and
+      // the welcome's snapshot fills it in.
       this.reconnectNow();
       return;
     }
     this.lastSeq = seq;
     lastSeqSave(this.code, this.role, seq);
-    this.onEvent(frame);
+    if (type !== "event.hidden") this.onEvent(frame);
   }
 
   welcome(data) {
