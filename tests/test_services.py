@@ -815,6 +815,13 @@ def refused(service, **kwargs) -> str:
     return refusal.value.code
 
 
+def refused_submit(session, candidate, rnd) -> str:
+    """The code a submit is refused with."""
+    return refused(
+        services.answer_submit, session=session, participant=candidate, round_id=rnd.id, text="x"
+    )
+
+
 @pytest.mark.django_db
 def test_an_extension_moves_one_candidates_deadline_and_the_rounds_last(live):
     session, panel, ann, _ = live
@@ -850,27 +857,9 @@ def test_a_candidate_with_extra_time_answers_after_the_deadline_and_another_cann
     extend(session, panel, ann, 60)
     with time_machine.travel(rnd.deadline + timedelta(seconds=30), tick=False):
         assert submit(session, ann, rnd).revision == 1
-        assert (
-            refused(
-                services.answer_submit,
-                session=session,
-                participant=ben,
-                round_id=rnd.id,
-                text="late",
-            )
-            == "round_closed"
-        )
+        assert refused_submit(session, ben, rnd) == "round_closed"
     with time_machine.travel(rnd.deadline + timedelta(seconds=60), tick=False):
-        assert (
-            refused(
-                services.answer_submit,
-                session=session,
-                participant=ann,
-                round_id=rnd.id,
-                text="late",
-            )
-            == "round_closed"
-        )
+        assert refused_submit(session, ann, rnd) == "round_closed"
     assert list(Answer.objects.values_list("participant_id", "revision")) == [(ann.id, 1)]
 
 
@@ -897,12 +886,7 @@ def test_the_interviewers_close_closes_the_round_for_everyone_with_time_left(liv
     extend(session, panel, ann, 600)
     with time_machine.travel(rnd.deadline + timedelta(seconds=5), tick=False):
         services.round_close(session=session, participant=panel)
-        assert (
-            refused(
-                services.answer_submit, session=session, participant=ann, round_id=rnd.id, text="x"
-            )
-            == "round_closed"
-        )
+        assert refused_submit(session, ann, rnd) == "round_closed"
     rnd.refresh_from_db()
     assert rnd.close_reason == "interviewer"
 
@@ -995,16 +979,7 @@ def test_a_standing_accommodation_gives_its_share_of_every_later_round(live):
         assert extended.payload["deadline"] == services.timestamp(own)
         with time_machine.travel(rnd.deadline + timedelta(seconds=1), tick=False):
             assert submit(session, ann, rnd).revision == 1
-            assert (
-                refused(
-                    services.answer_submit,
-                    session=session,
-                    participant=ben,
-                    round_id=rnd.id,
-                    text="late",
-                )
-                == "round_closed"
-            )
+            assert refused_submit(session, ben, rnd) == "round_closed"
     accommodate(session, panel, ann, 0)
     assert not push(session, panel).personal_deadlines.exists()
 
