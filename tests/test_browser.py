@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Participant, Question
+from interview.models import Participant, Question, Round
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -605,3 +606,17 @@ async def test_an_extension_moves_one_candidates_countdown_and_not_anothers(
     assert 600 < await countdown_seconds(ann) <= 720
     await screenshot(panel, "interviewer-extra-time", of=panel.locator("section", has=ann_time))
     await assert_accessible(panel, "live session page with extra time")
+
+    # The round's own deadline passes: Ben's time is up, Ann still answers, the round stays open.
+    await Round.objects.filter(closed_at=None).aupdate(deadline=django_now() - timedelta(seconds=1))
+    ben = people["Ben"]
+    await ben.reload()
+    await expect(ben.get_by_role("timer", name="Time left")).to_have_text("Time is up")
+    await expect(ben.get_by_role("button", name="Submit answer")).to_be_disabled()
+    await expect(ben.get_by_text("Your time is up")).to_be_visible()
+    await (await answer_editor(ann)).fill("Still answering, with extra time.")
+    await ann.get_by_role("button", name="Submit answer").click()
+    await expect(ann.get_by_text("Saved (revision 1).")).to_be_visible()
+    await expect(panel.get_by_role("article", name="Answer by Ann")).to_contain_text(
+        "Still answering, with extra time."
+    )
