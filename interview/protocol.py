@@ -32,6 +32,8 @@ class CommandType(StrEnum):
     ANSWER_SCORE = "answer.score"
     SESSION_FINISH = "session.finish"
     PING = "ping"
+    TIME_EXTEND = "time.extend"
+    TIME_ACCOMMODATE = "time.accommodate"
 
 
 class EventType(StrEnum):
@@ -47,6 +49,9 @@ class EventType(StrEnum):
     ROUND_CLOSED = "round.closed"
     SCORE_UPDATED = "score.updated"
     SESSION_FINISHED = "session.finished"
+    ROUND_EXTENDED = "round.extended"
+    TIME_ACCOMMODATED = "time.accommodated"
+    # In place of a persisted event the viewer is not in the audience of: its seq, nothing else.
 
 
 class ErrorCode(StrEnum):
@@ -118,6 +123,16 @@ class AnswerScoreData(serializers.Serializer):
     )
 
 
+class TimeExtendData(serializers.Serializer):
+    participant_id = StrictIdField()
+    seconds = StrictIntegerField(min_value=10, max_value=3600)
+
+
+class TimeAccommodateData(serializers.Serializer):
+    participant_id = StrictIdField()
+    extra_time_pct = StrictIntegerField(min_value=0, max_value=200)
+
+
 COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.HELLO: HelloData,
     CommandType.QUESTION_PUSH: QuestionPushData,
@@ -126,6 +141,8 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.ANSWER_SCORE: AnswerScoreData,
     CommandType.SESSION_FINISH: EmptyData,
     CommandType.PING: EmptyData,
+    CommandType.TIME_EXTEND: TimeExtendData,
+    CommandType.TIME_ACCOMMODATE: TimeAccommodateData,
 }
 
 # Who may send what; hello and ping are for everyone.
@@ -135,6 +152,8 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.ANSWER_SUBMIT: frozenset({"candidate"}),
     CommandType.ANSWER_SCORE: frozenset({"interviewer"}),
     CommandType.SESSION_FINISH: frozenset({"interviewer"}),
+    CommandType.TIME_EXTEND: frozenset({"interviewer"}),
+    CommandType.TIME_ACCOMMODATE: frozenset({"interviewer"}),
 }
 
 

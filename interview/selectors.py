@@ -12,15 +12,26 @@ from django.utils import timezone
 
 from . import sql
 from .credentials import join_code_normalise, secret_hash
-from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
+from .models import (
+    Answer,
+    Connection,
+    Event,
+    InterviewSession,
+    Participant,
+    PersonalDeadline,
+    Round,
+    Score,
+)
 from .protocol import EventType, event_frame, frame_text, timestamp
 from .rendering import key_points_html, markdown_html
 from .visibility import (
+    PARTICIPANT_CARD,
     Lens,
     Viewer,
     lens_for,
     lens_of,
     presence_visible,
+    project,
     scores_given_visible,
     visible_to,
 )
@@ -325,6 +336,37 @@ def round_payload(rnd: Round) -> dict:
     }
 
 
+def personal_deadlines_visible(rnd: Round, viewer: Viewer) -> list[dict]:
+    """The candidates' own deadlines on a round as ``round.extended`` shows them to this
+    viewer: the panel everyone's, a candidate their own, anyone else none."""
+    own = PersonalDeadline.objects.filter(round=rnd).order_by("participant_id")
+    if viewer.role != Participant.Role.INTERVIEWER:
+        own = own.filter(participant_id=viewer.participant_id)
+    return [
+        seen
+        for participant_id, deadline in own.values_list("participant_id", "deadline")
+        if (
+            seen := visible_to(
+                EventType.ROUND_EXTENDED,
+                {
+                    "round_id": rnd.id,
+                    "participant_id": participant_id,
+                    "deadline": timestamp(deadline),
+                },
+                viewer,
+            )
+        )
+        is not None
+    ]
+
+
+def _participant_card(participant_id: int, name: str, role: str, online: bool, pct: int) -> dict:
+    card = {"participant_id": participant_id, "name": name, "role": role, "online": online}
+    if role == Participant.Role.CANDIDATE:
+        card["extra_time_pct"] = pct
+    return card
+
+
 def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     """All of the session's state this viewer may see, in a constant number of queries."""
     lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
@@ -335,7 +377,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     participants = list(
         Participant.objects.filter(session=session, role__in=listed)
         .order_by("id")
-        .values_list("id", "display_name", "role")
+        .values_list("id", "display_name", "role", "extra_time_pct")
     )
     rounds = list(rounds_of(session))
     open_round = next((rnd for rnd in rounds if rnd.closed_at is None), None)
@@ -350,6 +392,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         round_view["answered"] = sorted(
             {a.participant_id for a in answers if a.round_id == open_round.id}
         )
+        round_view["deadlines"] = personal_deadlines_visible(open_round, viewer)
     return {
         "status": session.status,
         "round": round_view,
@@ -364,8 +407,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             for rnd in rounds
         ],
         "participants": [
-            {"participant_id": pid, "name": name, "role": role, "online": pid in online}
-            for pid, name, role in participants
+            project(PARTICIPANT_CARD, _participant_card(pid, name, role, pid in online, pct), lens)
+            for pid, name, role, pct in participants
         ],
         "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
@@ -380,8 +423,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
 def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
     """The persisted events after ``last_seq`` as this viewer sees them, in order.
 
-    Events the viewer may not see are returned with ``data`` None, so the caller knows the
-    numbers are accounted for.
+    Events the viewer is not in the audience of are returned with ``data`` None, so the
+    caller knows the numbers are accounted for.
     """
     return [
         {
@@ -477,7 +520,8 @@ class Welcome:
     """What a socket gets after ``hello``, all read from one snapshot of the database.
 
     ``data`` is the ``welcome`` event's; ``replay`` the frames since the client's last seq
-    as (seq, text), text None where the viewer sees nothing; live events continue after
+    as (seq, text), the text None where the viewer is not in the event's audience (the
+    socket then marks the next frame with ``prev``, ``delivery``); live events continue after
     ``resume_from``.
     """
 
@@ -498,8 +542,9 @@ def welcome_for(participant: Participant, viewer: Viewer, last_seq: int) -> Welc
         replay = [
             (
                 event["seq"],
-                event["data"]
-                and frame_text(
+                None
+                if event["data"] is None
+                else frame_text(
                     event_frame(event["type"], event["data"], seq=event["seq"], ts=event["ts"])
                 ),
             )

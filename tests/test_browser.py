@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Answer, Participant, Question, Score
+from interview.models import Answer, Participant, Question, Round, Score
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -609,3 +610,62 @@ async def test_a_good_answer_has_its_key_points_ticked_and_its_suggested_score_f
 
     await card.get_by_role("button", name="Save score").click()
     await expect(card.get_by_text(f"Saved: your score {stored['suggested_score']}")).to_be_visible()
+
+
+# --- 7. extra time ------------------------------------------------------------------------------
+
+
+async def test_an_extension_moves_one_candidates_countdown_and_not_anothers(
+    server, room, questions, tabs
+):
+    panel = await tabs.open("alice", "/accounts/login/")
+    await sign_in(panel, "alice")
+    await panel.goto(f"/dashboard/s/{room.code}/")
+    people = {}
+    for name in ("Ann", "Ben"):
+        people[name] = await tabs.open(name.lower(), f"/s/{room.code}/")
+        await join_with_name(people[name], name)
+    wall = await tabs.open("wall", f"/s/{room.code}/watch")
+    await join_with_name(wall, "Wall")
+    for name in ("Ann", "Ben"):
+        await expect(panel.get_by_role("group", name=name)).to_be_visible()
+
+    await panel.get_by_label("Time limit (seconds)").fill("120")
+    await panel.get_by_role("button", name="Push question").first.click()
+    for page in (*people.values(), wall):
+        await expect(page.get_by_role("heading", name=questions[0].title)).to_be_visible()
+        assert 0 < await countdown_seconds(page) <= 120
+
+    ann_time = panel.get_by_role("group", name="Ann")
+    await ann_time.get_by_label("More seconds").fill("600")
+    await ann_time.get_by_role("button", name="Extend").click()
+    await expect(ann_time.get_by_role("status")).to_contain_text("Extended: Ann has until")
+    await expect(ann_time).to_contain_text("600 s after the round's")
+    await expect(panel.get_by_role("group", name="Ben")).to_contain_text("The round's deadline.")
+
+    # Ann's countdown jumps by ten minutes; Ben's and the big screen's stay on the round's.
+    ann = people["Ann"]
+    await expect(ann.get_by_role("timer", name="Time left")).to_have_text(re.compile(r"^1[01]:"))
+    assert 600 < await countdown_seconds(ann) <= 720
+    for page in (people["Ben"], wall):
+        assert 0 < await countdown_seconds(page) <= 120
+    # A reload keeps her own deadline: the welcome's snapshot carries it.
+    await ann.reload()
+    await expect(ann.get_by_role("heading", name=questions[0].title)).to_be_visible()
+    assert 600 < await countdown_seconds(ann) <= 720
+    await screenshot(panel, "interviewer-extra-time", of=panel.locator("section", has=ann_time))
+    await assert_accessible(panel, "live session page with extra time")
+
+    # The round's own deadline passes: Ben's time is up, Ann still answers, the round stays open.
+    await Round.objects.filter(closed_at=None).aupdate(deadline=django_now() - timedelta(seconds=1))
+    ben = people["Ben"]
+    await ben.reload()
+    await expect(ben.get_by_role("timer", name="Time left")).to_have_text("Time is up")
+    await expect(ben.get_by_role("button", name="Submit answer")).to_be_disabled()
+    await expect(ben.get_by_text("Your time is up")).to_be_visible()
+    await (await answer_editor(ann)).fill("Still answering, with extra time.")
+    await ann.get_by_role("button", name="Submit answer").click()
+    await expect(ann.get_by_text("Saved (revision 1).")).to_be_visible()
+    await expect(panel.get_by_role("article", name="Answer by Ann")).to_contain_text(
+        "Still answering, with extra time."
+    )
