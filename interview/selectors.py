@@ -12,8 +12,18 @@ from django.utils import timezone
 
 from . import sql
 from .credentials import join_code_normalise, secret_hash
-from .models import Answer, Connection, Event, InterviewSession, Participant, Round, Score
+from .models import (
+    Answer,
+    Category,
+    Connection,
+    Event,
+    InterviewSession,
+    Participant,
+    Round,
+    Score,
+)
 from .protocol import EventType, event_frame, frame_text, timestamp
+from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
     Lens,
@@ -101,6 +111,45 @@ def model_answer_asked(rnd: Round) -> dict:
     }
 
 
+# The skill areas of the bank, in its order: every skills map has one axis per area, so maps
+# of different candidates and sessions compare, and the CSV's columns stay put.
+SKILL_AREAS: tuple[str, ...] = tuple(Category.values)
+
+
+def skill_means(scores: Iterable[tuple[str, float | None]]) -> list[dict]:
+    """A candidate's mean score per skill area, from (area, answer score) per round asked.
+
+    An answer's score is the panel's mean; an area's mean is the mean of its scored answers,
+    so an unanswered or unscored round leaves it alone. Every area of the bank is listed:
+    ``asked`` rounds, ``scored`` answers, ``mean`` (None when nothing was scored).
+    """
+    sums = {area: [0, 0, 0.0] for area in SKILL_AREAS}  # asked, scored, total
+    for area, score in scores:
+        tally = sums.setdefault(area, [0, 0, 0.0])
+        tally[0] += 1
+        if score is not None:
+            tally[1] += 1
+            tally[2] += score
+    return [
+        {
+            "area": area,
+            "asked": asked,
+            "scored": scored,
+            "mean": round(total / scored, 2) if scored else None,
+        }
+        for area, (asked, scored, total) in sums.items()
+    ]
+
+
+def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
+    """A candidate's skills map: the radar of their mean per area (``radar``)."""
+    return radar_svg(
+        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills],
+        title=f"Skills map of {name}",
+        element_id=element_id,
+    )
+
+
 def results_for(session: InterviewSession) -> dict:
     """Per-candidate totals, per-round scores and feedback, and a per-category breakdown."""
     rounds = list(rounds_of(session))
@@ -160,8 +209,17 @@ def results_for(session: InterviewSession) -> dict:
             category["average"] = (
                 round(category["total"] / category["scored"], 2) if category["scored"] else None
             )
+        skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round)
         candidates.append(
-            {**row.as_dict(), "rounds": per_round, "categories": list(categories.values())}
+            {
+                **row.as_dict(),
+                "rounds": per_round,
+                "categories": list(categories.values()),
+                "skills": skills,
+                "skills_svg": skills_svg(
+                    row.name, skills, element_id=f"skills-{row.participant_id}"
+                ),
+            }
         )
 
     return {
@@ -202,6 +260,8 @@ RESULTS_CSV_HEADER = [
     "interviewer",
     "score",
     "feedback",
+    # The candidate's skills map: their mean per area of the bank, empty where none.
+    *(f"mean {area}" for area in SKILL_AREAS),
 ]
 
 
@@ -227,6 +287,7 @@ def results_csv_rows(results: dict) -> list[list]:
     code = results["session"]["code"]
     for candidate in results["candidates"]:
         head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
+        means = ["" if skill["mean"] is None else skill["mean"] for skill in candidate["skills"]]
         for rnd in candidate["rounds"]:
             body = [
                 candidate["total"],
@@ -237,9 +298,10 @@ def results_csv_rows(results: dict) -> list[list]:
                 "" if rnd["score"] is None else rnd["score"],
             ]
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""])
+                rows.append(head + body + ["", "", ""] + means)
             for score in rnd["scores"]:
-                rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
+                given = [score["interviewer"], score["score"], score["feedback"]]
+                rows.append(head + body + given + means)
     return [[csv_cell(value) for value in row] for row in rows]
 
 
@@ -446,8 +508,13 @@ def candidate_results(participant: Participant) -> dict:
                 },
             }
         )
+    skills = skill_means(
+        (rnd["question"]["category"], rnd["answer"] and rnd["answer"]["score"]) for rnd in rounds
+    )
     return {
         "session": {"code": session.code, "title": session.title, "status": session.status},
+        "skills": skills,
+        "skills_svg": skills_svg(participant.display_name, skills, element_id="skills-mine"),
         "participant": {
             "participant_id": participant.id,
             "name": participant.display_name,
