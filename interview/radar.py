@@ -97,7 +97,7 @@ def radar_svg(
     if count == 0:
         return ET.tostring(svg, encoding="unicode")
 
-    grid = _sub(svg, "g", **{"class": "radar-grid", "fill": "none", "stroke": "#c8ccd4"})
+    grid = _sub(svg, "g", **{"class": "radar-grid", "fill": "none", "stroke": "#d3d9e0"})
     for ring in RINGS:
         distance = RADIUS * ring / maximum
         _sub(grid, "polygon", points=_points([_at(i, count, distance) for i in range(count)]))
@@ -112,7 +112,7 @@ def radar_svg(
             "class": "radar-labels",
             "font-family": "system-ui, sans-serif",
             "font-size": "13",
-            "fill": "#333a45",
+            "fill": "#1b1f24",
         },
     )
     for index, spoke in enumerate(spokes):
@@ -137,13 +137,13 @@ def radar_svg(
         **{
             "class": "radar-area",
             "points": _points(reach),
-            "fill": "#2f6fde",
+            "fill": "#1c5bb8",
             "fill-opacity": "0.25",
-            "stroke": "#2f6fde",
+            "stroke": "#1c5bb8",
             "stroke-width": "2",
         },
     )
-    points = _sub(svg, "g", **{"class": "radar-points", "stroke": "#2f6fde", "stroke-width": "2"})
+    points = _sub(svg, "g", **{"class": "radar-points", "stroke": "#1c5bb8", "stroke-width": "2"})
     for (x, y), spoke in zip(reach, spokes, strict=True):
         scored = spoke.mean is not None
         point = _sub(
@@ -154,7 +154,7 @@ def radar_svg(
                 "cx": _number(x),
                 "cy": _number(y),
                 "r": "4",
-                "fill": "#2f6fde" if scored else "#ffffff",
+                "fill": "#1c5bb8" if scored else "#ffffff",
                 "data-area": spoke.area,
             },
         )

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatLoad, seatSave } from "./store.js";
+import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
 import {
   Countdown,
@@ -24,6 +25,7 @@ const state = new SessionState(code);
 let live = null;
 let countdown = null;
 let board = null;
+let skills = null;
 
 /** A panel seat for this browser: the stored token, or a fresh one (join again). */
 async function panelSeat({ renew = false } = {}) {
@@ -305,6 +307,7 @@ function renderAll() {
   renderRound();
   renderAnswers();
   board.render(state.board());
+  skills.render(state);
   renderPresence($("presence"), state.participants, state.me.participant_id);
 }
 
@@ -325,12 +328,14 @@ async function learnRoundTitles() {
 
 function onEvent(frame) {
   state.apply(frame);
+  skills.apply(frame);
   const { type, data } = frame;
   switch (type) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
       board.render(state.board());
+      skills.render(state);
       renderAnswered();
       break;
     case "round.opened":
@@ -338,6 +343,7 @@ function onEvent(frame) {
       renderRound();
       renderAnswers();
       renderSession();
+      skills.render(state);
       break;
     case "answer.submitted":
       announce(`${state.nameOf(data.participant_id)} submitted an answer.`);
@@ -353,6 +359,7 @@ function onEvent(frame) {
       announce(`${state.nameOf(data.participant_id)} now has a mean of ${formatScore(data.score)} on that answer.`);
       renderAnswers();
       board.render(state.board());
+      skills.render(state);
       break;
     case "session.finished":
       announce("The session has finished.");
@@ -374,12 +381,14 @@ async function main() {
     return;
   }
   board = new Leaderboard($("leaderboard"));
+  skills = new SkillsComparison($("skills-compare"));
   live = new LiveSession({
     code,
     role: ROLE,
     token: seat.token,
     onWelcome(welcome) {
       state.welcome(welcome);
+      skills.welcome(welcome.snapshot);
       renderAll();
       learnRoundTitles();
     },
