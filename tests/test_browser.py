@@ -250,6 +250,11 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         await expect(leaderboard(page).nth(1)).to_contain_text("Ben")
     await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
     await expect(ben.get_by_text("functools.wraps keeps the metadata")).to_have_count(0)
+    # The panel compares the candidates per skill area as the scores arrive.
+    compare = panel.get_by_role("table", name="Mean score of each candidate per skill area")
+    await expect(compare.get_by_role("columnheader", name=question.category)).to_be_visible()
+    await expect(compare.get_by_role("row").filter(has_text="Ann")).to_contain_text("9")
+    await expect(compare.get_by_role("row").filter(has_text="Ben")).to_contain_text("6")
     await expect(ben.get_by_text("Right idea; show one in code.")).to_be_visible()
 
     await asyncio.sleep(0.6)  # let the leaderboard's slide settle for the pictures
@@ -265,7 +270,9 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         await page.get_by_role("link", name="See your results").click()
         await expect(page.get_by_role("heading", name="Model answer")).to_be_visible()
         await expect(page.get_by_text(model_answer)).to_be_visible()
-    await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
+    await expect(
+        ann.locator("ul.feedback").get_by_text("functools.wraps keeps the metadata")
+    ).to_be_visible()
     await expect(ann.locator(".model-text pre code span.k").first).to_have_text("def")
     await screenshot(ann, "results-candidate")
     await assert_accessible(ann, "candidate's results")
@@ -514,13 +521,17 @@ async def test_names_answers_feedback_and_a_hostile_question_run_nothing(
 
     await panel.get_by_role("button", name="Finish session").click()
     await mallory.get_by_role("link", name="See your results").click()
-    # The answer, the name, and the key point: all text.
-    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(3)
+    timeline = mallory.get_by_role("region", name="Timeline").get_by_role("listitem")
+    await expect(timeline.filter(has_text="Session finished")).to_be_visible()
+    # The answer, the name, the key point and the answer's first revision: all text.
+    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(4)
     await expect(mallory.get_by_text(f"alice: {XSS}")).to_be_visible()  # the feedback
     await expect(mallory.locator("main")).to_contain_text("<b onmouseover=alert(1)>bold?</b>")
     await assert_inert(mallory)
     await panel.goto(f"/s/{room.code}/results")
     await expect(panel.get_by_role("region", name=f"Results of {XSS}")).to_be_visible()
+    # The skills map the server drew names Mallory as text too.
+    await expect(panel.get_by_role("img", name=f"Skills map of {XSS}")).to_be_visible()
 
     for page in (panel, wall, mallory):
         await assert_inert(page)
