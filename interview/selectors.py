@@ -150,8 +150,10 @@ def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
     )
 
 
-def results_for(session: InterviewSession) -> dict:
-    """Per-candidate totals, per-round scores and feedback, and a per-category breakdown."""
+def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
+    """Per-candidate totals, per-round scores and feedback, a per-category breakdown and the
+    skills map: the mean per area of the bank, drawn (``skills_svg``) unless ``skills_maps``
+    is False (the CSV has no use for the drawings, a millisecond a candidate)."""
     rounds = list(rounds_of(session))
     leaderboard = leaderboard_for(session)
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
@@ -210,17 +212,17 @@ def results_for(session: InterviewSession) -> dict:
                 round(category["total"] / category["scored"], 2) if category["scored"] else None
             )
         skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round)
-        candidates.append(
-            {
-                **row.as_dict(),
-                "rounds": per_round,
-                "categories": list(categories.values()),
-                "skills": skills,
-                "skills_svg": skills_svg(
-                    row.name, skills, element_id=f"skills-{row.participant_id}"
-                ),
-            }
-        )
+        candidate = {
+            **row.as_dict(),
+            "rounds": per_round,
+            "categories": list(categories.values()),
+            "skills": skills,
+        }
+        if skills_maps:
+            candidate["skills_svg"] = skills_svg(
+                row.name, skills, element_id=f"skills-{row.participant_id}"
+            )
+        candidates.append(candidate)
 
     return {
         "session": {

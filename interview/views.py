@@ -228,7 +228,8 @@ class ResultsCsvView(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(selectors.RESULTS_CSV_HEADER)
-        writer.writerows(selectors.results_csv_rows(selectors.results_for(session)))
+        results = selectors.results_for(session, skills_maps=False)
+        writer.writerows(selectors.results_csv_rows(results))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="results-{session.code}.csv"'
         return response

@@ -215,3 +215,10 @@ def test_a_diff_of_two_long_answers_is_quick():
     assert ["-", "word1500"] in diff
     assert ["+", "changed"] in diff
     assert timezone.now() - started < timedelta(seconds=5)  # generous: a busy machine
+
+
+def test_a_page_costs_the_same_few_queries_however_long(played, django_assert_num_queries):
+    session, panel, *_ = played
+    # The events, the rounds, the names, the revisions before the page's answers.
+    with django_assert_num_queries(4):
+        timeline_page(session, viewer_of(panel))
