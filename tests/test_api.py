@@ -684,6 +684,8 @@ def test_a_candidate_reads_only_their_part_of_the_timeline_once_finished(
     early = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token)
     assert (early.status_code, error_of(early)["code"]) == (409, "not_finished")
     assert anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN="forged").status_code == 401
+    wall = services.participant_join(session=session, role="spectator", display_name="Wall")
+    assert anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=wall.token).status_code == 403
 
     services.session_finish(session=session, participant=panel)
     mine = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token).json()["results"]
