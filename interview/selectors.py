@@ -125,7 +125,9 @@ def skill_means(scores: Iterable[tuple[str, float | None]]) -> list[dict]:
     """
     sums = {area: [0, 0, 0.0] for area in SKILL_AREAS}  # asked, scored, total
     for area, score in scores:
-        tally = sums.setdefault(area, [0, 0, 0.0])
+        tally = sums.get(area)
+        if tally is None:  # not an area of the bank (its choices bound a round's category)
+            continue
         tally[0] += 1
         if score is not None:
             tally[1] += 1

@@ -84,6 +84,12 @@ def test_every_area_of_the_bank_is_listed_in_its_order_scored_or_not():
     assert all(skill == {**skill, "asked": 0, "scored": 0, "mean": None} for skill in unasked)
 
 
+def test_a_category_outside_the_bank_is_no_area_of_the_map():
+    skills = selectors.skill_means([("Astrology", 9.0)])
+    assert [skill["area"] for skill in skills] == list(Category.values)
+    assert all(skill["mean"] is None for skill in skills)
+
+
 def test_an_area_asked_but_unscored_has_no_mean():
     (core, *_) = selectors.skill_means([("Core Python", None)])
     assert (core["asked"], core["scored"], core["mean"]) == (1, 0, None)

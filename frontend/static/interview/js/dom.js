@@ -76,7 +76,8 @@ export function setTrustedSvg(el, svgText) {
   const doc = new DOMParser().parseFromString(String(svgText || ""), "image/svg+xml");
   const root = doc.documentElement;
   const ok = root && root.namespaceURI === SVG_NS && root.localName === "svg";
-  el.replaceChildren(...(ok && !doc.querySelector("parsererror") ? [document.importNode(root, true)] : []));
+  const wellFormed = ok && !doc.querySelector("parsererror");
+  el.replaceChildren(...(wellFormed ? [document.importNode(root, true)] : []));
 }
 
 /** Rendered Markdown where the server sent it (`*_html`), else the text as paragraphs. */

@@ -13,7 +13,15 @@ export function skillsTable(skills, caption) {
       "table",
       { class: "skills-table" },
       h("caption", {}, caption),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Skill area"), h("th", { scope: "col" }, "Mean score"), h("th", { scope: "col" }, "Scored answers"))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Skill area", "Mean score", "Scored answers"].map((label) => h("th", { scope: "col" }, label)),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -55,7 +63,8 @@ export function meansByCandidate(answers, areaOfRound) {
   }
   const means = new Map();
   for (const [participant, areas] of sums) {
-    means.set(participant, new Map([...areas].map(([area, [total, count]]) => [area, total / count])));
+    const byArea = [...areas].map(([area, [total, count]]) => [area, total / count]);
+    means.set(participant, new Map(byArea));
   }
   return means;
 }
@@ -69,12 +78,14 @@ export class SkillsComparison {
 
   /** The areas of the rounds asked so far, from the welcome snapshot. */
   welcome(snapshot) {
-    this.areaOfRound = new Map((snapshot.rounds || []).map((r) => [r.round_id, r.question.category]));
+    const rounds = snapshot.rounds || [];
+    this.areaOfRound = new Map(rounds.map((r) => [r.round_id, r.question.category]));
   }
 
   /** A pushed round adds its area. */
   apply(frame) {
-    if (frame.type === "round.opened") this.areaOfRound.set(frame.data.round_id, frame.data.question.category);
+    if (frame.type !== "round.opened") return;
+    this.areaOfRound.set(frame.data.round_id, frame.data.question.category);
   }
 
   /** The table for the state's candidates (leaderboard order) and answers. */
@@ -97,7 +108,11 @@ export function comparisonTable(rows, areas, means) {
       "table",
       { class: "skills-compare" },
       h("caption", { class: "visually-hidden" }, "Mean score of each candidate per skill area"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Candidate"), areas.map((area) => h("th", { scope: "col" }, area)))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["Candidate", ...areas].map((label) => h("th", { scope: "col" }, label))),
+      ),
       h(
         "tbody",
         {},

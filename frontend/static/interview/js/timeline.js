@@ -75,7 +75,9 @@ function describe(item, me) {
           : ` scored ${me !== null ? "your" : `${who(data, me)}'s`} answer`,
       );
       parts.push(` · panel mean ${formatScore(data.score)}`);
-      if (data.feedback) parts.push(h("span", { class: "timeline-feedback" }, ` · “${data.feedback}”`));
+      if (data.feedback) {
+        parts.push(h("span", { class: "timeline-feedback" }, ` · “${data.feedback}”`));
+      }
       return parts;
     }
     case "session.finished":
@@ -110,7 +112,8 @@ export class Timeline {
     this.more.disabled = true;
     this.status.textContent = "Loading…";
     try {
-      const page = await api(`${this.url}?after=${this.after}&limit=${PAGE}`, { headers: this.headers });
+      const query = `?after=${this.after}&limit=${PAGE}`;
+      const page = await api(this.url + query, { headers: this.headers });
       for (const item of page.results) this.list.append(this.row(item));
       if (page.results.length) this.after = page.results[page.results.length - 1].seq;
       if (page.next) this.after = Number(new URL(page.next, location.href).searchParams.get("after"));
