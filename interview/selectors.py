@@ -14,6 +14,7 @@ from . import sql
 from .credentials import join_code_normalise, secret_hash
 from .models import (
     Answer,
+    Category,
     Connection,
     Event,
     InterviewSession,
@@ -23,6 +24,7 @@ from .models import (
     Score,
 )
 from .protocol import EventType, event_frame, frame_text, timestamp
+from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
     PARTICIPANT_CARD,
@@ -112,9 +114,52 @@ def model_answer_asked(rnd: Round) -> dict:
     }
 
 
-def results_for(session: InterviewSession) -> dict:
-    """Per-candidate totals, per-round scores, feedback and key-point coverage, and a
-    per-category breakdown: the panel's (its ``coverage`` is ``visibility``'s panel-only)."""
+# The skill areas of the bank, in its order: every skills map has one axis per area, so maps
+# of different candidates and sessions compare, and the CSV's columns stay put.
+SKILL_AREAS: tuple[str, ...] = tuple(Category.values)
+
+
+def skill_means(scores: Iterable[tuple[str, float | None]]) -> list[dict]:
+    """A candidate's mean score per skill area, from (area, answer score) per round asked.
+
+    An answer's score is the panel's mean; an area's mean is the mean of its scored answers,
+    so an unanswered or unscored round leaves it alone. Every area of the bank is listed:
+    ``asked`` rounds, ``scored`` answers, ``mean`` (None when nothing was scored).
+    """
+    sums = {area: [0, 0, 0.0] for area in SKILL_AREAS}  # asked, scored, total
+    for area, score in scores:
+        tally = sums.get(area)
+        if tally is None:  # not an area of the bank (its choices bound a round's category)
+            continue
+        tally[0] += 1
+        if score is not None:
+            tally[1] += 1
+            tally[2] += score
+    return [
+        {
+            "area": area,
+            "asked": asked,
+            "scored": scored,
+            "mean": round(total / scored, 2) if scored else None,
+        }
+        for area, (asked, scored, total) in sums.items()
+    ]
+
+
+def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
+    """A candidate's skills map: the radar of their mean per area (``radar``)."""
+    return radar_svg(
+        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills],
+        title=f"Skills map of {name}",
+        element_id=element_id,
+    )
+
+
+def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
+    """Per-candidate totals, per-round scores, feedback and key-point coverage, a per-category
+    breakdown and the skills map: the panel's (its ``coverage`` is ``visibility``'s
+    panel-only). The map is the mean per area of the bank, drawn (``skills_svg``) unless
+    ``skills_maps`` is False (the CSV has no use for the drawings, a millisecond a candidate)."""
     rounds = list(rounds_of(session))
     leaderboard = leaderboard_for(session)
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
@@ -173,9 +218,18 @@ def results_for(session: InterviewSession) -> dict:
             category["average"] = (
                 round(category["total"] / category["scored"], 2) if category["scored"] else None
             )
-        candidates.append(
-            {**row.as_dict(), "rounds": per_round, "categories": list(categories.values())}
-        )
+        skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round)
+        candidate = {
+            **row.as_dict(),
+            "rounds": per_round,
+            "categories": list(categories.values()),
+            "skills": skills,
+        }
+        if skills_maps:
+            candidate["skills_svg"] = skills_svg(
+                row.name, skills, element_id=f"skills-{row.participant_id}"
+            )
+        candidates.append(candidate)
 
     return {
         "session": {
@@ -216,6 +270,8 @@ RESULTS_CSV_HEADER = [
     "interviewer",
     "score",
     "feedback",
+    # The candidate's skills map: their mean per area of the bank, empty where none.
+    *(f"mean {area}" for area in SKILL_AREAS),
 ]
 
 
@@ -241,6 +297,7 @@ def results_csv_rows(results: dict) -> list[list]:
     code = results["session"]["code"]
     for candidate in results["candidates"]:
         head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
+        means = ["" if skill["mean"] is None else skill["mean"] for skill in candidate["skills"]]
         for rnd in candidate["rounds"]:
             body = [
                 candidate["total"],
@@ -251,9 +308,10 @@ def results_csv_rows(results: dict) -> list[list]:
                 "" if rnd["score"] is None else rnd["score"],
             ]
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""])
+                rows.append(head + body + ["", "", ""] + means)
             for score in rnd["scores"]:
-                rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
+                given = [score["interviewer"], score["score"], score["feedback"]]
+                rows.append(head + body + given + means)
     return [[csv_cell(value) for value in row] for row in rows]
 
 
@@ -493,8 +551,13 @@ def candidate_results(participant: Participant) -> dict:
                 },
             }
         )
+    skills = skill_means(
+        (rnd["question"]["category"], rnd["answer"] and rnd["answer"]["score"]) for rnd in rounds
+    )
     return {
         "session": {"code": session.code, "title": session.title, "status": session.status},
+        "skills": skills,
+        "skills_svg": skills_svg(participant.display_name, skills, element_id="skills-mine"),
         "participant": {
             "participant_id": participant.id,
             "name": participant.display_name,

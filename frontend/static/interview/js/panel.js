@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatLoad, seatSave } from "./store.js";
+import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
 import {
   Countdown,
@@ -25,6 +26,7 @@ const state = new SessionState(code);
 let live = null;
 let countdown = null;
 let board = null;
+let skills = null;
 
 /** A panel seat for this browser: the stored token, or a fresh one (join again). */
 async function panelSeat({ renew = false } = {}) {
@@ -448,6 +450,7 @@ function renderAll() {
   renderRound();
   renderAnswers();
   board.render(state.board());
+  skills.render(state);
   renderPresence($("presence"), state.participants, state.me.participant_id);
   renderExtraTime();
 }
@@ -476,12 +479,14 @@ async function learnRoundTitles() {
 
 function onEvent(frame) {
   state.apply(frame);
+  skills.apply(frame);
   const { type, data } = frame;
   switch (type) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
       board.render(state.board());
+      skills.render(state);
       renderAnswered();
       renderExtraTime();
       break;
@@ -491,6 +496,7 @@ function onEvent(frame) {
       renderAnswers();
       renderSession();
       renderExtraTime();
+      skills.render(state);
       break;
     case "round.extended":
     case "time.accommodated":
@@ -511,6 +517,7 @@ function onEvent(frame) {
       announce(`${state.nameOf(data.participant_id)} now has a mean of ${formatScore(data.score)} on that answer.`);
       renderAnswers();
       board.render(state.board());
+      skills.render(state);
       break;
     case "session.finished":
       announce("The session has finished.");
@@ -532,12 +539,14 @@ async function main() {
     return;
   }
   board = new Leaderboard($("leaderboard"));
+  skills = new SkillsComparison($("skills-compare"));
   live = new LiveSession({
     code,
     role: ROLE,
     token: seat.token,
     onWelcome(welcome) {
       state.welcome(welcome);
+      skills.welcome(welcome.snapshot);
       renderAll();
       learnRoundTitles();
     },
