@@ -7,6 +7,9 @@ the viewer, decides the result, a live event is serialised once per lens, not on
 The welcome snapshot and the candidate's results are cut by the same rules (``project``,
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
 session and after it (PROTOCOL.md, Version 2).
+
+Some events are the panel's as a whole (``EVENT_AUDIENCE``): every other lens sees nothing of
+them, not even an empty frame; their ``seq`` is skipped in what it receives.
 """
 
 from dataclasses import dataclass
@@ -57,6 +60,27 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# Who receives an event at all: everyone (the default) or the panel alone. An event's
+# stored ``audience`` is taken from here when it is appended.
+AUDIENCE_ALL = "all"
+AUDIENCE_INTERVIEWERS = "interviewers"
+
+EVENT_AUDIENCE: dict[str, str] = {
+    # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone.
+    EventType.CANDIDATE_SIGNAL: AUDIENCE_INTERVIEWERS,
+}
+
+
+def audience_of(event_type: str) -> str:
+    """Who receives events of this type at all: ``all`` or ``interviewers``."""
+    return EVENT_AUDIENCE.get(event_type, AUDIENCE_ALL)
+
+
+def audience_sees(audience: str, lens: Lens) -> bool:
+    """Whether a lens receives anything of an event with this audience."""
+    return audience != AUDIENCE_INTERVIEWERS or lens is Lens.PANEL
+
+
 def lens_for(event_type: str, payload: dict, viewer: Viewer) -> Lens:
     """The lens through which this viewer sees this event."""
     return lens_of(viewer, event_author(event_type, payload))
@@ -81,9 +105,11 @@ def author_lens_differs(event_type: str) -> bool:
     return PANEL_AND_AUTHOR in PRIVATE_FIELDS.get(event_type, {}).values()
 
 
-def project(event_type: str, payload: dict, lens: Lens, *, audience: str = "all") -> dict | None:
+def project(
+    event_type: str, payload: dict, lens: Lens, *, audience: str = AUDIENCE_ALL
+) -> dict | None:
     """The part of the payload seen through the lens, or None when nothing is."""
-    if audience == "interviewers" and lens is not Lens.PANEL:
+    if not audience_sees(audience, lens):
         return None
     if lens is Lens.PANEL:
         return dict(payload)
@@ -112,7 +138,7 @@ def presence_visible(role: str, lens: Lens) -> bool:
 
 
 def visible_to(
-    event_type: str, payload: dict, viewer: Viewer, *, audience: str = "all"
+    event_type: str, payload: dict, viewer: Viewer, *, audience: str = AUDIENCE_ALL
 ) -> dict | None:
     """What the viewer receives of the event's payload, or None for nothing."""
     return project(event_type, payload, lens_for(event_type, payload, viewer), audience=audience)
