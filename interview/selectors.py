@@ -28,7 +28,7 @@ from .visibility import (
     Lens,
     Viewer,
     audience_of,
-    audience_sees,
+    in_audience,
     lens_for,
     lens_of,
     presence_visible,
@@ -295,14 +295,13 @@ class Signals:
 def signals_seen(session: InterviewSession, lens: Lens) -> Signals:
     """The session's integrity signals through the lens (``visibility``): the panel's alone,
     so any other lens sees none and costs no query. Two queries for the panel."""
-    audience = audience_of(EventType.CANDIDATE_SIGNAL)
-    if not audience_sees(audience, lens):
+    if not in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         return Signals(kept=[], dropped={})
     rows = Event.objects.filter(session=session, type=EventType.CANDIDATE_SIGNAL).order_by("seq")
     kept = [
         seen
         for payload in rows.values_list("payload", flat=True)
-        if (seen := project(EventType.CANDIDATE_SIGNAL, payload, lens, audience=audience))
+        if (seen := project(EventType.CANDIDATE_SIGNAL, payload, lens))
     ]
     dropped = {
         (round_id, participant_id): count
@@ -494,7 +493,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             if (view := _answer_view(answer, scores.get(answer.id, []), viewer)) is not None
         ],
     }
-    if audience_sees(audience_of(EventType.CANDIDATE_SIGNAL), lens):
+    if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         signals = signals_seen(session, lens)
         snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
     return snapshot

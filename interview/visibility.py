@@ -8,8 +8,8 @@ The welcome snapshot and the candidate's results are cut by the same rules (``pr
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
 session and after it (PROTOCOL.md, Version 2).
 
-Some events are the panel's as a whole (``EVENT_AUDIENCE``): every other lens sees nothing of
-them, not even an empty frame; their ``seq`` is skipped in what it receives.
+Some events are the panel's as a whole (``AUDIENCES``): every other lens receives nothing of
+them, not even an empty frame (its next frame says, with ``prev``, which seq it follows).
 """
 
 from dataclasses import dataclass
@@ -60,25 +60,25 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
-# Who receives an event at all: everyone (the default) or the panel alone. An event's
-# stored ``audience`` is taken from here when it is appended.
+# Who receives an event at all: everyone (the default) or the panel alone. Services store an
+# event's audience (``Event.audience``) from here when they append it.
 AUDIENCE_ALL = "all"
-AUDIENCE_INTERVIEWERS = "interviewers"
+AUDIENCE_PANEL = "interviewers"
 
-EVENT_AUDIENCE: dict[str, str] = {
+AUDIENCES: dict[str, str] = {
     # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone.
-    EventType.CANDIDATE_SIGNAL: AUDIENCE_INTERVIEWERS,
+    EventType.CANDIDATE_SIGNAL: AUDIENCE_PANEL,
 }
 
 
 def audience_of(event_type: str) -> str:
-    """Who receives events of this type at all: ``all`` or ``interviewers``."""
-    return EVENT_AUDIENCE.get(event_type, AUDIENCE_ALL)
+    """Who receives events of this type at all (``AUDIENCES``; everyone by default)."""
+    return AUDIENCES.get(event_type, AUDIENCE_ALL)
 
 
-def audience_sees(audience: str, lens: Lens) -> bool:
-    """Whether a lens receives anything of an event with this audience."""
-    return audience != AUDIENCE_INTERVIEWERS or lens is Lens.PANEL
+def in_audience(audience: str, lens: Lens) -> bool:
+    """Whether a lens receives anything of an event with this audience: the panel always."""
+    return audience == AUDIENCE_ALL or lens is Lens.PANEL
 
 
 def lens_for(event_type: str, payload: dict, viewer: Viewer) -> Lens:
@@ -106,10 +106,11 @@ def author_lens_differs(event_type: str) -> bool:
 
 
 def project(
-    event_type: str, payload: dict, lens: Lens, *, audience: str = AUDIENCE_ALL
+    event_type: str, payload: dict, lens: Lens, *, audience: str | None = None
 ) -> dict | None:
-    """The part of the payload seen through the lens, or None when nothing is."""
-    if not audience_sees(audience, lens):
+    """The part of the payload seen through the lens, or None when nothing is. ``audience``
+    is the stored event's, the type's (``audience_of``) when not given."""
+    if not in_audience(audience or audience_of(event_type), lens):
         return None
     if lens is Lens.PANEL:
         return dict(payload)
@@ -138,7 +139,7 @@ def presence_visible(role: str, lens: Lens) -> bool:
 
 
 def visible_to(
-    event_type: str, payload: dict, viewer: Viewer, *, audience: str = AUDIENCE_ALL
+    event_type: str, payload: dict, viewer: Viewer, *, audience: str | None = None
 ) -> dict | None:
     """What the viewer receives of the event's payload, or None for nothing."""
     return project(event_type, payload, lens_for(event_type, payload, viewer), audience=audience)

@@ -2,7 +2,7 @@
 
 A candidate's page reports the tab hidden and shown, the window's focus, and paste sizes;
 the panel alone hears of it, live, in replays and in snapshots. Nobody else receives a frame
-of it, not even an empty one: its ``seq`` is simply skipped in what they receive.
+of it, not even an empty one: their next frame says which seq it follows (``prev``).
 """
 
 import json
@@ -63,12 +63,15 @@ async def test_a_signal_is_acked_and_reaches_the_panel_alone(layer, interviewer,
         "kind": "paste",
         "chars": 380,
     }
-    # The next event everyone sees comes right after the signal's seq.
+    # The next event everyone sees comes right after the signal's seq. Those who did not see
+    # the signal are told which seq it follows (prev), so they know they lost nothing.
     await ben.command("answer.submit", {"round_id": round_id, "text": "mine"})
-    for client in (owner, ann, ben, wall):
-        submitted = await client.next("answer.submitted")
-        assert submitted["seq"] == signal["seq"] + 1
+    submitted = await owner.next("answer.submitted")
+    assert submitted["seq"] == signal["seq"] + 1
+    assert "prev" not in submitted
     for client in (ann, ben, wall):
+        submitted = await client.next("answer.submitted")
+        assert (submitted["seq"], submitted["prev"]) == (signal["seq"] + 1, signal["seq"] - 1)
         assert [f["seq"] for f in client.persisted()] == [signal["seq"] - 1, signal["seq"] + 1]
         assert not signals_in(client)
     await close_all(owner, ann, ben, wall)
@@ -170,6 +173,7 @@ async def test_replays_and_snapshots_give_signals_to_the_panel_alone(
             assert welcome["data"]["last_seq"] == 5
             await client.drain()
             assert [f["seq"] for f in client.persisted()] == ([1, 5] if last_seq == 0 else [5])
+            assert client.persisted()[-1]["prev"] == 1  # seqs 2 to 4 were the panel's
             assert not signals_in(client), name
             await client.disconnect()
     await close_all(owner, ann, panel, replayed)
@@ -257,3 +261,25 @@ async def test_the_results_sum_up_each_candidates_signals_per_round(
     }
     assert by_name["Ben"]["rounds"][0]["signals"]["summary"] == "no signals"
     await close_all(owner, ann)
+
+
+async def test_after_a_replay_ending_in_the_panels_events_prev_names_the_last_frame_sent(
+    layer, interviewer, question_id
+):
+    """The welcome's snapshot covers up to its last_seq; a replay's last events may be the
+    panel's, so the next frame's ``prev`` may be below that last_seq: the browser module
+    accepts any ``prev`` up to the seq it holds."""
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    round_id = await round_opened(owner, question_id)  # seq 1
+    await ann.command("answer.submit", {"round_id": round_id, "text": "one"})  # seq 2
+    await ann.command("signal.report", {"round_id": round_id, "kind": "blur"})  # seq 3
+    ben = Client(room.code)
+    welcome = await ben.hello(room.seats["Ben"], last_seq=1)
+    assert welcome["data"]["last_seq"] == 3
+    await ann.command("signal.report", {"round_id": round_id, "kind": "focus"})  # seq 4
+    await ann.command("answer.submit", {"round_id": round_id, "text": "two"})  # seq 5
+    live = await ben.next("answer.submitted", where=lambda f: f["seq"] == 5)
+    assert live["prev"] == 2
+    assert [f["seq"] for f in ben.persisted()] == [2, 5]
+    await close_all(owner, ann, ben)

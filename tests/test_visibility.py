@@ -108,3 +108,11 @@ def test_an_answers_key_point_coverage_is_the_panels_alone():
     for viewer in (AUTHOR, OTHER, SPECTATOR):
         assert "coverage" not in visible_to("answer.submitted", covered, viewer)
     assert visible_to("answer.submitted", covered, AUTHOR)["text"] == "mine"
+
+
+def test_a_candidates_integrity_signal_is_the_panels_alone_even_for_its_candidate():
+    signal = {"participant_id": 1, "round_id": 3, "kind": "paste", "chars": 380, "at": "t"}
+    author = Viewer(participant_id=1, role="candidate")
+    assert visible_to("candidate.signal", signal, PANEL) == signal
+    for viewer in (author, Viewer(participant_id=2, role="candidate"), SPECTATOR):
+        assert visible_to("candidate.signal", signal, viewer) is None
