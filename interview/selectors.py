@@ -3,7 +3,7 @@
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -276,10 +276,10 @@ class Signals:
 
     kept: list[dict]
     dropped: dict[tuple[int, int], int]
+    by_candidate: dict[tuple[int, int], list[dict]] = field(default_factory=dict)
 
     def of(self, round_id: int, participant_id: int) -> list[dict]:
-        key = (round_id, participant_id)
-        return [s for s in self.kept if (s["round_id"], s["participant_id"]) == key]
+        return self.by_candidate.get((round_id, participant_id), [])
 
     def dropped_of(self, round_id: int, participant_id: int) -> int:
         return self.dropped.get((round_id, participant_id), 0)
@@ -309,7 +309,10 @@ def signals_seen(session: InterviewSession, lens: Lens) -> Signals:
             round__session=session, dropped__gt=0
         ).values_list("round_id", "participant_id", "dropped")
     }
-    return Signals(kept=kept, dropped=dropped)
+    by_candidate: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for signal in kept:
+        by_candidate[signal["round_id"], signal["participant_id"]].append(signal)
+    return Signals(kept=kept, dropped=dropped, by_candidate=dict(by_candidate))
 
 
 def _duration_text(seconds: int) -> str:
