@@ -21,6 +21,8 @@ from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright
 
 from interview import services
 from interview.models import Answer, Participant, Question, Score
+from interview.protocol import timestamp
+from interview.selectors import signals_summary
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -695,3 +697,50 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
     results = panel.get_by_role("region", name="Results of Cara")
     # The results sum up on the server what the dashboard summed up in the page: alike.
     await expect(results.locator(".signal-summary")).to_have_text(shown_summary)
+
+
+SUMMARY_CASES = [
+    # (kinds at seconds, signals dropped, the round's end in seconds)
+    (
+        [("blur", 1), ("hidden", 1.2), ("visible", 20.2), ("paste", 30, 300), ("hidden", 40)],
+        0,
+        52.6,
+    ),
+    ([("hidden", 0.4), ("hidden", 1), ("visible", 2.9), ("paste", 3, 1), ("focus", 4)], 2, 9),
+    ([("hidden", 10)], 1, 135.5),
+    ([], 0, 10),
+]
+
+
+async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
+    """signals.js's signalSummary and selectors.signals_summary, on the same signals."""
+    start = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+    def at(second: float) -> datetime:
+        return start + timedelta(seconds=second)
+
+    cases = []
+    for kinds, dropped, end in SUMMARY_CASES:
+        signals = [
+            {"participant_id": 1, "round_id": 1, "kind": kind, "at": timestamp(at(second))}
+            | ({"chars": rest[0]} if rest else {})
+            for kind, second, *rest in kinds
+        ]
+        cases.append({"signals": signals, "dropped": dropped, "until": timestamp(at(end))})
+    page = await tabs.open("alice", "/")
+    in_page = await page.evaluate(
+        """async (cases) => {
+            const { signalSummary } = await import("/static/interview/js/signals.js");
+            return cases.map((c) =>
+                signalSummary(c.signals, { dropped: c.dropped, until: Date.parse(c.until) }));
+        }""",
+        cases,
+    )
+    on_server = [
+        signals_summary(c["signals"], dropped=c["dropped"], until=at(end))
+        for c, (_, _, end) in zip(cases, SUMMARY_CASES, strict=True)
+    ]
+    assert in_page == on_server
+    assert on_server[1]["summary"] == (
+        "left the tab 2× (3 s), pasted 1 character, 2 more signals not kept"
+    )
