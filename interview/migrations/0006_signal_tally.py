@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interview', '0004_round_question_copy_and_question_owner'),
+        ('interview', '0005_answer_coverage'),
     ]
 
     operations = [
