@@ -677,7 +677,7 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
         re.compile(r"^Focus and pastes: left the tab 1× \(\d+ s\), pasted 26 characters$")
     )
     await card.get_by_text("Focus and paste timeline").click()
-    timeline = card.get_by_role("list")
+    timeline = card.get_by_role("list", name="Focus and paste timeline")
     await expect(timeline.get_by_role("listitem")).to_have_text(
         [
             re.compile(f"{what}$")

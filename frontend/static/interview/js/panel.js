@@ -103,7 +103,7 @@ function answerCard(answer) {
     status: h("p", { class: "save-status", role: "status" }),
     error: h("p", { class: "error", role: "alert" }),
     signals: h("p", { class: "meta signal-summary" }),
-    timeline: h("ol", { class: "signal-timeline" }),
+    timeline: h("ol", { class: "signal-timeline", "aria-label": "Focus and paste timeline" }),
   };
   if (mine && mine.feedback) parts.feedback.value = mine.feedback;
   // Once the interviewer types a score, a suggestion never overwrites it.
