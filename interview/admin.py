@@ -18,6 +18,7 @@ from .models import (
     Event,
     InterviewSession,
     Participant,
+    PersonalDeadline,
     Question,
     Round,
     Score,
@@ -83,7 +84,7 @@ class ReadOnly:
 
 class ParticipantInline(ReadOnly, admin.TabularInline):
     model = Participant
-    fields = ["display_name", "role", "user", "created_at", "last_seen_at"]
+    fields = ["display_name", "role", "user", "extra_time_pct", "created_at", "last_seen_at"]
     extra = 0
 
 
@@ -112,10 +113,17 @@ class ParticipantAdmin(ReadOnly, admin.ModelAdmin):
     exclude = ["token_hash"]
 
 
+class PersonalDeadlineInline(ReadOnly, admin.TabularInline):
+    model = PersonalDeadline
+    fields = ["participant", "deadline"]
+    extra = 0
+
+
 @admin.register(Round)
 class RoundAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["session", "position", "title", "opened_at", "closed_at", "close_reason"]
     search_fields = ["session__code", "title"]
+    inlines = [PersonalDeadlineInline]
 
 
 class RevisionInline(ReadOnly, admin.TabularInline):

@@ -38,10 +38,7 @@ def event_text(event: Event, data: dict | None) -> str | None:
 
 
 def event_message(event: Event) -> dict:
-    """The layer message of a persisted event: its text through each lens.
-
-    A None text still carries the seq, so the receivers know nothing is missing.
-    """
+    """The layer message of a persisted event: its text through each lens."""
     author = event_author(event.type, event.payload)
     lenses = (
         (Lens.PANEL, Lens.PUBLIC, Lens.AUTHOR) if author is not None else (Lens.PANEL, Lens.PUBLIC)

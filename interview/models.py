@@ -124,10 +124,16 @@ class Participant(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # A candidate's standing accommodation, set by the panel: each round opened later gives
+    # them this share of its time limit on top of its deadline (``PersonalDeadline``).
+    extra_time_pct = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(extra_time_pct__lte=200), name="participant_extra_time_0_200"
+            ),
             models.UniqueConstraint(
                 fields=["session", "user"],
                 condition=Q(user__isnull=False),
@@ -170,6 +176,9 @@ class Round(models.Model):
     deadline = models.DateTimeField(db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
+    # The last personal deadline when a candidate has more time than ``deadline`` (null
+    # otherwise): the clock closes the round once both have passed.
+    extended_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Orderings name the foreign key's column ("session_id"), not the relation
@@ -187,6 +196,29 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"round {self.position} of session {self.session_id}"
+
+
+class PersonalDeadline(models.Model):
+    """A candidate's own deadline on a round, later than the round's: their accommodation
+    (``Participant.extra_time_pct``) when the round opened, and the panel's extensions since.
+    Their answers are taken until it passes; the others' until the round's ``deadline``."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="personal_deadlines")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="personal_deadlines"
+    )
+    deadline = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round_id", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="personal_deadline_one_per_candidate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"round {self.round_id}: participant {self.participant_id} until {self.deadline}"
 
 
 class Answer(models.Model):
@@ -323,9 +355,12 @@ class Event(models.Model):
     per viewer, for live sends and replays alike.
     """
 
+    # Who receives the event at all (``interview.visibility.AUDIENCES``, by type); the
+    # others are not sent it, and their next frame says so with ``prev``.
     class Audience(models.TextChoices):
         ALL = "all"
         INTERVIEWERS = "interviewers"
+        PANEL_AND_AUTHOR = "panel_and_author"
 
     session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()

@@ -38,6 +38,8 @@ class CommandType(StrEnum):
     SESSION_FINISH = "session.finish"
     SIGNAL_REPORT = "signal.report"
     PING = "ping"
+    TIME_EXTEND = "time.extend"
+    TIME_ACCOMMODATE = "time.accommodate"
 
 
 class EventType(StrEnum):
@@ -53,6 +55,9 @@ class EventType(StrEnum):
     ROUND_CLOSED = "round.closed"
     SCORE_UPDATED = "score.updated"
     SESSION_FINISHED = "session.finished"
+    ROUND_EXTENDED = "round.extended"
+    TIME_ACCOMMODATED = "time.accommodated"
+    # In place of a persisted event the viewer is not in the audience of: its seq, nothing else.
     CANDIDATE_SIGNAL = "candidate.signal"
 
 
@@ -155,6 +160,16 @@ class SignalReportData(serializers.Serializer):
         return data
 
 
+class TimeExtendData(serializers.Serializer):
+    participant_id = StrictIdField()
+    seconds = StrictIntegerField(min_value=10, max_value=3600)
+
+
+class TimeAccommodateData(serializers.Serializer):
+    participant_id = StrictIdField()
+    extra_time_pct = StrictIntegerField(min_value=0, max_value=200)
+
+
 COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.HELLO: HelloData,
     CommandType.QUESTION_PUSH: QuestionPushData,
@@ -164,6 +179,8 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.SESSION_FINISH: EmptyData,
     CommandType.SIGNAL_REPORT: SignalReportData,
     CommandType.PING: EmptyData,
+    CommandType.TIME_EXTEND: TimeExtendData,
+    CommandType.TIME_ACCOMMODATE: TimeAccommodateData,
 }
 
 # Who may send what; hello and ping are for everyone.
@@ -174,6 +191,8 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.ANSWER_SCORE: frozenset({"interviewer"}),
     CommandType.SESSION_FINISH: frozenset({"interviewer"}),
     CommandType.SIGNAL_REPORT: frozenset({"candidate"}),
+    CommandType.TIME_EXTEND: frozenset({"interviewer"}),
+    CommandType.TIME_ACCOMMODATE: frozenset({"interviewer"}),
 }
 
 

@@ -14,17 +14,21 @@ from . import sql
 from .credentials import join_code_normalise, secret_hash
 from .models import (
     Answer,
+    Category,
     Connection,
     Event,
     InterviewSession,
     Participant,
+    PersonalDeadline,
     Round,
     Score,
     SignalTally,
 )
 from .protocol import EventType, SignalKind, event_frame, frame_text, timestamp
+from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
+    PARTICIPANT_CARD,
     Lens,
     Viewer,
     audience_of,
@@ -113,10 +117,53 @@ def model_answer_asked(rnd: Round) -> dict:
     }
 
 
-def results_for(session: InterviewSession) -> dict:
-    """Per-candidate totals, per-round scores, feedback and key-point coverage, and a
-    per-category breakdown: the panel's (its ``coverage`` is ``visibility``'s panel-only),
-    with each candidate's integrity signals of each round summed up (``signals_summary``)."""
+# The skill areas of the bank, in its order: every skills map has one axis per area, so maps
+# of different candidates and sessions compare, and the CSV's columns stay put.
+SKILL_AREAS: tuple[str, ...] = tuple(Category.values)
+
+
+def skill_means(scores: Iterable[tuple[str, float | None]]) -> list[dict]:
+    """A candidate's mean score per skill area, from (area, answer score) per round asked.
+
+    An answer's score is the panel's mean; an area's mean is the mean of its scored answers,
+    so an unanswered or unscored round leaves it alone. Every area of the bank is listed:
+    ``asked`` rounds, ``scored`` answers, ``mean`` (None when nothing was scored).
+    """
+    sums = {area: [0, 0, 0.0] for area in SKILL_AREAS}  # asked, scored, total
+    for area, score in scores:
+        tally = sums.get(area)
+        if tally is None:  # not an area of the bank (its choices bound a round's category)
+            continue
+        tally[0] += 1
+        if score is not None:
+            tally[1] += 1
+            tally[2] += score
+    return [
+        {
+            "area": area,
+            "asked": asked,
+            "scored": scored,
+            "mean": round(total / scored, 2) if scored else None,
+        }
+        for area, (asked, scored, total) in sums.items()
+    ]
+
+
+def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
+    """A candidate's skills map: the radar of their mean per area (``radar``)."""
+    return radar_svg(
+        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills],
+        title=f"Skills map of {name}",
+        element_id=element_id,
+    )
+
+
+def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
+    """Per-candidate totals, per-round scores, feedback and key-point coverage, a per-category
+    breakdown and the skills map: the panel's (its ``coverage`` is ``visibility``'s
+    panel-only). The map is the mean per area of the bank, drawn (``skills_svg``) unless
+    ``skills_maps`` is False (the CSV has no use for the drawings, a millisecond a candidate).
+    Each candidate's integrity signals of each round come summed up (``signals_summary``)."""
     rounds = list(rounds_of(session))
     signals = signals_seen(session, Lens.PANEL)
     now = timezone.now()
@@ -182,9 +229,18 @@ def results_for(session: InterviewSession) -> dict:
             category["average"] = (
                 round(category["total"] / category["scored"], 2) if category["scored"] else None
             )
-        candidates.append(
-            {**row.as_dict(), "rounds": per_round, "categories": list(categories.values())}
-        )
+        skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round)
+        candidate = {
+            **row.as_dict(),
+            "rounds": per_round,
+            "categories": list(categories.values()),
+            "skills": skills,
+        }
+        if skills_maps:
+            candidate["skills_svg"] = skills_svg(
+                row.name, skills, element_id=f"skills-{row.participant_id}"
+            )
+        candidates.append(candidate)
 
     return {
         "session": {
@@ -225,6 +281,8 @@ RESULTS_CSV_HEADER = [
     "interviewer",
     "score",
     "feedback",
+    # The candidate's skills map: their mean per area of the bank, empty where none.
+    *(f"mean {area}" for area in SKILL_AREAS),
 ]
 
 
@@ -250,6 +308,7 @@ def results_csv_rows(results: dict) -> list[list]:
     code = results["session"]["code"]
     for candidate in results["candidates"]:
         head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
+        means = ["" if skill["mean"] is None else skill["mean"] for skill in candidate["skills"]]
         for rnd in candidate["rounds"]:
             body = [
                 candidate["total"],
@@ -260,9 +319,10 @@ def results_csv_rows(results: dict) -> list[list]:
                 "" if rnd["score"] is None else rnd["score"],
             ]
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""])
+                rows.append(head + body + ["", "", ""] + means)
             for score in rnd["scores"]:
-                rows.append(head + body + [score["interviewer"], score["score"], score["feedback"]])
+                given = [score["interviewer"], score["score"], score["feedback"]]
+                rows.append(head + body + given + means)
     return [[csv_cell(value) for value in row] for row in rows]
 
 
@@ -446,6 +506,37 @@ def round_payload(rnd: Round) -> dict:
     }
 
 
+def personal_deadlines_visible(rnd: Round, viewer: Viewer) -> list[dict]:
+    """The candidates' own deadlines on a round as ``round.extended`` shows them to this
+    viewer: the panel everyone's, a candidate their own, anyone else none."""
+    own = PersonalDeadline.objects.filter(round=rnd).order_by("participant_id")
+    if viewer.role != Participant.Role.INTERVIEWER:
+        own = own.filter(participant_id=viewer.participant_id)
+    return [
+        seen
+        for participant_id, deadline in own.values_list("participant_id", "deadline")
+        if (
+            seen := visible_to(
+                EventType.ROUND_EXTENDED,
+                {
+                    "round_id": rnd.id,
+                    "participant_id": participant_id,
+                    "deadline": timestamp(deadline),
+                },
+                viewer,
+            )
+        )
+        is not None
+    ]
+
+
+def _participant_card(participant_id: int, name: str, role: str, online: bool, pct: int) -> dict:
+    card = {"participant_id": participant_id, "name": name, "role": role, "online": online}
+    if role == Participant.Role.CANDIDATE:
+        card["extra_time_pct"] = pct
+    return card
+
+
 def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     """All of the session's state this viewer may see, in a constant number of queries."""
     lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
@@ -456,7 +547,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     participants = list(
         Participant.objects.filter(session=session, role__in=listed)
         .order_by("id")
-        .values_list("id", "display_name", "role")
+        .values_list("id", "display_name", "role", "extra_time_pct")
     )
     rounds = list(rounds_of(session))
     open_round = next((rnd for rnd in rounds if rnd.closed_at is None), None)
@@ -471,6 +562,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         round_view["answered"] = sorted(
             {a.participant_id for a in answers if a.round_id == open_round.id}
         )
+        round_view["deadlines"] = personal_deadlines_visible(open_round, viewer)
     snapshot = {
         "status": session.status,
         "round": round_view,
@@ -485,8 +577,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             for rnd in rounds
         ],
         "participants": [
-            {"participant_id": pid, "name": name, "role": role, "online": pid in online}
-            for pid, name, role in participants
+            project(PARTICIPANT_CARD, _participant_card(pid, name, role, pid in online, pct), lens)
+            for pid, name, role, pct in participants
         ],
         "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
@@ -505,8 +597,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
 def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:
     """The persisted events after ``last_seq`` as this viewer sees them, in order.
 
-    Events the viewer may not see are returned with ``data`` None, so the caller knows the
-    numbers are accounted for.
+    Events the viewer is not in the audience of are returned with ``data`` None, so the
+    caller knows the numbers are accounted for.
     """
     return [
         {
@@ -575,8 +667,13 @@ def candidate_results(participant: Participant) -> dict:
                 },
             }
         )
+    skills = skill_means(
+        (rnd["question"]["category"], rnd["answer"] and rnd["answer"]["score"]) for rnd in rounds
+    )
     return {
         "session": {"code": session.code, "title": session.title, "status": session.status},
+        "skills": skills,
+        "skills_svg": skills_svg(participant.display_name, skills, element_id="skills-mine"),
         "participant": {
             "participant_id": participant.id,
             "name": participant.display_name,
@@ -602,7 +699,8 @@ class Welcome:
     """What a socket gets after ``hello``, all read from one snapshot of the database.
 
     ``data`` is the ``welcome`` event's; ``replay`` the frames since the client's last seq
-    as (seq, text), text None where the viewer sees nothing; live events continue after
+    as (seq, text), the text None where the viewer is not in the event's audience (the
+    socket then marks the next frame with ``prev``, ``delivery``); live events continue after
     ``resume_from``.
     """
 
@@ -623,8 +721,9 @@ def welcome_for(participant: Participant, viewer: Viewer, last_seq: int) -> Welc
         replay = [
             (
                 event["seq"],
-                event["data"]
-                and frame_text(
+                None
+                if event["data"] is None
+                else frame_text(
                     event_frame(event["type"], event["data"], seq=event["seq"], ts=event["ts"])
                 ),
             )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import sql
@@ -408,6 +409,10 @@ def _refuse_if_finished(session: InterviewSession) -> None:
 
 # The session's open round beside its locked row (``o``): at most one, by a constraint.
 _OPEN_ROUND = "LEFT JOIN interview_round o ON o.session_id = s.id AND o.closed_at IS NULL"
+# What a command reads of the open round to tell whether it is still open.
+_OPEN_ROUND_COLUMNS = (
+    "o.id AS open_round_id, o.deadline AS open_deadline, o.extended_until AS open_extended_until"
+)
 
 
 def _round_close(round_id: int, reason: str, now: datetime) -> sql.Statement:
@@ -427,6 +432,37 @@ def _is_due(deadline: datetime | str, now: datetime) -> bool:
     return sql.moment(deadline) <= now
 
 
+def _open_round_due(row: dict[str, Any], now: datetime) -> bool:
+    """Whether the open round read with ``_OPEN_ROUND_COLUMNS`` is due: its deadline and the
+    last personal deadline (when a candidate has more time) have both passed."""
+    extended_until = row["open_extended_until"]
+    return _is_due(row["open_deadline"], now) and (
+        extended_until is None or _is_due(extended_until, now)
+    )
+
+
+def _personal_deadlines_insert(round_id: int, deadlines: dict[int, datetime]) -> sql.Statement:
+    """Candidates' own deadlines on a round, new or moved later."""
+    return (
+        "INSERT INTO interview_personaldeadline (round_id, participant_id, deadline)"
+        f" VALUES {', '.join(['(%s, %s, %s)'] * len(deadlines))}"
+        " ON CONFLICT (round_id, participant_id) DO UPDATE SET deadline = excluded.deadline",
+        [
+            value
+            for participant_id, deadline in deadlines.items()
+            for value in (round_id, participant_id, sql.moment_param(deadline))
+        ],
+    )
+
+
+def _round_extended(round_id: int, participant_id: int, deadline: datetime) -> tuple[str, dict]:
+    return EventType.ROUND_EXTENDED, {
+        "round_id": round_id,
+        "participant_id": participant_id,
+        "deadline": timestamp(deadline),
+    }
+
+
 @transaction.atomic
 def round_open(
     *,
@@ -443,14 +479,19 @@ def round_open(
     the open round's close; the new round (its id back); the session, the events and the
     receipt together.
     """
+    accommodations = sql.joined_text("c.id || '/' || c.extra_time_pct")
     row = _session_locked(
         session,
         receipt,
         "s.settings, q.id AS question_id, q.title, q.prompt, q.category, q.difficulty,"
         " q.model_answer, q.key_points, q.time_limit_s AS question_time_limit_s,"
-        " o.id AS open_round_id, o.deadline AS open_deadline,"
+        f" {_OPEN_ROUND_COLUMNS},"
         " (SELECT MAX(p.position) FROM interview_round p WHERE p.session_id = s.id)"
-        " AS last_position",
+        " AS last_position,"
+        # Candidates' standing accommodations, as participant_id/extra_time_pct pairs.
+        f" (SELECT {accommodations}"
+        " FROM interview_participant c WHERE c.session_id = s.id AND c.role = 'candidate'"
+        " AND c.extra_time_pct > 0) AS accommodations",
         f"LEFT JOIN interview_question q ON q.id = %s {_OPEN_ROUND}",
         [question_id],
     )
@@ -460,7 +501,7 @@ def round_open(
     now = timezone.now()
     events = []
     if row["open_round_id"] is not None:
-        reason = "deadline" if _is_due(row["open_deadline"], now) else "next_question"
+        reason = "deadline" if _open_round_due(row, now) else "next_question"
         sql.writes_together([_round_close(row["open_round_id"], reason, now)])
         events.append(_round_closed(row["open_round_id"], reason))
     session.settings = sql.json_value(row["settings"])
@@ -480,11 +521,17 @@ def round_open(
         opened_at=now,
         deadline=now + timedelta(seconds=limit),
     )
+    # Each accommodated candidate's share of the time limit, on top of the deadline.
+    own_deadlines = {
+        candidate_id: rnd.deadline + timedelta(seconds=limit * pct / 100)
+        for candidate_id, pct in _int_pairs(row["accommodations"])
+    }
+    rnd.extended_until = max(own_deadlines.values(), default=None)
     rnd.id = sql.one_row(
         "INSERT INTO interview_round (session_id, question_id, title, prompt, category,"
         " difficulty, model_answer, key_points, position, time_limit_s, opened_at, deadline,"
-        " closed_at, close_reason)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
+        " extended_until, closed_at, close_reason)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
         [
             session.pk,
             rnd.question_id,
@@ -498,9 +545,11 @@ def round_open(
             limit,
             sql.moment_param(now),
             sql.moment_param(rnd.deadline),
+            rnd.extended_until and sql.moment_param(rnd.extended_until),
         ],
     )["id"]
     events.append(("round.opened", round_payload(rnd)))
+    events.extend(_round_extended(rnd.id, pid, due) for pid, due in own_deadlines.items())
     starts = (
         {"status": InterviewSession.Status.LIVE, "started_at": now}
         if session.status == InterviewSession.Status.LOBBY
@@ -508,6 +557,7 @@ def round_open(
     )
     sql.writes_together(
         [
+            *([_personal_deadlines_insert(rnd.id, own_deadlines)] if own_deadlines else []),
             *_events_append(session, now, events, **starts),
             *_recorded(receipt, {"round_id": rnd.id}, now),
         ]
@@ -519,13 +569,12 @@ def round_open(
 def round_close(
     *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
 ) -> Round:
-    """Close the open round now, at the interviewer's word."""
-    row = _session_locked(
-        session, receipt, "o.id AS open_round_id, o.deadline AS open_deadline", _OPEN_ROUND
-    )
+    """Close the open round now, at the interviewer's word: for everyone, whatever time some
+    candidates have left."""
+    row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
     _refuse_if_finished(session)
     now = timezone.now()
-    if row["open_round_id"] is None or _is_due(row["open_deadline"], now):
+    if row["open_round_id"] is None or _open_round_due(row, now):
         raise ServiceError("not_found", "No round is open.")
     rnd = Round(
         id=row["open_round_id"],
@@ -545,13 +594,17 @@ def round_close(
 
 
 def rounds_close_due(*, session_id: int | None = None) -> int:
-    """Close every open round whose deadline has passed; returns how many this call closed.
+    """Close every open round whose deadline, and last personal deadline if a candidate has
+    more time, have passed; returns how many this call closed.
 
     Safe to run in every server process at once: each round is claimed by a conditional
-    update, so exactly one process closes it and appends its ``round.closed``.
+    update under its session's lock, so exactly one process closes it and appends its
+    ``round.closed``, and an extension committed meanwhile keeps it open.
     """
     now = timezone.now()
-    due = Round.objects.filter(closed_at__isnull=True, deadline__lte=now)
+    due = Round.objects.filter(closed_at__isnull=True, deadline__lte=now).filter(
+        Q(extended_until__isnull=True) | Q(extended_until__lte=now)
+    )
     if session_id is not None:
         due = due.filter(session_id=session_id)
     closed = 0
@@ -559,7 +612,7 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
         with transaction.atomic():
             session = InterviewSession(pk=owner_session_id)
             _session_locked(session, None)
-            claimed = Round.objects.filter(pk=round_id, closed_at__isnull=True).update(
+            claimed = due.filter(pk=round_id).update(
                 closed_at=now, close_reason=Round.CloseReason.DEADLINE
             )
             if claimed:
@@ -568,6 +621,102 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
                 )
                 closed += 1
     return closed
+
+
+# --- extra time -----------------------------------------------------------------------------
+
+# A candidate of the session beside its locked row (``c``), by id.
+_CANDIDATE = (
+    "LEFT JOIN interview_participant c ON c.id = %s AND c.session_id = s.id"
+    " AND c.role = 'candidate'"
+)
+
+
+@transaction.atomic
+def round_extend(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    participant_id: int,
+    seconds: int,
+    receipt: Receipt | None = None,
+) -> datetime:
+    """Give one candidate more time on the open round; returns their new deadline.
+
+    The time is added to their own deadline, or to now if it has passed (the round still open
+    for others, or not yet closed by the clock): "30 more seconds" is 30 seconds they have.
+    The round stays open until its last personal deadline. Statements: the locked session with
+    the open round and the candidate's own deadline; their deadline and the round's last one
+    together with the event and the receipt.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        f"{_OPEN_ROUND_COLUMNS}, c.id AS candidate_id, pd.deadline AS own_deadline",
+        f"{_OPEN_ROUND} {_CANDIDATE} LEFT JOIN interview_personaldeadline pd"
+        " ON pd.round_id = o.id AND pd.participant_id = c.id",
+        [participant_id],
+    )
+    _refuse_if_finished(session)
+    now = timezone.now()
+    if row["open_round_id"] is None or _open_round_due(row, now):
+        raise ServiceError("not_found", "No round is open.")
+    if row["candidate_id"] is None:
+        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+    round_id = row["open_round_id"]
+    own = sql.moment(row["own_deadline"] or row["open_deadline"])
+    deadline = max(own, now) + timedelta(seconds=seconds)
+    last = max(deadline, sql.moment(row["open_extended_until"]) or deadline)
+    sql.writes_together(
+        [
+            _personal_deadlines_insert(round_id, {participant_id: deadline}),
+            (
+                "UPDATE interview_round SET extended_until = %s WHERE id = %s",
+                [sql.moment_param(last), round_id],
+            ),
+            *_events_append(session, now, [_round_extended(round_id, participant_id, deadline)]),
+            *_recorded(
+                receipt,
+                {
+                    "round_id": round_id,
+                    "participant_id": participant_id,
+                    "deadline": timestamp(deadline),
+                },
+                now,
+            ),
+        ]
+    )
+    return deadline
+
+
+@transaction.atomic
+def participant_accommodate(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    participant_id: int,
+    extra_time_pct: int,
+    receipt: Receipt | None = None,
+) -> None:
+    """Set a candidate's standing accommodation: each round opened from now on gives them
+    ``extra_time_pct`` percent of its time limit on top of its deadline (the open round keeps
+    what it gave; ``round_extend`` adds to it). The panel alone learns of it."""
+    row = _session_locked(session, receipt, "c.id AS candidate_id", _CANDIDATE, [participant_id])
+    _refuse_if_finished(session)
+    if row["candidate_id"] is None:
+        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+    now = timezone.now()
+    result = {"participant_id": participant_id, "extra_time_pct": extra_time_pct}
+    sql.writes_together(
+        [
+            (
+                "UPDATE interview_participant SET extra_time_pct = %s WHERE id = %s",
+                [extra_time_pct, participant_id],
+            ),
+            *_events_append(session, now, [(EventType.TIME_ACCOMMODATED, result)]),
+            *_recorded(receipt, result, now),
+        ]
+    )
 
 
 # --- answers and scores ---------------------------------------------------------------------
@@ -579,16 +728,21 @@ def _total_of(means: Iterable[tuple[int, int]]) -> float:
     return round(float(sum((Fraction(total, count) for total, count in means), Fraction(0))), 6)
 
 
-def _means_of(joined: str | None) -> list[tuple[int, int]]:
-    """Answers' ``sum/count`` pairs as ``sql.joined_text`` gives them."""
+def _int_pairs(joined: str | None) -> list[tuple[int, int]]:
+    """``a/b`` pairs of integers as ``sql.joined_text`` gives them."""
     if not joined:
         return []
-    return [(int(total), int(count)) for total, count in (p.split("/") for p in joined.split(","))]
+    return [(int(a), int(b)) for a, b in (pair.split("/") for pair in joined.split(","))]
 
 
 # What a candidate's command on a round reads beside the locked session: the round, if it is
-# of this session (``r``). The command's parameters: the round's id.
-_CANDIDATE_ROUND = "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
+# of this session (``r``), and the candidate's own deadline in it, if they have more time
+# (``pd``). Its parameters: the round's id, the candidate's id.
+_CANDIDATE_ROUND = (
+    "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
+    " LEFT JOIN interview_personaldeadline pd ON pd.round_id = r.id AND pd.participant_id = %s"
+)
+_CANDIDATE_ROUND_COLUMNS = "r.id AS round_id, r.closed_at, r.deadline, pd.deadline AS own_deadline"
 
 
 def _refuse_unless_open(
@@ -596,13 +750,14 @@ def _refuse_unless_open(
 ) -> datetime:
     """A candidate's command on a round (an answer, a signal) is refused alike: ``not_found``
     for a round of another session, ``session_finished``, then ``round_closed`` for a round
-    closed or past its deadline. ``row`` holds the round's ``round_id``, ``closed_at`` and
-    ``deadline``; ``lost`` says what was not kept. Returns the time of the command."""
+    closed or past the candidate's own deadline (the round's, or a later one of theirs).
+    ``row`` holds ``_CANDIDATE_ROUND_COLUMNS``; ``lost`` says what was not kept. Returns the
+    time of the command."""
     if row["round_id"] is None:
         raise ServiceError("not_found", f"No round {round_id} in this session.")
     _refuse_if_finished(session)
     now = timezone.now()
-    if row["closed_at"] is not None or _is_due(row["deadline"], now):
+    if row["closed_at"] is not None or _is_due(row["own_deadline"] or row["deadline"], now):
         raise ServiceError("round_closed", f"This round is closed; {lost}.")
     return now
 
@@ -619,16 +774,18 @@ def answer_submit(
     """Store a candidate's answer: one per round, each submit a new revision, all kept, each
     with its key-point coverage (the panel's: ``coverage``, ``visibility``).
 
-    Statements: the locked session with the round and the candidate's standing; the answer's
-    upsert (its id and revision back); the revision, the standing's tie-break if the answer is
-    scored, the event and the receipt together.
+    Taken until the candidate's own deadline: the round's, or a later one of theirs.
+
+    Statements: the locked session with the round, the candidate's own deadline and standing;
+    the answer's upsert (its id and revision back); the revision, the standing's tie-break if
+    the answer is scored, the event and the receipt together.
     """
     row = _session_locked(
         session,
         receipt,
-        "r.id AS round_id, r.closed_at, r.deadline, r.key_points, st.scored_submitted_at",
+        f"{_CANDIDATE_ROUND_COLUMNS}, r.key_points, st.scored_submitted_at",
         f"{_CANDIDATE_ROUND} LEFT JOIN interview_standing st ON st.participant_id = %s",
-        [round_id, participant.id],
+        [round_id, participant.id, participant.id],
     )
     now = _refuse_unless_open(session, row, round_id, "the answer was not saved")
     coverage = coverage_of(text, sql.json_value(row["key_points"]) or [])
@@ -739,7 +896,7 @@ def answer_score(
     score_sum = row["score_sum"] - (earlier or 0) + score
     score_count = row["score_count"] + (earlier is None)
     mean = panel_mean(score_sum, score_count)
-    total = _total_of([(score_sum, score_count), *_means_of(row["other_means"])])
+    total = _total_of([(score_sum, score_count), *_int_pairs(row["other_means"])])
     submitted = sql.moment(row["submitted_at"])
     tie_break = max(sql.moment(row["scored_submitted_at"]) or submitted, submitted)
     sql.writes_together(
@@ -797,16 +954,14 @@ def session_finish(
     *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
 ) -> None:
     """End the session (its owner only): the open round closes, the leaderboard is final."""
-    row = _session_locked(
-        session, receipt, "o.id AS open_round_id, o.deadline AS open_deadline", _OPEN_ROUND
-    )
+    row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
     if participant.user_id != session.owner_id:
         raise ServiceError("forbidden", "Only the session's owner can finish it.")
     _refuse_if_finished(session)
     now = timezone.now()
     writes, events = [], []
     if row["open_round_id"] is not None:
-        reason = "deadline" if _is_due(row["open_deadline"], now) else "interviewer"
+        reason = "deadline" if _open_round_due(row, now) else "interviewer"
         writes.append(_round_close(row["open_round_id"], reason, now))
         events.append(_round_closed(row["open_round_id"], reason))
     events.append(("session.finished", {"leaderboard": _leaderboard_payload(session)}))
@@ -844,10 +999,10 @@ def signal_report(
     row = _session_locked(
         session,
         receipt,
-        "r.id AS round_id, r.closed_at, r.deadline, t.stored AS signals_stored",
+        f"{_CANDIDATE_ROUND_COLUMNS}, t.stored AS signals_stored",
         f"{_CANDIDATE_ROUND} LEFT JOIN interview_signaltally t"
         " ON t.round_id = r.id AND t.participant_id = %s",
-        [round_id, participant.id],
+        [round_id, participant.id, participant.id],
     )
     now = _refuse_unless_open(session, row, round_id, "the signal was not kept")
     kept = (row["signals_stored"] or 0) < SIGNALS_PER_ROUND
@@ -879,6 +1034,8 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
     CommandType.ANSWER_SCORE: answer_score,
     CommandType.SESSION_FINISH: session_finish,
     CommandType.SIGNAL_REPORT: signal_report,
+    CommandType.TIME_EXTEND: round_extend,
+    CommandType.TIME_ACCOMMODATE: participant_accommodate,
 }
 
 

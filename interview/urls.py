@@ -17,6 +17,7 @@ urlpatterns = [
         views.ResultsCsvView.as_view(),
         name="session-results-csv",
     ),
+    path("sessions/<str:code>/timeline", views.TimelineView.as_view(), name="session-timeline"),
     path(
         "sessions/<str:code>/my-results",
         views.CandidateResultsView.as_view(),

@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -22,11 +22,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services, throttling
+from . import selectors, services, throttling, timeline
 from .errors import ServiceError
-from .fields import IdField
+from .fields import ID_MAX, IdField
 from .models import InterviewSession, Participant, Question
-from .permissions import ChangesOwnQuestions, IsInterviewer
+from .permissions import ChangesOwnQuestions, IsInterviewer, is_interviewer
 from .serializers import (
     JoinedSerializer,
     JoinSerializer,
@@ -35,6 +35,7 @@ from .serializers import (
     SessionCreateSerializer,
     SessionSerializer,
 )
+from .visibility import Viewer
 
 
 def session_by_code(request: Request, code: str) -> InterviewSession:
@@ -49,15 +50,38 @@ def session_by_code(request: Request, code: str) -> InterviewSession:
     return session
 
 
+def panel_seat(request: Request, session: InterviewSession) -> Participant:
+    """The requesting interviewer's seat on the session's panel; 403 without one."""
+    seat = Participant.objects.filter(
+        session=session, user=request.user, role=Participant.Role.INTERVIEWER
+    ).first()
+    if seat is None:
+        raise ServiceError("forbidden", "You are not on this session's panel.")
+    return seat
+
+
 def panel_session(request: Request, code: str) -> InterviewSession:
     """The session, if the requesting interviewer sits on its panel; 404 or 403 otherwise."""
     session = session_by_code(request, code)
-    on_panel = Participant.objects.filter(
-        session=session, user=request.user, role=Participant.Role.INTERVIEWER
-    ).exists()
-    if not on_panel:
-        raise ServiceError("forbidden", "You are not on this session's panel.")
+    panel_seat(request, session)
     return session
+
+
+def finished_candidate(request: Request, session: InterviewSession) -> Participant:
+    """The candidate whose participant token the ``X-Participant-Token`` header holds, once
+    the session has finished: 401, 403 or 409 otherwise."""
+    participant = selectors.participant_for_token(
+        session_id=session.id, token=request.headers.get("X-Participant-Token", "")
+    )
+    if participant is None:
+        raise ServiceError("not_authenticated", "Send your participant token.")
+    if participant.role != Participant.Role.CANDIDATE:
+        raise ServiceError("forbidden", "These results are for candidates.")
+    if session.status != InterviewSession.Status.FINISHED:
+        raise ServiceError(
+            "not_finished", "Results with model answers open when the session finishes."
+        )
+    return participant
 
 
 def path_id(value: str) -> int:
@@ -204,7 +228,8 @@ class ResultsCsvView(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(selectors.RESULTS_CSV_HEADER)
-        writer.writerows(selectors.results_csv_rows(selectors.results_for(session)))
+        results = selectors.results_for(session, skills_maps=False)
+        writer.writerows(selectors.results_csv_rows(results))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="results-{session.code}.csv"'
         return response
@@ -223,15 +248,46 @@ class CandidateResultsView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         session = session_by_code(request, code)
-        participant = selectors.participant_for_token(
-            session_id=session.id, token=request.headers.get("X-Participant-Token", "")
-        )
-        if participant is None:
-            raise ServiceError("not_authenticated", "Send your participant token.")
-        if participant.role != Participant.Role.CANDIDATE:
-            raise ServiceError("forbidden", "These results are for candidates.")
-        if session.status != InterviewSession.Status.FINISHED:
-            raise ServiceError(
-                "not_finished", "Results with model answers open when the session finishes."
+        return Response(selectors.candidate_results(finished_candidate(request, session)))
+
+
+class TimelineQuery(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, max_value=ID_MAX, default=0)
+    limit = serializers.IntegerField(
+        min_value=1, max_value=timeline.MAX_PAGE_SIZE, default=timeline.PAGE_SIZE
+    )
+
+
+class TimelineView(APIView):
+    """The session's timeline in pages of events after ``after`` (a ``seq``): everything for
+    its panel; for a candidate (``X-Participant-Token``, once finished) their own part."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="The seq after which the page starts"),
+            OpenApiParameter("limit", int, description=f"At most {timeline.MAX_PAGE_SIZE}"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        query = TimelineQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        session = session_by_code(request, code)
+        if "X-Participant-Token" in request.headers:
+            participant = finished_candidate(request, session)
+        elif is_interviewer(request.user):
+            participant = panel_seat(request, session)
+        elif request.user.is_authenticated:
+            raise ServiceError("forbidden", "You are not on this session's panel.")
+        else:
+            raise ServiceError("not_authenticated", "Sign in, or send your participant token.")
+        viewer = Viewer(participant_id=participant.id, role=participant.role)
+        page = timeline.timeline_page(session, viewer, **query.validated_data)
+        following = None
+        if page.next_after is not None:
+            following = request.build_absolute_uri(
+                f"{request.path}?after={page.next_after}&limit={query.validated_data['limit']}"
             )
-        return Response(selectors.candidate_results(participant))
+        return Response({"next": following, "results": page.items})

@@ -2,7 +2,8 @@
 
 An event's stored payload holds everything any viewer may see. A viewer sees it through one of
 three lenses: the panel (interviewers) sees all of it; the author (the candidate the event is
-about) sees their own private parts; everyone else sees the public part. Since the lens, not
+about) sees their own private parts; everyone else sees the public part. A few events go to
+part of the room only (``AUDIENCES``): whoever is left out sees nothing of them. Since the lens, not
 the viewer, decides the result, a live event is serialised once per lens, not once per socket.
 The welcome snapshot and the candidate's results are cut by the same rules (``project``,
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
@@ -35,6 +36,7 @@ class Viewer:
 PANEL_ONLY = "panel"
 PANEL_AND_AUTHOR = "panel_and_author"
 SCORE_GIVEN = "score.given"
+PARTICIPANT_CARD = "participant"
 
 PRIVATE_FIELDS: dict[str, dict[str, str]] = {
     EventType.ROUND_OPENED: {
@@ -57,28 +59,41 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "score": PANEL_ONLY,
         "feedback": PANEL_AND_AUTHOR,
     },
+    # Not an event: a participant as the welcome snapshot lists them. A candidate's standing
+    # accommodation is the panel's: nobody else learns who has extra time.
+    PARTICIPANT_CARD: {"extra_time_pct": PANEL_ONLY},
 }
 
 
-# Who receives an event at all: everyone (the default) or the panel alone. Services store an
-# event's audience (``Event.audience``) from here when they append it.
+# Who receives an event at all, by type; every other event goes to everyone, cut by
+# PRIVATE_FIELDS. Each stored event keeps its audience (``Event.audience``). A viewer left out
+# is not sent the event; the next frame its socket gets carries ``prev`` (``delivery``).
 AUDIENCE_ALL = "all"
 AUDIENCE_PANEL = "interviewers"
+AUDIENCE_PANEL_AND_AUTHOR = "panel_and_author"
 
 AUDIENCES: dict[str, str] = {
-    # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone.
+    # Who has extra time is the panel's and that candidate's business alone.
+    EventType.ROUND_EXTENDED: AUDIENCE_PANEL_AND_AUTHOR,
+    EventType.TIME_ACCOMMODATED: AUDIENCE_PANEL,
+    # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone, not even
+    # the candidate's they are about.
     EventType.CANDIDATE_SIGNAL: AUDIENCE_PANEL,
 }
 
 
 def audience_of(event_type: str) -> str:
-    """Who receives events of this type at all (``AUDIENCES``; everyone by default)."""
+    """Who receives events of this type at all (``AUDIENCES``)."""
     return AUDIENCES.get(event_type, AUDIENCE_ALL)
 
 
 def in_audience(audience: str, lens: Lens) -> bool:
-    """Whether a lens receives anything of an event with this audience: the panel always."""
-    return audience == AUDIENCE_ALL or lens is Lens.PANEL
+    """Whether a lens receives an event of this audience at all."""
+    if audience == AUDIENCE_PANEL:
+        return lens is Lens.PANEL
+    if audience == AUDIENCE_PANEL_AND_AUTHOR:
+        return lens is not Lens.PUBLIC
+    return True
 
 
 def lens_for(event_type: str, payload: dict, viewer: Viewer) -> Lens:
@@ -102,14 +117,19 @@ def event_author(event_type: str, payload: dict) -> int | None:
 
 def author_lens_differs(event_type: str) -> bool:
     """Whether the author of such an event sees more than the public."""
-    return PANEL_AND_AUTHOR in PRIVATE_FIELDS.get(event_type, {}).values()
+    return (
+        PANEL_AND_AUTHOR in PRIVATE_FIELDS.get(event_type, {}).values()
+        or audience_of(event_type) == AUDIENCE_PANEL_AND_AUTHOR
+    )
 
 
 def project(
     event_type: str, payload: dict, lens: Lens, *, audience: str | None = None
 ) -> dict | None:
-    """The part of the payload seen through the lens, or None when nothing is. ``audience``
-    is the stored event's, the type's (``audience_of``) when not given."""
+    """The part of the payload seen through the lens, or None when nothing is.
+
+    ``audience`` is the stored event's; by default, its type's.
+    """
     if not in_audience(audience or audience_of(event_type), lens):
         return None
     if lens is Lens.PANEL:

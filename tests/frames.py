@@ -78,3 +78,11 @@ class Frames:
     def persisted(self) -> list[dict]:
         """Every persisted event received so far, in order of arrival."""
         return [frame for frame in self.frames if frame.get("seq") is not None]
+
+    def nothing_missed(self) -> bool:
+        """Whether each persisted event followed the one before it, or said with ``prev``
+        that the seqs in between were not this viewer's: nothing lost, nothing twice."""
+        return all(
+            later["seq"] == earlier["seq"] + 1 or later.get("prev") == earlier["seq"]
+            for earlier, later in itertools.pairwise(self.persisted())
+        )

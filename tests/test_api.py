@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from interview import selectors, services
-from interview.models import Participant, Question
+from interview.models import Category, Participant, Question
 from interview.visibility import Viewer
 
 from .conftest import client_for, make_interviewer
@@ -485,7 +485,14 @@ def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, ba
                                        .content.decode())))  # fmt: skip
     assert rows[0][:3] == ["session", "candidate_id", "candidate"]
     assert rows[1][2:6] == ["Ann", "1", "15.0", "1"]
-    assert "study closures" in [row[-1] for row in rows]
+    assert "study closures" in [row[rows[0].index("feedback")] for row in rows]
+    # The skills map's columns: a mean per area of the bank, the same on each of its rows.
+    assert rows[0][13:] == [f"mean {area}" for area in Category.values]
+    anns = [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[2] == "Ann"]
+    assert {(row["mean Core Python"], row["mean Version Control"]) for row in anns} == {
+        ("6.0", "9.0")
+    }
+    assert {row["mean Soft Skills"] for row in anns} == {""}
 
 
 @pytest.mark.django_db
@@ -638,3 +645,98 @@ def test_a_signed_in_user_who_is_not_an_interviewer_cannot_join_a_panel(api, dja
         f"/api/sessions/{created['code']}/join", {"role": "interviewer", "invite": invite}, "json"
     )
     assert response.status_code == 403
+
+
+# --- the timeline and the skills map ---------------------------------------------------------
+
+
+def played_session(interviewer):
+    """A finished session: Ann answers twice and is scored, Ben once; both joined by token."""
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann = services.participant_join(session=session, role="candidate", display_name="Ann")
+    ben = services.participant_join(session=session, role="candidate", display_name="Ben")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    for participant, text in ((ann, "first"), (ann, "ANN-FINAL"), (ben, "BEN-TEXT")):
+        answer = services.answer_submit(
+            session=session, participant=participant.participant, round_id=rnd.id, text=text
+        )
+        if participant is ann and text == "ANN-FINAL":
+            services.answer_score(
+                session=session, participant=panel, answer_id=answer.id, score=8, feedback="good"
+            )
+    return session, panel, ann, ben
+
+
+def test_the_panel_reads_the_timeline_in_pages_by_seq(api, interviewer, bank):
+    session, *_ = played_session(interviewer)
+    url = f"/api/sessions/{session.code}/timeline"
+    first = api.get(f"{url}?limit=2").json()
+    assert [item["seq"] for item in first["results"]] == [1, 2]
+    assert first["next"].endswith(f"{url}?after=2&limit=2")
+    rest = api.get(f"{url}?after=2").json()
+    assert [item["type"] for item in rest["results"]] == [
+        "answer.submitted",
+        "score.updated",
+        "answer.submitted",
+    ]
+    assert rest["next"] is None
+    assert rest["results"][0]["data"]["diff"] == [["-", "first"], ["+", "ANN-FINAL"]]
+
+
+def test_the_timeline_refuses_bad_cursors_and_strangers(api, anonymous, interviewer, bank):
+    session, *_ = played_session(interviewer)
+    url = f"/api/sessions/{session.code}/timeline"
+    for query in ("after=-1", "after=x", "limit=0", "limit=1000"):
+        assert api.get(f"{url}?{query}").status_code == 400, query
+    assert anonymous.get(url).status_code == 401
+    assert client_for(make_interviewer("carol")).get(url).status_code == 403
+    assert api.get("/api/sessions/NOSUCH22/timeline").status_code == 404
+
+
+def test_a_candidate_reads_only_their_part_of_the_timeline_once_finished(
+    anonymous, interviewer, bank
+):
+    session, panel, ann, ben = played_session(interviewer)
+    url = f"/api/sessions/{session.code}/timeline"
+    early = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert (early.status_code, error_of(early)["code"]) == (409, "not_finished")
+    assert anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN="forged").status_code == 401
+    wall = services.participant_join(session=session, role="spectator", display_name="Wall")
+    assert anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=wall.token).status_code == 403
+
+    services.session_finish(session=session, participant=panel)
+    mine = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token).json()["results"]
+    assert [item["type"] for item in mine] == [
+        "round.opened",
+        "answer.submitted",
+        "answer.submitted",
+        "score.updated",
+        "round.closed",
+        "session.finished",
+    ]
+    assert mine[3]["data"]["feedback"] == "good"
+    assert "by_score" not in mine[3]["data"]
+    assert "BEN-TEXT" not in str(mine)
+    assert "Ben" not in str(mine)
+    assert "model_answer" not in str(mine)
+    bens = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ben.token).json()["results"]
+    assert "ANN-FINAL" not in str(bens)
+    assert "good" not in str(bens)
+
+
+def test_a_candidates_own_results_carry_only_their_own_skills_map(anonymous, interviewer, bank):
+    session, panel, ann, ben = played_session(interviewer)
+    services.session_finish(session=session, participant=panel)
+    url = f"/api/sessions/{session.code}/my-results"
+    mine = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ann.token).json()
+    means = {skill["area"]: skill["mean"] for skill in mine["skills"]}
+    assert means["Core Python"] == 8.0
+    assert "Skills map of Ann" in mine["skills_svg"]
+    assert "Ben" not in mine["skills_svg"]
+    bens = anonymous.get(url, HTTP_X_PARTICIPANT_TOKEN=ben.token).json()
+    assert all(skill["mean"] is None for skill in bens["skills"])  # Ben was not scored
+    assert "Skills map of Ben" in bens["skills_svg"]
+    assert "Ann" not in bens["skills_svg"]

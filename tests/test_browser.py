@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Answer, Participant, Question, Score
+from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
 from interview.protocol import timestamp
 from interview.selectors import signals_summary
 
@@ -252,6 +253,11 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         await expect(leaderboard(page).nth(1)).to_contain_text("Ben")
     await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
     await expect(ben.get_by_text("functools.wraps keeps the metadata")).to_have_count(0)
+    # The panel compares the candidates per skill area as the scores arrive.
+    compare = panel.get_by_role("table", name="Mean score of each candidate per skill area")
+    await expect(compare.get_by_role("columnheader", name=question.category)).to_be_visible()
+    await expect(compare.get_by_role("row").filter(has_text="Ann")).to_contain_text("9")
+    await expect(compare.get_by_role("row").filter(has_text="Ben")).to_contain_text("6")
     await expect(ben.get_by_text("Right idea; show one in code.")).to_be_visible()
 
     await asyncio.sleep(0.6)  # let the leaderboard's slide settle for the pictures
@@ -267,7 +273,9 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
         await page.get_by_role("link", name="See your results").click()
         await expect(page.get_by_role("heading", name="Model answer")).to_be_visible()
         await expect(page.get_by_text(model_answer)).to_be_visible()
-    await expect(ann.get_by_text("functools.wraps keeps the metadata")).to_be_visible()
+    await expect(
+        ann.locator("ul.feedback").get_by_text("functools.wraps keeps the metadata")
+    ).to_be_visible()
     await expect(ann.locator(".model-text pre code span.k").first).to_have_text("def")
     await screenshot(ann, "results-candidate")
     await assert_accessible(ann, "candidate's results")
@@ -276,7 +284,7 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
     for name, text in answers.items():
         results = panel.get_by_role("region", name=f"Results of {name}")
         await expect(results.get_by_text(text.splitlines()[-1].strip())).to_be_visible()
-    await expect(panel.get_by_role("img", name="Average score by category for Ann")).to_be_visible()
+    await expect(panel.get_by_role("img", name="Skills map of Ann")).to_be_visible()
     await expect(panel.get_by_role("link", name="Download CSV")).to_have_attribute(
         "href", f"/api/sessions/{code}/results.csv"
     )
@@ -516,13 +524,17 @@ async def test_names_answers_feedback_and_a_hostile_question_run_nothing(
 
     await panel.get_by_role("button", name="Finish session").click()
     await mallory.get_by_role("link", name="See your results").click()
-    # The answer, the name, and the key point: all text.
-    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(3)
+    timeline = mallory.get_by_role("region", name="Timeline").get_by_role("listitem")
+    await expect(timeline.filter(has_text="Session finished")).to_be_visible()
+    # The answer, the name, the key point and the answer's first revision: all text.
+    await expect(mallory.get_by_text(XSS, exact=True)).to_have_count(4)
     await expect(mallory.get_by_text(f"alice: {XSS}")).to_be_visible()  # the feedback
     await expect(mallory.locator("main")).to_contain_text("<b onmouseover=alert(1)>bold?</b>")
     await assert_inert(mallory)
     await panel.goto(f"/s/{room.code}/results")
     await expect(panel.get_by_role("region", name=f"Results of {XSS}")).to_be_visible()
+    # The skills map the server drew names Mallory as text too.
+    await expect(panel.get_by_role("img", name=f"Skills map of {XSS}")).to_be_visible()
 
     for page in (panel, wall, mallory):
         await assert_inert(page)
@@ -744,3 +756,155 @@ async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
     assert on_server[1]["summary"] == (
         "left the tab 2× (3 s), pasted 1 character, 2 more signals not kept"
     )
+
+
+# --- 7. extra time ------------------------------------------------------------------------------
+
+
+async def test_an_extension_moves_one_candidates_countdown_and_not_anothers(
+    server, room, questions, tabs
+):
+    panel = await tabs.open("alice", "/accounts/login/")
+    await sign_in(panel, "alice")
+    await panel.goto(f"/dashboard/s/{room.code}/")
+    people = {}
+    for name in ("Ann", "Ben"):
+        people[name] = await tabs.open(name.lower(), f"/s/{room.code}/")
+        await join_with_name(people[name], name)
+    wall = await tabs.open("wall", f"/s/{room.code}/watch")
+    await join_with_name(wall, "Wall")
+    for name in ("Ann", "Ben"):
+        await expect(panel.get_by_role("group", name=name)).to_be_visible()
+
+    await panel.get_by_label("Time limit (seconds)").fill("120")
+    await panel.get_by_role("button", name="Push question").first.click()
+    for page in (*people.values(), wall):
+        await expect(page.get_by_role("heading", name=questions[0].title)).to_be_visible()
+        assert 0 < await countdown_seconds(page) <= 120
+
+    ann_time = panel.get_by_role("group", name="Ann")
+    await ann_time.get_by_label("More seconds").fill("600")
+    await ann_time.get_by_role("button", name="Extend").click()
+    await expect(ann_time.get_by_role("status")).to_contain_text("Extended: Ann has until")
+    await expect(ann_time).to_contain_text("600 s after the round's")
+    await expect(panel.get_by_role("group", name="Ben")).to_contain_text("The round's deadline.")
+
+    # Ann's countdown jumps by ten minutes; Ben's and the big screen's stay on the round's.
+    ann = people["Ann"]
+    await expect(ann.get_by_role("timer", name="Time left")).to_have_text(re.compile(r"^1[01]:"))
+    assert 600 < await countdown_seconds(ann) <= 720
+    for page in (people["Ben"], wall):
+        assert 0 < await countdown_seconds(page) <= 120
+    # A reload keeps her own deadline: the welcome's snapshot carries it.
+    await ann.reload()
+    await expect(ann.get_by_role("heading", name=questions[0].title)).to_be_visible()
+    assert 600 < await countdown_seconds(ann) <= 720
+    await screenshot(panel, "interviewer-extra-time", of=panel.locator("section", has=ann_time))
+    await assert_accessible(panel, "live session page with extra time")
+
+    # The round's own deadline passes: Ben's time is up, Ann still answers, the round stays open.
+    await Round.objects.filter(closed_at=None).aupdate(deadline=django_now() - timedelta(seconds=1))
+    ben = people["Ben"]
+    await ben.reload()
+    await expect(ben.get_by_role("timer", name="Time left")).to_have_text("Time is up")
+    await expect(ben.get_by_role("button", name="Submit answer")).to_be_disabled()
+    await expect(ben.get_by_text("Your time is up")).to_be_visible()
+    await (await answer_editor(ann)).fill("Still answering, with extra time.")
+    await ann.get_by_role("button", name="Submit answer").click()
+    await expect(ann.get_by_text("Saved (revision 1).")).to_be_visible()
+    await expect(panel.get_by_role("article", name="Answer by Ann")).to_contain_text(
+        "Still answering, with extra time."
+    )
+
+
+# --- 8. the results: a timeline of the session and a skills map ---------------------------------
+
+
+def rounds_in_more_areas(code: str, scores: dict[str, int]) -> int:
+    """A round per area, Cara's answer to it scored by the owner; the last round stays open
+    and its id is returned."""
+    session = InterviewSession.objects.get(code=code)
+    owner = session.participants.get(user=session.owner)
+    cara = session.participants.get(display_name="Cara")
+    for area, score in scores.items():
+        question = Question.objects.filter(category=area).first()
+        rnd = services.round_open(session=session, participant=owner, question_id=question.id)
+        answer = services.answer_submit(
+            session=session, participant=cara, round_id=rnd.id, text=f"About {area.lower()}."
+        )
+        services.answer_score(session=session, participant=owner, answer_id=answer.id, score=score)
+    return rnd.id
+
+
+def drafts_submit(code: str, round_id: int, count: int) -> None:
+    session = InterviewSession.objects.get(code=code)
+    cara = session.participants.get(display_name="Cara")
+    for number in range(count):
+        services.answer_submit(
+            session=session, participant=cara, round_id=round_id, text=f"d{number}"
+        )
+
+
+async def test_the_results_show_the_timeline_with_revision_diffs_and_a_skills_radar(
+    server, room, questions, tabs, peers
+):
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, questions[0].id)
+    answer = await answer_editor(cara)
+    drafts = ("A decorator wraps a function.", "A decorator wraps a function and returns it.")
+    for revision, text in enumerate(drafts, start=1):
+        await answer.fill(text)
+        await cara.get_by_role("button", name="Submit answer").click()
+        await expect(cara.get_by_text(f"Saved (revision {revision}).")).to_be_visible()
+    answer_id = (await panel.next("answer.submitted"))["data"]["answer_id"]
+    feedback = "Returns the answer, at last."
+    reply = await panel.command(
+        "answer.score", {"answer_id": answer_id, "score": 8, "feedback": feedback}
+    )
+    assert reply["type"] == "ack", reply
+    areas = {"Version Control": 6, "Database Management": 9, "Testing and Debugging": 5}
+    last_round = await database_sync_to_async(rounds_in_more_areas)(room.code, areas)
+
+    # The panel reads the results while the session runs: the timeline, the skills map.
+    alice = await tabs.open("alice", f"/accounts/login/?next=/s/{room.code}/results")
+    await sign_in(alice, "alice", lands_on=f"/s/{room.code}/results")
+    timeline = alice.get_by_role("region", name="Timeline")
+    items = timeline.get_by_role("listitem")
+    second = items.filter(has_text=re.compile(r"Cara submitted revision 2\b"))
+    await expect(second.locator("ins")).to_have_text(" and returns it")
+    await expect(second.locator("del")).to_have_count(0)
+    await expect(items.filter(has_text=feedback)).to_contain_text("alice scored Cara's answer 8")
+    await expect(items.filter(has_text="Q4 pushed")).to_have_count(1)
+    await screenshot(alice, "results-timeline", of=timeline)
+
+    results = alice.get_by_role("region", name="Results of Cara")
+    radar = results.get_by_role("img", name="Skills map of Cara")
+    await expect(radar).to_be_visible()
+    await expect(radar.locator("circle")).to_have_count(10)  # a point per skill area
+    await expect(radar.locator("circle.unscored")).to_have_count(10 - 1 - len(areas))
+    table = results.get_by_role("table", name="Mean score per skill area: Cara")
+    await expect(table.get_by_role("row", name=questions[0].category)).to_contain_text("8 / 10")
+    await expect(table.get_by_role("row", name="Database Management")).to_contain_text("9 / 10")
+    await screenshot(alice, "results-skills", of=results.locator("figure.skills"))
+    await assert_accessible(alice, "results page with its timeline")
+
+    # A long session: 60 more drafts put the finish beyond the timeline's first page.
+    await database_sync_to_async(drafts_submit)(room.code, last_round, 60)
+    assert (await panel.command("session.finish", {}))["type"] == "ack"
+    await alice.reload()
+    await expect(items).to_have_count(50)
+    await expect(items.filter(has_text="Session finished")).to_have_count(0)
+    await timeline.get_by_role("button", name="Load more").click()
+    await expect(items.filter(has_text="Session finished")).to_have_count(1)
+    await expect(timeline.get_by_role("button", name="Load more")).to_be_hidden()
+
+    # Cara's own results: her map, and her part of the timeline.
+    await cara.get_by_role("link", name="See your results").click()
+    await expect(cara.get_by_role("img", name="Skills map of Cara")).to_be_visible()
+    mine = cara.get_by_role("region", name="Timeline").get_by_role("listitem")
+    revision = mine.filter(has_text="You submitted revision 2 (44 characters)")
+    await expect(revision.locator("ins")).to_have_text(" and returns it")
+    await expect(mine.filter(has_text=feedback)).to_contain_text("alice scored your answer")
+    await assert_accessible(cara, "candidate's results with the timeline")

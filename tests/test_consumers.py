@@ -6,9 +6,18 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from interview.broadcast import event_publish
-from interview.models import Answer, CommandReceipt, Event, InterviewSession, Question, Round
+from interview.models import (
+    Answer,
+    CommandReceipt,
+    Event,
+    InterviewSession,
+    PersonalDeadline,
+    Question,
+    Round,
+)
 
 from .live import Client, panel_member_add, room_create
 
@@ -427,6 +436,8 @@ async def test_pushing_a_missing_question_is_not_found(layer, interviewer, bank)
         ("question.close", {}),
         ("answer.score", {"answer_id": 1, "score": 5}),
         ("session.finish", {}),
+        ("time.extend", {"participant_id": 1, "seconds": 60}),
+        ("time.accommodate", {"participant_id": 1, "extra_time_pct": 50}),
     ],
 )
 async def test_candidates_and_spectators_cannot_run_the_panels_commands(
@@ -628,6 +639,146 @@ async def test_a_deadline_passed_while_no_server_ran_closes_at_the_next_access(
     closed = await ann.next("round.closed")
     assert closed["data"]["reason"] == "deadline"
     await ann.disconnect()
+
+
+# --- extra time ---------------------------------------------------------------------------
+
+
+async def test_an_extension_reaches_the_panel_and_its_candidate_and_the_rest_learn_nothing(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer, candidates=("Ann", "Ben"), spectators=("Wall",))
+    owner, ann, ben, wall = await joined(room, "owner", "Ann", "Ben", "Wall")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    ann_id = room.seats["Ann"].participant_id
+    reply = await owner.command("time.extend", {"participant_id": ann_id, "seconds": 90})
+    assert reply["type"] == "ack"
+    assert set(reply["data"]) == {"round_id", "participant_id", "deadline"}
+    assert (reply["data"]["round_id"], reply["data"]["participant_id"]) == (
+        pushed["data"]["round_id"],
+        ann_id,
+    )
+    for client in (owner, ann):
+        extended = await client.next("round.extended")
+        assert extended["data"] == reply["data"]
+    # The others' next event says that the seq before it was not theirs.
+    await owner.command("question.close")
+    for client in (owner, ann, ben, wall):
+        closed = await client.next("round.closed")
+        assert closed["seq"] == extended["seq"] + 1
+        assert closed.get("prev") == (extended["seq"] - 1 if client in (ben, wall) else None)
+        assert client.nothing_missed()
+    for client in (ben, wall):
+        assert "round.extended" not in {frame["type"] for frame in client.frames}
+    await close_all(owner, ann, ben, wall)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"participant_id": 1},
+        {"participant_id": 1, "seconds": "60"},
+        {"participant_id": 1, "seconds": 60.0},
+        {"participant_id": 1, "seconds": True},
+        {"participant_id": 1, "seconds": 9},
+        {"participant_id": 1, "seconds": 3601},
+        {"participant_id": "1", "seconds": 60},
+        {"seconds": 60},
+    ],
+)
+async def test_an_extension_of_the_wrong_type_or_size_is_invalid(layer, interviewer, data):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    reply = await owner.command("time.extend", data)
+    assert reply["data"]["code"] == "invalid"
+    await close_all(owner)
+
+
+async def test_an_extension_without_an_open_round_or_for_a_non_candidate_is_not_found(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    ann_id = room.seats["Ann"].participant_id
+    no_round = await owner.command("time.extend", {"participant_id": ann_id, "seconds": 60})
+    assert no_round["data"]["code"] == "not_found"
+    await owner.command("question.push", {"question_id": question_ids[0]})
+    for stranger in (room.seats["Wall"].participant_id, room.owner.participant_id, 10**9):
+        reply = await owner.command("time.extend", {"participant_id": stranger, "seconds": 60})
+        assert reply["data"]["code"] == "not_found"
+    await close_all(owner)
+
+
+async def test_a_standing_accommodation_is_acked_and_told_to_the_panel_alone(
+    layer, interviewer, other_interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    await panel_member_add(room, other_interviewer)
+    owner, bob, ann, wall = await joined(room, "owner", "bob", "Ann", "Wall")
+    ann_id = room.seats["Ann"].participant_id
+    data = {"participant_id": ann_id, "extra_time_pct": 50}
+    reply = await owner.command("time.accommodate", data)
+    assert (reply["type"], reply["data"]) == ("ack", data)
+    for client in (owner, bob):
+        assert (await client.next("time.accommodated"))["data"] == data
+    pushed = await owner.command(
+        "question.push", {"question_id": question_ids[0], "time_limit_s": 60}
+    )
+    opened = await ann.next("round.opened")
+    assert opened["prev"] == opened["seq"] - 2  # time.accommodated was the panel's
+    extended = await ann.next("round.extended")
+    assert extended["data"]["round_id"] == pushed["data"]["round_id"]
+    assert "time.accommodated" not in {frame["type"] for frame in wall.frames}
+    given = parse_datetime(extended["data"]["deadline"]) - parse_datetime(
+        opened["data"]["deadline"]
+    )
+    assert given == timedelta(seconds=30)
+    again = Client(room.code)
+    welcome = await again.hello(room.seats["bob"])
+    cards = {p["participant_id"]: p for p in welcome["data"]["snapshot"]["participants"]}
+    assert cards[ann_id]["extra_time_pct"] == 50
+    await close_all(owner, bob, ann, wall, again)
+
+
+@database_sync_to_async
+def times_left(*, base: float, own: dict[int, float]) -> None:
+    """Move the open round's deadline and candidates' own deadlines to these seconds from now."""
+    now = timezone.now()
+    rnd = Round.objects.get(closed_at__isnull=True)
+    for participant_id, seconds in own.items():
+        PersonalDeadline.objects.filter(round=rnd, participant_id=participant_id).update(
+            deadline=now + timedelta(seconds=seconds)
+        )
+    rnd.deadline = now + timedelta(seconds=base)
+    rnd.extended_until = now + timedelta(seconds=max(own.values()))
+    rnd.save(update_fields=["deadline", "extended_until"])
+
+
+async def test_the_round_closes_for_the_deadline_only_after_the_last_personal_deadline(
+    layer, interviewer, question_ids, clock
+):
+    room = await room_create(interviewer)
+    owner, ann, ben = await joined(room, "owner", "Ann", "Ben")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    ann_id = room.seats["Ann"].participant_id
+    await owner.command("time.extend", {"participant_id": ann_id, "seconds": 60})
+    await times_left(base=-1, own={ann_id: 1.5})
+    late = await ben.command("answer.submit", {"round_id": round_id, "text": "late"})
+    assert late["data"]["code"] == "round_closed"
+    extra = await ann.command("answer.submit", {"round_id": round_id, "text": "in time"})
+    assert extra["type"] == "ack"
+    own_deadline = await database_sync_to_async(
+        lambda: Round.objects.get(pk=round_id).extended_until
+    )()
+    for client in (owner, ann, ben):
+        closed = await client.next("round.closed")
+        assert closed["data"] == {"round_id": round_id, "reason": "deadline"}
+        # Frames carry milliseconds.
+        assert parse_datetime(closed["ts"]) >= own_deadline - timedelta(milliseconds=1)
+    after = await ann.command("answer.submit", {"round_id": round_id, "text": "too late"})
+    assert after["data"]["code"] == "round_closed"
+    await close_all(owner, ann, ben)
 
 
 # --- answer.score and the leaderboard -----------------------------------------------------

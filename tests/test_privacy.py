@@ -293,3 +293,72 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
         assert "coverage" not in mine.content.decode(), name
     for client in [alice, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()
+
+
+async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer, interviewer, bank):
+    """Every frame: live, replayed from seq 0, and the welcome's snapshot."""
+    room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
+    ids = {name: seat.participant_id for name, seat in room.seats.items()}
+    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
+    owner = Client(room.code)
+    await owner.hello(room.owner)
+    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
+    for name, client in viewers.items():
+        await client.hello(room.seats[name])
+
+    await owner.command("time.accommodate", {"participant_id": ids["Ann"], "extra_time_pct": 50})
+    await owner.command("question.push", {"question_id": question_id, "time_limit_s": 100})
+    given = {"Ann": [], "Ben": []}  # each candidate's own deadlines, as the panel heard them
+    given["Ann"].append((await owner.next("round.extended"))["data"]["deadline"])
+    for name, seconds in (("Ann", 120), ("Ben", 30)):
+        extended = await owner.command(
+            "time.extend", {"participant_id": ids[name], "seconds": seconds}
+        )
+        given[name].append(extended["data"]["deadline"])
+    base = (await owner.next("round.opened"))["data"]["deadline"]
+    await owner.drain()
+    for client in viewers.values():
+        await client.drain()
+
+    again = {name: Client(room.code) for name in viewers}  # welcome and replay from seq 0
+    for name, client in again.items():
+        welcome = await client.hello(room.seats[name])
+        round_seen = welcome["data"]["snapshot"]["round"]
+        assert round_seen["deadline"] == base
+        own = [
+            {"round_id": round_seen["round_id"], "participant_id": ids[name], "deadline": d}
+            for d in given.get(name, [])[-1:]
+        ]
+        assert round_seen["deadlines"] == own, name
+        await client.drain()
+
+    for name in viewers:
+        frames = [json.dumps(frame) for frame in viewers[name].frames + again[name].frames]
+        for text in frames:
+            assert '"extra_time_pct"' not in text, name
+            assert '"time.accommodated"' not in text, name
+            for other, deadlines in given.items():
+                if other != name:
+                    assert all(deadline not in text for deadline in deadlines), (name, other)
+        extended = [
+            frame
+            for client in (viewers[name], again[name])
+            for frame in client.frames
+            if frame["type"] == "round.extended"
+        ]
+        assert {frame["data"]["participant_id"] for frame in extended} <= {ids[name]}
+        live_deadlines = [f["data"]["deadline"] for f in viewers[name].frames if f in extended]
+        assert live_deadlines == given.get(name, []), name
+        for client in (viewers[name], again[name]):
+            assert client.nothing_missed(), name
+
+    panel_again = Client(room.code)
+    snapshot = (await panel_again.hello(room.owner))["data"]["snapshot"]
+    assert {(d["participant_id"], d["deadline"]) for d in snapshot["round"]["deadlines"]} == {
+        (ids["Ann"], given["Ann"][-1]),
+        (ids["Ben"], given["Ben"][-1]),
+    }
+    pct = {p["name"]: p.get("extra_time_pct") for p in snapshot["participants"]}
+    assert (pct["Ann"], pct["Ben"], pct["Wall"]) == (50, 0, None)
+    for client in [owner, panel_again, *viewers.values(), *again.values()]:
+        await client.disconnect()

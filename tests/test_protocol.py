@@ -1,5 +1,7 @@
 """Parsing client frames into commands, and the errors a bad frame earns."""
 
+import json
+
 import pytest
 
 from interview.fields import ID_MAX
@@ -11,7 +13,9 @@ from interview.protocol import (
     ProtocolError,
     command_parse,
     event_frame,
+    frame_after,
     frame_decode,
+    frame_text,
     timestamp,
 )
 
@@ -103,6 +107,57 @@ def test_timestamps_are_utc_with_a_z():
     assert timestamp().endswith("Z")
 
 
+def test_a_frame_after_events_the_viewer_may_not_see_names_the_seq_before_them():
+    frame = event_frame("round.closed", {"round_id": 1}, seq=9, ts="2026-12-02T15:00:00.000Z")
+    assert json.loads(frame_after(frame_text(frame), 7)) == {**frame, "prev": 7}
+
+
+# --- extra time ---------------------------------------------------------------------------
+
+
+def test_an_extension_parses_into_a_candidate_and_a_number_of_seconds():
+    command = command_parse(
+        {"type": "time.extend", "id": "x1", "data": {"participant_id": 4, "seconds": 90}}
+    )
+    assert command.type is CommandType.TIME_EXTEND
+    assert command.data == {"participant_id": 4, "seconds": 90}
+
+
+@pytest.mark.parametrize("seconds", [10, 3600])
+def test_an_extension_takes_10_to_3600_seconds(seconds):
+    data = {"participant_id": 4, "seconds": seconds}
+    assert command_parse({"type": "time.extend", "data": data}).data["seconds"] == seconds
+
+
+@pytest.mark.parametrize("seconds", [-30, 0, 9, 3601, 86_400])
+def test_an_extension_out_of_bounds_is_invalid(seconds):
+    error = refusal({"type": "time.extend", "data": {"participant_id": 4, "seconds": seconds}})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith("seconds: ")
+
+
+@pytest.mark.parametrize("missing", ["participant_id", "seconds"])
+def test_an_extension_needs_both_its_fields(missing):
+    data = {"participant_id": 4, "seconds": 60}
+    del data[missing]
+    error = refusal({"type": "time.extend", "data": data})
+    assert (error.code, error.message.split(":")[0]) == (ErrorCode.INVALID, missing)
+
+
+@pytest.mark.parametrize("pct", [0, 25, 200])
+def test_a_standing_accommodation_takes_0_to_200_percent(pct):
+    data = {"participant_id": 4, "extra_time_pct": pct}
+    assert command_parse({"type": "time.accommodate", "data": data}).data["extra_time_pct"] == pct
+
+
+@pytest.mark.parametrize("pct", [-1, 201, 1000])
+def test_a_standing_accommodation_out_of_bounds_is_invalid(pct):
+    data = {"participant_id": 4, "extra_time_pct": pct}
+    error = refusal({"type": "time.accommodate", "data": data})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith("extra_time_pct: ")
+
+
 # --- ids bounded by the database's keys -------------------------------------------------------
 
 VALID_DATA = {
@@ -111,12 +166,16 @@ VALID_DATA = {
     "answer.submit": {"round_id": 1, "text": "x"},
     "answer.score": {"answer_id": 1, "score": 5, "feedback": "ok"},
     "signal.report": {"round_id": 1, "kind": "paste", "chars": 380},
+    "time.extend": {"participant_id": 1, "seconds": 60},
+    "time.accommodate": {"participant_id": 1, "extra_time_pct": 50},
 }
 ID_FIELDS = [
     ("question.push", "question_id"),
     ("answer.submit", "round_id"),
     ("answer.score", "answer_id"),
     ("signal.report", "round_id"),
+    ("time.extend", "participant_id"),
+    ("time.accommodate", "participant_id"),
 ]
 
 
@@ -150,6 +209,10 @@ INTEGER_FIELDS = [
     ("answer.score", "score"),
     ("signal.report", "round_id"),
     ("signal.report", "chars"),
+    ("time.extend", "participant_id"),
+    ("time.extend", "seconds"),
+    ("time.accommodate", "participant_id"),
+    ("time.accommodate", "extra_time_pct"),
 ]
 STRING_FIELDS = [
     ("hello", "token"),

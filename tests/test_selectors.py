@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from interview import selectors, services
-from interview.models import Question
+from interview.models import Category, Question
 from interview.protocol import timestamp
 from interview.visibility import Viewer
 
@@ -112,3 +112,54 @@ def test_a_tab_still_hidden_counts_until_the_round_ended():
 
 def test_no_signals_say_so():
     assert selectors.signals_summary([], until=ROUND_END)["summary"] == "no signals"
+
+
+# --- the skills map -----------------------------------------------------------------------
+
+
+def test_an_areas_mean_is_the_mean_of_its_scored_answers():
+    skills = selectors.skill_means(
+        [("Core Python", 6.0), ("Core Python", 9.0), ("Core Python", None), ("Soft Skills", 7.5)]
+    )
+    by_area = {skill["area"]: skill for skill in skills}
+    assert by_area["Core Python"] == {"area": "Core Python", "asked": 3, "scored": 2, "mean": 7.5}
+    assert by_area["Soft Skills"]["mean"] == 7.5
+
+
+def test_every_area_of_the_bank_is_listed_in_its_order_scored_or_not():
+    skills = selectors.skill_means([("Version Control", 4.0)])
+    assert [skill["area"] for skill in skills] == list(Category.values)
+    unasked = [skill for skill in skills if skill["area"] != "Version Control"]
+    assert all(skill == {**skill, "asked": 0, "scored": 0, "mean": None} for skill in unasked)
+
+
+def test_a_category_outside_the_bank_is_no_area_of_the_map():
+    skills = selectors.skill_means([("Astrology", 9.0)])
+    assert [skill["area"] for skill in skills] == list(Category.values)
+    assert all(skill["mean"] is None for skill in skills)
+
+
+def test_an_area_asked_but_unscored_has_no_mean():
+    (core, *_) = selectors.skill_means([("Core Python", None)])
+    assert (core["asked"], core["scored"], core["mean"]) == (1, 0, None)
+
+
+@pytest.mark.django_db
+def test_each_candidates_results_carry_their_skills_and_radar(interviewer, bank):
+    session = session_for(interviewer)
+    panel, ann, ben = owner_seat(session), seat(session, "Ann"), seat(session, "Ben")
+    for slug_category, score in (("Core Python", 8), ("Version Control", 5)):
+        question = Question.objects.filter(category=slug_category).first()
+        rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+        answer = services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="x")
+        services.answer_score(session=session, participant=panel, answer_id=answer.id, score=score)
+    results = selectors.results_for(session)
+    first, second = results["candidates"]
+    assert first["name"] == "Ann"
+    means = {skill["area"]: skill["mean"] for skill in first["skills"]}
+    assert (means["Core Python"], means["Version Control"], means["Soft Skills"]) == (8, 5, None)
+    assert first["skills_svg"].count("<circle") == len(Category.values)
+    assert 'id="skills-' + str(ann.id) + '"' in first["skills_svg"]
+    assert all(skill["mean"] is None for skill in second["skills"])
+    assert second["name"] == "Ben"
+    assert ben.id == second["participant_id"]

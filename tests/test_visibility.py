@@ -1,9 +1,11 @@
 """Who sees what, decided by one function."""
 
 from interview.visibility import (
+    PARTICIPANT_CARD,
     PRIVATE_FIELDS,
     Lens,
     Viewer,
+    project,
     scores_given_visible,
     visible_to,
 )
@@ -108,6 +110,30 @@ def test_an_answers_key_point_coverage_is_the_panels_alone():
     for viewer in (AUTHOR, OTHER, SPECTATOR):
         assert "coverage" not in visible_to("answer.submitted", covered, viewer)
     assert visible_to("answer.submitted", covered, AUTHOR)["text"] == "mine"
+
+
+EXTENDED = {"round_id": 1, "participant_id": 10, "deadline": "2026-12-02T15:00:00.000Z"}
+
+
+def test_an_extension_goes_to_the_panel_and_the_candidate_it_gives_time_only():
+    assert visible_to("round.extended", EXTENDED, PANEL) == EXTENDED
+    assert visible_to("round.extended", EXTENDED, AUTHOR) == EXTENDED
+    for viewer in (OTHER, SPECTATOR):
+        assert visible_to("round.extended", EXTENDED, viewer) is None
+
+
+def test_a_standing_accommodation_is_the_panels_alone():
+    accommodated = {"participant_id": 10, "extra_time_pct": 50}
+    assert visible_to("time.accommodated", accommodated, PANEL) == accommodated
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("time.accommodated", accommodated, viewer) is None
+
+
+def test_a_snapshots_participant_shows_their_accommodation_to_the_panel_only():
+    card = {"participant_id": 10, "name": "Ann", "role": "candidate", "online": True}
+    assert project(PARTICIPANT_CARD, {**card, "extra_time_pct": 50}, Lens.PANEL)["extra_time_pct"]
+    for lens in (Lens.AUTHOR, Lens.PUBLIC):
+        assert project(PARTICIPANT_CARD, {**card, "extra_time_pct": 50}, lens) == card
 
 
 def test_a_candidates_integrity_signal_is_the_panels_alone_even_for_its_candidate():

@@ -63,11 +63,11 @@ function renderQuestion() {
   $("question-meta").textContent = `Question ${round.position} · ${questionMeta(round.question)}`;
   $("question-title").textContent = round.question.title;
   showMarkdown($("question-prompt"), round.question.prompt_html, round.question.prompt);
-  countdown.set(round.deadline, round.time_limit_s);
+  // The candidate's own deadline: later than the round's when the panel gave them more time.
+  const me = state.me.participant_id;
+  countdown.set(state.deadlineOf(me), round.time_limit_s + state.extraSecondsOf(me));
   if (shownRoundId !== round.round_id) {
     shownRoundId = round.round_id;
-    answer.disabled = false;
-    $("submit-answer").disabled = false;
     answerError.textContent = "";
     const saved = ownAnswer(round.round_id);
     const draft = draftLoad(code, round.round_id);
@@ -76,6 +76,15 @@ function renderQuestion() {
     else if (draft) answerStatus.textContent = "Draft restored: not submitted yet.";
     else answerStatus.textContent = "";
   }
+  lockForm(countdown.expired);
+}
+
+/** The form takes no input once the candidate's own time is up (the round may stay open for
+ * others); more time from the panel opens it again. */
+function lockForm(locked) {
+  answer.disabled = locked;
+  $("submit-answer").disabled = locked;
+  $("time-up").hidden = !locked;
 }
 
 function closeForm() {
@@ -83,6 +92,7 @@ function closeForm() {
   shownRoundId = null;
   answer.disabled = true;
   $("submit-answer").disabled = true;
+  $("time-up").hidden = true;
   const saved = ownAnswer(roundId);
   answerStatus.textContent = saved
     ? `Round closed. Your answer (revision ${saved.revision}) was saved.`
@@ -250,6 +260,10 @@ function onEvent(frame) {
     case "answer.submitted":
       if (data.participant_id === state.me.participant_id) renderScores();
       break;
+    case "round.extended":
+      announce(`You have ${state.extraSecondsOf(state.me.participant_id)} seconds of extra time.`);
+      renderQuestion();
+      break;
     case "round.closed":
       announce("Time is up: the round is closed.");
       renderQuestion();
@@ -275,7 +289,13 @@ async function main() {
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);
   show($("live"));
-  countdown = new Countdown($("question-timer"), () => (live ? live.serverNow() : Date.now()));
+  countdown = new Countdown(
+    $("question-timer"),
+    () => (live ? live.serverNow() : Date.now()),
+    () => {
+      if (state.round && shownRoundId === state.round.round_id) lockForm(true);
+    },
+  );
   board = new Leaderboard($("leaderboard"), { me: seat.participant_id });
   answerBox.addEventListener("keydown", answerKeys);
   answerBox.addEventListener("input", answerEdited);

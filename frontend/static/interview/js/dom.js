@@ -67,6 +67,19 @@ export function setTrustedHtml(el, html) {
   el.innerHTML = html;
 }
 
+/**
+ * The other way markup enters the page: an SVG chart the server drew (interview/radar.py),
+ * which builds it element by element and escapes every text. Parsed as XML, never as HTML;
+ * anything that is not one well-formed <svg> shows nothing.
+ */
+export function setTrustedSvg(el, svgText) {
+  const doc = new DOMParser().parseFromString(String(svgText || ""), "image/svg+xml");
+  const root = doc.documentElement;
+  const ok = root && root.namespaceURI === SVG_NS && root.localName === "svg";
+  const wellFormed = ok && !doc.querySelector("parsererror");
+  el.replaceChildren(...(wellFormed ? [document.importNode(root, true)] : []));
+}
+
 /** Rendered Markdown where the server sent it (`*_html`), else the text as paragraphs. */
 export function showMarkdown(el, html, text) {
   el.classList.add("md");

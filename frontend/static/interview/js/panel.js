@@ -5,6 +5,7 @@ import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom
 import { LiveSession } from "./live.js";
 import { signalSummary, signalText } from "./signals.js";
 import { seatLoad, seatSave } from "./store.js";
+import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
 import {
   Countdown,
@@ -26,6 +27,7 @@ const state = new SessionState(code);
 let live = null;
 let countdown = null;
 let board = null;
+let skills = null;
 
 /** A panel seat for this browser: the stored token, or a fresh one (join again). */
 async function panelSeat({ renew = false } = {}) {
@@ -242,6 +244,125 @@ function signalArrived(signal) {
   if (card) renderSignals(answer, card.parts);
 }
 
+// --- extra time ------------------------------------------------------------------------------
+
+const timeRows = new Map(); // participant_id -> {item, parts}
+
+/** A small form of one number and one button; `onNumber` gets the number once it is valid. */
+function numberForm({ id, label, button, min, max, value, onNumber, error }) {
+  const input = h("input", { id, type: "number", min, max, step: 1, inputmode: "numeric", value });
+  const form = h(
+    "form",
+    { class: "time-form", novalidate: true },
+    h("div", { class: "field" }, h("label", { for: id }, label), input),
+    h("button", { type: "submit" }, button),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const number = Number(input.value.trim());
+    if (input.value.trim() === "" || !Number.isInteger(number) || number < min || number > max) {
+      error.textContent = `${label}: a whole number from ${min} to ${max}.`;
+      input.focus();
+      return;
+    }
+    onNumber(number);
+  });
+  return { form, input, button: form.querySelector("button") };
+}
+
+function timeRow(candidate) {
+  const pid = candidate.participant_id;
+  const parts = {
+    legend: h("legend", {}),
+    own: h("p", { class: "meta" }),
+    status: h("p", { class: "save-status", role: "status" }),
+    error: h("p", { class: "error", role: "alert" }),
+  };
+  parts.extend = numberForm({
+    id: `extend-${pid}`,
+    label: "More seconds",
+    button: "Extend",
+    min: 10,
+    max: 3600,
+    value: 60,
+    error: parts.error,
+    onNumber: (seconds) =>
+      sendTime(parts, "time.extend", { participant_id: pid, seconds }, (ack) =>
+        `Extended: ${state.nameOf(pid)} has until ${clockTime(ack.deadline)}.`,
+      ),
+  });
+  parts.pct = numberForm({
+    id: `pct-${pid}`,
+    label: "Later rounds (+%)",
+    button: "Save",
+    min: 0,
+    max: 200,
+    value: candidate.extra_time_pct || 0,
+    error: parts.error,
+    onNumber: (pct) =>
+      sendTime(parts, "time.accommodate", { participant_id: pid, extra_time_pct: pct }, () =>
+        `Saved: ${pct}% more time on every later round.`,
+      ),
+  });
+  const item = h(
+    "li",
+    {},
+    h("fieldset", { class: "time-row" }, parts.legend, parts.own, parts.extend.form, parts.pct.form, parts.status, parts.error),
+  );
+  return { item, parts };
+}
+
+async function sendTime(parts, type, data, saidOnAck) {
+  parts.status.textContent = live.connected ? "Saving…" : "Waiting for the connection…";
+  try {
+    const ack = await live.send(type, data);
+    parts.status.textContent = saidOnAck(ack);
+  } catch (err) {
+    parts.status.textContent = "";
+    parts.error.textContent = err.message;
+  }
+}
+
+/** A server time as the local wall clock shows it. */
+function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+function renderExtraTime() {
+  const candidates = [...state.participants.values()]
+    .filter((p) => p.role === "candidate")
+    .sort((a, b) => a.name.localeCompare(b.name));
+  show($("time-empty"), candidates.length === 0);
+  const open = Boolean(state.round) && state.status !== "finished";
+  candidates.forEach((candidate, index) => {
+    const pid = candidate.participant_id;
+    let row = timeRows.get(pid);
+    if (!row) {
+      row = timeRow(candidate);
+      timeRows.set(pid, row);
+    }
+    const { parts } = row;
+    parts.legend.textContent = candidate.name;
+    const extra = state.extraSecondsOf(pid);
+    parts.own.textContent = !open
+      ? "No round is open."
+      : extra
+        ? `Own deadline ${clockTime(state.deadlineOf(pid))}: ${extra} s after the round's.`
+        : "The round's deadline.";
+    parts.own.dataset.extra = extra;
+    parts.extend.button.disabled = !open;
+    parts.pct.button.disabled = state.status === "finished";
+    // Never under the interviewer's fingers: a field being edited keeps what they typed.
+    if (document.activeElement !== parts.pct.input) {
+      parts.pct.input.value = candidate.extra_time_pct || 0;
+    }
+    const list = $("extra-time");
+    const here = list.children[index];
+    if (here !== row.item) list.insertBefore(row.item, here || null);
+  });
+}
+
 // --- the bank --------------------------------------------------------------------------------
 
 let bankRequest = 0;
@@ -358,7 +479,9 @@ function renderAll() {
   renderRound();
   renderAnswers();
   board.render(state.board());
+  skills.render(state);
   renderPresence($("presence"), state.participants, state.me.participant_id);
+  renderExtraTime();
 }
 
 /** Titles and key points of earlier rounds, for their answers' cards after a reload. */
@@ -385,19 +508,28 @@ async function learnRoundTitles() {
 
 function onEvent(frame) {
   state.apply(frame);
+  skills.apply(frame);
   const { type, data } = frame;
   switch (type) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
       board.render(state.board());
+      skills.render(state);
       renderAnswered();
+      renderExtraTime();
       break;
     case "round.opened":
       announce(`Question ${data.position} is open: ${data.question.title}`);
       renderRound();
       renderAnswers();
       renderSession();
+      renderExtraTime();
+      skills.render(state);
+      break;
+    case "round.extended":
+    case "time.accommodated":
+      renderExtraTime();
       break;
     case "answer.submitted":
       announce(`${state.nameOf(data.participant_id)} submitted an answer.`);
@@ -411,11 +543,13 @@ function onEvent(frame) {
       announce("The round is closed.");
       renderRound();
       renderAnswers();
+      renderExtraTime();
       break;
     case "score.updated":
       announce(`${state.nameOf(data.participant_id)} now has a mean of ${formatScore(data.score)} on that answer.`);
       renderAnswers();
       board.render(state.board());
+      skills.render(state);
       break;
     case "session.finished":
       announce("The session has finished.");
@@ -437,12 +571,14 @@ async function main() {
     return;
   }
   board = new Leaderboard($("leaderboard"));
+  skills = new SkillsComparison($("skills-compare"));
   live = new LiveSession({
     code,
     role: ROLE,
     token: seat.token,
     onWelcome(welcome) {
       state.welcome(welcome);
+      skills.welcome(welcome.snapshot);
       renderAll();
       learnRoundTitles();
     },

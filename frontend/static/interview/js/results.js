@@ -1,9 +1,12 @@
-// Results: the panel's full view (every answer, every score, a chart per candidate, CSV), or
-// a candidate's own answers and feedback beside the model answers once the session is over.
+// Results: the panel's full view (every answer, every score, a skills map per candidate, the
+// session's timeline, CSV), or a candidate's own answers, feedback, skills map and part of the
+// timeline beside the model answers once the session is over.
 
 import { ApiError, api } from "./api.js";
-import { $, h, keyPoints, pageConfig, s, showMarkdown } from "./dom.js";
+import { $, h, keyPoints, pageConfig, showMarkdown } from "./dom.js";
+import { skillsMap } from "./skills.js";
 import { seatLoad } from "./store.js";
+import { Timeline } from "./timeline.js";
 import { codeBlock, coverageView, formatScore } from "./ui.js";
 
 const config = pageConfig();
@@ -11,47 +14,6 @@ const code = config.code;
 const root = $("results");
 const status = $("results-status");
 const enc = encodeURIComponent(code);
-
-// --- the per-category chart: inline SVG built node by node ---------------------------------
-
-const CHART = { width: 600, row: 34, label: 250, bar: 270, pad: 8 };
-
-function categoryChart(candidate, index) {
-  const rows = candidate.categories;
-  const height = rows.length * CHART.row + CHART.pad * 2;
-  const titleId = `chart-${index}-title`;
-  const descId = `chart-${index}-desc`;
-  const description = rows
-    .map((c) => `${c.category}: ${c.average === null ? "not scored" : `${formatScore(c.average)} of 10`}`)
-    .join("; ");
-  const svg = s(
-    "svg",
-    {
-      class: "chart",
-      viewBox: `0 0 ${CHART.width} ${height}`,
-      role: "img",
-      "aria-labelledby": `${titleId} ${descId}`,
-    },
-    s("title", { id: titleId }, `Average score by category for ${candidate.name}`),
-    s("desc", { id: descId }, description),
-  );
-  rows.forEach((category, i) => {
-    const y = CHART.pad + i * CHART.row;
-    const average = category.average === null ? 0 : category.average;
-    const width = Math.max(0, Math.min(1, average / 10)) * CHART.bar;
-    svg.append(
-      s("text", { x: 0, y: y + 21, class: "chart-label" }, category.category),
-      s("rect", { x: CHART.label, y: y + 6, width: CHART.bar, height: 20, rx: 4, class: "chart-track" }),
-      s("rect", { x: CHART.label, y: y + 6, width, height: 20, rx: 4, class: "chart-bar" }),
-      s(
-        "text",
-        { x: CHART.label + CHART.bar + 10, y: y + 21, class: "chart-value" },
-        category.average === null ? "–" : formatScore(category.average),
-      ),
-    );
-  });
-  return svg;
-}
 
 // --- the panel's results ---------------------------------------------------------------------
 
@@ -115,9 +77,10 @@ function renderPanel(results) {
     root.replaceChildren(download, h("p", { class: "muted" }, "No candidates took part."));
     return;
   }
+  const timeline = h("section", { class: "card", "aria-labelledby": "timeline-heading" });
   root.replaceChildren(
     download,
-    ...candidates.map((candidate, index) =>
+    ...candidates.map((candidate) =>
       h(
         "section",
         { class: "card", "aria-label": `Results of ${candidate.name}` },
@@ -127,13 +90,15 @@ function renderPanel(results) {
           h("h2", {}, h("span", { class: "rank" }, `#${candidate.rank}`), " ", candidate.name),
           h("p", { class: "total-big" }, `${formatScore(candidate.total)} pts`),
         ),
-        h("h3", {}, "By category"),
-        categoryChart(candidate, index),
+        h("h3", {}, "Skills map"),
+        skillsMap(candidate.skills, candidate.skills_svg, `Mean score per skill area: ${candidate.name}`),
         h("h3", {}, "Answers"),
         candidate.rounds.map((round) => panelRound(round, keyPointsByRound)),
       ),
     ),
+    timeline,
   );
+  new Timeline(timeline, { code }).load();
 }
 
 // --- a candidate's own results ---------------------------------------------------------------
@@ -191,14 +156,22 @@ function candidateRound(round) {
   );
 }
 
-function renderCandidate(results) {
+function renderCandidate(results, headers) {
   const me = results.participant.participant_id;
   const row = results.leaderboard.find((r) => r.participant_id === me);
   status.textContent = row
     ? `${results.participant.name}: rank ${row.rank} of ${results.leaderboard.length}, ${formatScore(row.total)} points.`
     : "";
+  const timeline = h("section", { class: "card", "aria-labelledby": "timeline-heading" });
   root.replaceChildren(
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "skills-heading" },
+      h("h2", { id: "skills-heading" }, "Your skills map"),
+      skillsMap(results.skills, results.skills_svg, "Your mean score per skill area"),
+    ),
     ...results.rounds.map(candidateRound),
+    timeline,
     h(
       "section",
       { class: "card", "aria-labelledby": "final-board" },
@@ -218,6 +191,7 @@ function renderCandidate(results) {
       ),
     ),
   );
+  new Timeline(timeline, { code, headers, me }).load();
 }
 
 // --- which view ------------------------------------------------------------------------------
@@ -251,10 +225,9 @@ async function main() {
     return;
   }
   try {
-    const results = await api(`/api/sessions/${enc}/my-results`, {
-      headers: { "X-Participant-Token": seat.token },
-    });
-    renderCandidate(results);
+    const headers = { "X-Participant-Token": seat.token };
+    const results = await api(`/api/sessions/${enc}/my-results`, { headers });
+    renderCandidate(results, headers);
   } catch (err) {
     status.textContent =
       err.code === "not_finished"

@@ -9,7 +9,9 @@ export class SessionState {
     this.me = null; // {participant_id, name, role, is_owner}
     this.session = null; // {code, title}
     this.status = "lobby";
-    this.round = null; // the open round, with `answered` participant ids
+    // The open round, with `answered` participant ids and `deadlines`: the candidates' own
+    // deadlines this viewer may know of (the panel everyone's, a candidate their own).
+    this.round = null;
     this.lastClosedRoundId = null;
     this.participants = new Map();
     this.counts = { interviewers: 0, candidates: 0, spectators: 0 }; // online, by role
@@ -29,7 +31,15 @@ export class SessionState {
     this.me = data.participant;
     this.session = data.session;
     this.status = snap.status;
-    this.round = snap.round ? { ...snap.round, answered: snap.round.answered || [] } : null;
+    this.round = snap.round
+      ? {
+          ...snap.round,
+          answered: snap.round.answered || [],
+          deadlines: Object.fromEntries(
+            (snap.round.deadlines || []).map((d) => [d.participant_id, d.deadline]),
+          ),
+        }
+      : null;
     if (this.round) this.rememberTitle(this.round);
     this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
     if (snap.counts) this.counts = snap.counts;
@@ -57,7 +67,7 @@ export class SessionState {
         this.counts = data;
         break;
       case "round.opened":
-        this.round = { ...data, answered: [] };
+        this.round = { ...data, answered: [], deadlines: {} };
         this.rememberTitle(this.round);
         if (this.status === "lobby") this.status = "live";
         break;
@@ -74,6 +84,16 @@ export class SessionState {
       case "candidate.signal":
         this.signals.push(data);
         break;
+      case "round.extended":
+        if (this.round && this.round.round_id === data.round_id) {
+          this.round.deadlines = { ...this.round.deadlines, [data.participant_id]: data.deadline };
+        }
+        break;
+      case "time.accommodated": {
+        const known = this.participants.get(data.participant_id);
+        if (known) known.extra_time_pct = data.extra_time_pct;
+        break;
+      }
       case "round.closed":
         this.closedAt.set(data.round_id, Date.parse(frame.ts));
         if (this.round && this.round.round_id === data.round_id) {
@@ -110,6 +130,19 @@ export class SessionState {
       default:
         break;
     }
+  }
+
+  /** A candidate's own deadline on the open round: theirs if they have more time, else the round's. */
+  deadlineOf(participantId) {
+    if (!this.round) return null;
+    return this.round.deadlines[participantId] || this.round.deadline;
+  }
+
+  /** The seconds a candidate has beyond the round's deadline (0 for most). */
+  extraSecondsOf(participantId) {
+    const own = this.deadlineOf(participantId);
+    if (!own) return 0;
+    return Math.max(0, Math.round((Date.parse(own) - Date.parse(this.round.deadline)) / 1000));
   }
 
   rememberTitle(round) {

@@ -26,11 +26,18 @@ export function clockText(ms) {
 
 /** A countdown to a server deadline, ticking on the server's clock. */
 export class Countdown {
-  constructor(el, serverNow) {
+  /** @param {() => void} [onExpired] called once when a deadline it counts down to passes */
+  constructor(el, serverNow, onExpired = null) {
     this.el = el;
     this.serverNow = serverNow;
+    this.onExpired = onExpired;
     this.deadline = null;
     this.timer = null;
+  }
+
+  /** Whether the deadline it counts down to has passed. */
+  get expired() {
+    return this.deadline !== null && this.deadline <= this.serverNow();
   }
 
   /** Count down to the deadline; never above the round's limit (the clock offset is approximate). */
@@ -50,7 +57,10 @@ export class Countdown {
     if (this.el.textContent !== text) this.el.textContent = text;
     this.el.classList.toggle("urgent", left > 0 && left <= 30_000);
     this.el.classList.toggle("expired", left <= 0);
-    if (left <= 0) clearInterval(this.timer);
+    if (left <= 0) {
+      clearInterval(this.timer);
+      if (this.onExpired) this.onExpired();
+    }
   }
 
   stop() {

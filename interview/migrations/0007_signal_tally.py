@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interview', '0005_answer_coverage'),
+        ('interview', '0006_extra_time'),
     ]
 
     operations = [

@@ -1,0 +1,162 @@
+"""A radar chart as SVG text: one axis per skill area, a point at each area's mean score.
+
+Pure Python, built with ``xml.etree.ElementTree`` so every name and label is escaped as XML
+text or attribute: a candidate called ``</text><script>`` is only ever text. The chart
+carries its own presentation attributes (no ``style``, which the pages' CSP forbids), so it
+reads the same inline in a page, saved as a file or opened alone; a page's CSS may restyle it
+through the classes.
+"""
+
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+SVG_NS = "http://www.w3.org/2000/svg"
+WIDTH, HEIGHT = 640, 420  # the view box; the labels sit in the margin around the web
+RADIUS = 140
+RINGS = (2, 4, 6, 8, 10)
+LABEL_GAP = 18
+LABEL_LINE_CHARS = 18  # a long area name wraps at about this many characters
+
+
+@dataclass(frozen=True)
+class Spoke:
+    """One axis of the radar: a skill area and its mean score, None when not scored."""
+
+    area: str
+    mean: float | None
+
+
+def _number(value: float) -> str:
+    """Coordinates to two decimals, without a trailing ``.0``: small, stable text."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _at(index: int, count: int, distance: float) -> tuple[float, float]:
+    """The point ``distance`` from the centre on the axis ``index`` of ``count``, the first
+    axis straight up, the others clockwise."""
+    angle = -math.pi / 2 + 2 * math.pi * index / count
+    return WIDTH / 2 + distance * math.cos(angle), HEIGHT / 2 + distance * math.sin(angle)
+
+
+def _points(pairs: list[tuple[float, float]]) -> str:
+    return " ".join(f"{_number(x)},{_number(y)}" for x, y in pairs)
+
+
+def _label_lines(text: str) -> list[str]:
+    """An area's name broken at spaces into lines of about ``LABEL_LINE_CHARS``."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= LABEL_LINE_CHARS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: object) -> ET.Element:
+    element = ET.SubElement(
+        parent, tag, {key.replace("_", "-"): str(value) for key, value in attributes.items()}
+    )
+    if text is not None:
+        element.text = text
+    return element
+
+
+def radar_svg(
+    spokes: list[Spoke], *, title: str, element_id: str = "radar", maximum: float = 10
+) -> str:
+    """The radar of these spokes as a standalone SVG document's text.
+
+    ``title`` names the chart for assistive technology (``role="img"`` labelled by its
+    ``<title>`` and ``<desc>``, which lists every area's mean); ``element_id`` prefixes the ids
+    inside, so several charts can share a page. An unscored area draws at the centre with a
+    hollow point.
+    """
+    count = len(spokes)
+    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": SVG_NS,
+            "id": element_id,
+            "class": "radar",
+            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
+            "width": str(WIDTH),
+            "height": str(HEIGHT),
+            "role": "img",
+            "aria-labelledby": f"{title_id} {desc_id}",
+        },
+    )
+    _sub(svg, "title", title, id=title_id)
+    description = "; ".join(
+        f"{spoke.area}: {'not scored' if spoke.mean is None else f'{spoke.mean:g} of 10'}"
+        for spoke in spokes
+    )
+    _sub(svg, "desc", description, id=desc_id)
+    if count == 0:
+        return ET.tostring(svg, encoding="unicode")
+
+    grid = _sub(svg, "g", **{"class": "radar-grid", "fill": "none", "stroke": "#d3d9e0"})
+    for ring in RINGS:
+        distance = RADIUS * ring / maximum
+        _sub(grid, "polygon", points=_points([_at(i, count, distance) for i in range(count)]))
+    for index in range(count):
+        x, y = _at(index, count, RADIUS)
+        _sub(grid, "line", x1=WIDTH // 2, y1=HEIGHT // 2, x2=_number(x), y2=_number(y))
+
+    labels = _sub(
+        svg,
+        "g",
+        **{
+            "class": "radar-labels",
+            "font-family": "system-ui, sans-serif",
+            "font-size": "13",
+            "fill": "#1b1f24",
+        },
+    )
+    for index, spoke in enumerate(spokes):
+        x, y = _at(index, count, RADIUS + LABEL_GAP)
+        horizontal = x - WIDTH / 2
+        anchor = "middle" if abs(horizontal) < 1 else ("start" if horizontal > 0 else "end")
+        lines = _label_lines(spoke.area)
+        # Labels above the centre grow upwards, those below downwards.
+        first_dy = -(len(lines) - 1) * 1.1 if y < HEIGHT / 2 - 1 else 0.35
+        text = _sub(labels, "text", x=_number(x), y=_number(y), text_anchor=anchor)
+        for number, line in enumerate(lines):
+            dy = f"{first_dy:g}em" if number == 0 else "1.1em"
+            _sub(text, "tspan", line, x=_number(x), dy=dy)
+
+    reach = [
+        _at(index, count, RADIUS * min(max(spoke.mean or 0, 0), maximum) / maximum)
+        for index, spoke in enumerate(spokes)
+    ]
+    _sub(
+        svg,
+        "polygon",
+        **{
+            "class": "radar-area",
+            "points": _points(reach),
+            "fill": "#1c5bb8",
+            "fill-opacity": "0.25",
+            "stroke": "#1c5bb8",
+            "stroke-width": "2",
+        },
+    )
+    points = _sub(svg, "g", **{"class": "radar-points", "stroke": "#1c5bb8", "stroke-width": "2"})
+    for (x, y), spoke in zip(reach, spokes, strict=True):
+        scored = spoke.mean is not None
+        point = _sub(
+            points,
+            "circle",
+            **{
+                "class": "radar-point" if scored else "radar-point unscored",
+                "cx": _number(x),
+                "cy": _number(y),
+                "r": "4",
+                "fill": "#1c5bb8" if scored else "#ffffff",
+                "data-area": spoke.area,
+            },
+        )
+        _sub(point, "title", f"{spoke.area}: {'not scored' if not scored else f'{spoke.mean:g}'}")
+    return ET.tostring(svg, encoding="unicode")

@@ -1,0 +1,224 @@
+"""The session timeline: built from the event log, diffed, paged, and cut per viewer."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from interview import services
+from interview.models import Event, InterviewSession, Question
+from interview.timeline import DIFF_CONTEXT_CHARS, text_diff, timeline_page
+from interview.visibility import Viewer
+
+from .factories import owner_seat, seat, session_for
+
+pytestmark = pytest.mark.django_db
+
+
+def viewer_of(participant) -> Viewer:
+    return Viewer(participant_id=participant.id, role=participant.role)
+
+
+def signal_event(session: InterviewSession, participant, round_id: int, **extra) -> Event:
+    """A ``candidate.signal`` as the signals feature stores it: for the panel alone."""
+    session.refresh_from_db()
+    session.last_seq += 1
+    session.save(update_fields=["last_seq"])
+    payload = {"participant_id": participant.id, "round_id": round_id, "kind": "paste"}
+    payload |= {"chars": 380, "at": "2026-12-02T15:00:00.000Z"}
+    return Event.objects.create(
+        session=session,
+        seq=session.last_seq,
+        type="candidate.signal",
+        payload=payload,
+        audience=extra.get("audience", Event.Audience.INTERVIEWERS),
+    )
+
+
+@pytest.fixture
+def played(interviewer, bank):
+    """A finished session: Ann answers twice and is scored with feedback, Ben once; a paste
+    signal of Ann's and of Ben's."""
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann, ben = seat(session, "Ann"), seat(session, "Ben")
+    question = Question.objects.order_by("id").first()
+    rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+    services.answer_submit(
+        session=session, participant=ann, round_id=rnd.id, text="def f():\n    pass\n"
+    )
+    signal_event(session, ann, rnd.id)
+    answer = services.answer_submit(
+        session=session, participant=ann, round_id=rnd.id, text="def f():\n    return 42\n"
+    )
+    services.answer_submit(session=session, participant=ben, round_id=rnd.id, text="BEN-TEXT")
+    signal_event(session, ben, rnd.id)
+    services.answer_score(
+        session=session, participant=panel, answer_id=answer.id, score=7, feedback="ANN-FEEDBACK"
+    )
+    services.round_close(session=session, participant=panel)
+    services.session_finish(session=session, participant=panel)
+    session.refresh_from_db()
+    return session, panel, ann, ben
+
+
+def test_the_panel_sees_pushes_revisions_signals_scores_and_closes_in_order(played):
+    session, panel, *_ = played
+    page = timeline_page(session, viewer_of(panel))
+    assert [item["type"] for item in page.items] == [
+        "round.opened",
+        "answer.submitted",
+        "candidate.signal",
+        "answer.submitted",
+        "answer.submitted",
+        "candidate.signal",
+        "score.updated",
+        "round.closed",
+        "session.finished",
+    ]
+    assert page.next_after is None
+    assert [item["seq"] for item in page.items] == list(range(1, 10))
+    second = page.items[3]["data"]
+    assert (second["name"], second["revision"]) == ("Ann", 2)
+    assert second["diff"] == [
+        ["=", "def f():\n    "],
+        ["-", "pass"],
+        ["+", "return 42"],
+        ["=", "\n"],
+    ]
+    assert "text" not in second
+    scored = page.items[6]["data"]
+    assert (scored["score"], scored["by_score"], scored["feedback"]) == (7.0, 7, "ANN-FEEDBACK")
+    assert scored["by_name"] == "alice"
+    assert "leaderboard" not in scored
+    assert page.items[2]["data"]["chars"] == 380
+    assert page.items[2]["data"]["name"] == "Ann"
+
+
+def test_each_item_has_its_time_since_the_round_opened(played):
+    session, panel, *_ = played
+    rnd = session.rounds.get()
+    Event.objects.filter(session=session, type="answer.submitted").update(
+        created_at=rnd.opened_at + timedelta(seconds=42.25)
+    )
+    items = timeline_page(session, viewer_of(panel)).items
+    assert items[0]["t"] == 0
+    assert {item["t"] for item in items if item["type"] == "answer.submitted"} == {42.2}
+    # session.finished names no round: it belongs to the round open before it.
+    assert items[-1]["round_id"] == rnd.id
+    assert all(item["round_id"] == rnd.id for item in items)
+
+
+def test_a_candidate_sees_only_their_own_revisions_scores_and_feedback(played):
+    session, _, ann, ben = played
+    items = timeline_page(session, viewer_of(ann)).items
+    assert [item["type"] for item in items] == [
+        "round.opened",
+        "answer.submitted",
+        "answer.submitted",
+        "score.updated",
+        "round.closed",
+        "session.finished",
+    ]
+    assert all(item["data"].get("participant_id", ann.id) == ann.id for item in items)
+    scored = items[3]["data"]
+    assert scored["feedback"] == "ANN-FEEDBACK"
+    assert "by_score" not in scored  # what one interviewer gave stays with the panel
+    text = str(items)
+    for secret in ("BEN-TEXT", "candidate.signal", "model_answer", "key_points", "Ben"):
+        assert secret not in text
+
+    bens = timeline_page(session, viewer_of(ben)).items
+    assert "ANN-FEEDBACK" not in str(bens)
+    assert "return 42" not in str(bens)
+    assert [item["data"]["diff"] for item in bens if "diff" in item["data"]] == [
+        [["+", "BEN-TEXT"]]
+    ]
+
+
+def test_a_signal_stored_for_everyone_still_stays_out_of_the_candidates_part(played):
+    session, _, ann, _ = played
+    rnd = session.rounds.get()
+    signal_event(session, ann, rnd.id, audience=Event.Audience.ALL)
+    assert "candidate.signal" not in str(timeline_page(session, viewer_of(ann)).items)
+
+
+def test_a_long_session_comes_in_pages_that_resume_after_the_last_seq(interviewer, bank):
+    session = session_for(interviewer)
+    panel, ann = owner_seat(session), seat(session, "Ann")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    for number in range(1, 121):
+        services.answer_submit(
+            session=session, participant=ann, round_id=rnd.id, text=f"draft {number}"
+        )
+    seen, after, pages = [], 0, 0
+    while after is not None:
+        page = timeline_page(session, viewer_of(panel), after=after, limit=50)
+        seen += [item["seq"] for item in page.items]
+        after, pages = page.next_after, pages + 1
+    assert pages == 3
+    assert seen == list(range(1, 122))
+    # A revision on the third page is still diffed against the one before it.
+    last = timeline_page(session, viewer_of(panel), after=120).items[0]["data"]
+    assert last["diff"] == [["=", "draft "], ["-", "119"], ["+", "120"]]
+
+
+def test_a_candidates_pages_skip_other_candidates_events_in_the_database(interviewer, bank):
+    session = session_for(interviewer)
+    panel, ann, ben = owner_seat(session), seat(session, "Ann"), seat(session, "Ben")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    for number in range(30):
+        services.answer_submit(session=session, participant=ben, round_id=rnd.id, text=str(number))
+    services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="mine")
+    page = timeline_page(session, viewer_of(ann), limit=2)
+    assert [item["type"] for item in page.items] == ["round.opened", "answer.submitted"]
+    assert page.items[1]["data"]["participant_id"] == ann.id
+
+
+# --- the diff ------------------------------------------------------------------------------
+
+
+def test_a_first_revision_is_all_added():
+    assert text_diff("", "hello\nworld") == [["+", "hello\nworld"]]
+
+
+def test_a_diff_marks_words_changed_inside_a_line():
+    assert text_diff("a quick brown fox", "a slow brown fox") == [
+        ["=", "a "],
+        ["-", "quick"],
+        ["+", "slow"],
+        ["=", " brown fox"],
+    ]
+
+
+def test_a_diff_keeps_only_context_of_a_long_unchanged_run():
+    lines = "".join(f"line {n}\n" for n in range(200))
+    diff = text_diff(lines + "old\n", lines + "new\n")
+    assert diff[0] == ["~", len(lines) - DIFF_CONTEXT_CHARS]
+    assert diff[1] == ["=", lines[-DIFF_CONTEXT_CHARS:]]
+    assert diff[2:] == [["-", "old"], ["+", "new"], ["=", "\n"]]
+
+
+def test_an_unchanged_revision_is_one_unchanged_run():
+    assert text_diff("same", "same") == [["=", "same"]]
+
+
+def test_a_diff_of_two_long_answers_is_quick():
+    before = " ".join(f"word{n}" for n in range(3000))
+    after = before.replace("word1500", "changed")
+    started = timezone.now()
+    diff = text_diff(before, after)
+    assert ["-", "word1500"] in diff
+    assert ["+", "changed"] in diff
+    assert timezone.now() - started < timedelta(seconds=5)  # generous: a busy machine
+
+
+def test_a_page_costs_the_same_few_queries_however_long(played, django_assert_num_queries):
+    session, panel, *_ = played
+    # The events, the rounds, the names, the revisions before the page's answers.
+    with django_assert_num_queries(4):
+        timeline_page(session, viewer_of(panel))
