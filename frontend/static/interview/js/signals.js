@@ -80,11 +80,11 @@ export function signalSummary(signals, { dropped = 0, until = Date.now() } = {})
 const SAID = {
   hidden: "left the tab",
   visible: "came back to the tab",
-  blur: "the window lost focus",
-  focus: "the window got focus back",
+  blur: "left the window",
+  focus: "came back to the window",
 };
 
-/** One signal in words, for a timeline: "pasted 380 characters". */
+/** One signal in words, after the candidate's name or a time: "pasted 380 characters". */
 export function signalText(signal) {
   if (signal.kind === "paste") return `pasted ${signal.chars} character${signal.chars === 1 ? "" : "s"}`;
   return SAID[signal.kind] || signal.kind;
