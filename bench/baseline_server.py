@@ -3,7 +3,9 @@
 No Django, no database, no channel layer, one process: ``hello`` → ``welcome``;
 ``question.push`` → ``round.closed`` (of the open round) and ``round.opened`` to the session,
 then ``ack``; ``answer.submit`` → ``answer.submitted``, then ``ack``; ``answer.score`` →
-``score.updated`` with the leaderboard, then ``ack``; ``question.close``; ``ping``. Events carry
+``score.updated`` with the leaderboard, then ``ack``; ``signal.report`` → ``candidate.signal``
+to the panel only (the next frame the others get names the seq it follows, ``prev``), then
+``ack``; ``question.close``; ``ping``. Events carry
 ``seq`` and are cut per lens like the real server's (the panel sees model answers, answer
 texts and feedback; the author sees their own; the public sees neither), from the same question
 bank, so frames have the same shape and size. Presence is not announced, nothing is persisted,
@@ -44,10 +46,14 @@ def timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def frame(kind: str, data: Any, *, seq: int | None = None, command_id: Any = None) -> str:
+def frame(
+    kind: str, data: Any, *, seq: int | None = None, command_id: Any = None, prev: int | None = None
+) -> str:
     body: dict[str, Any] = {"type": kind, "seq": seq, "ts": timestamp(), "data": data}
     if command_id is not None:
         body["id"] = command_id
+    if prev is not None:
+        body["prev"] = prev
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -97,6 +103,7 @@ class Session:
         self.code = code
         self.questions = questions
         self.seq = 0
+        self.public_seq = 0  # the last seq sent to candidates and spectators
         self.seats: dict[int, Seat] = {}
         self.panel: set[ServerConnection] = set()
         self.public: set[ServerConnection] = set()
@@ -152,16 +159,21 @@ class Session:
 
     # --- events ---
 
-    def emit(self, kind: str, panel: dict, public: dict, author: int | None = None) -> None:
-        """The next seq, serialised once per lens, to every socket of the session."""
+    def emit(self, kind: str, panel: dict, public: dict | None, author: int | None = None) -> None:
+        """The next seq, serialised once per lens, to every socket of the session; with no
+        ``public`` data, to the panel only."""
         self.seq += 1
         broadcast(self.panel, frame(kind, panel, seq=self.seq))
+        if public is None:
+            return
+        prev = self.public_seq if self.seq > self.public_seq + 1 else None
+        self.public_seq = self.seq
         if author is None:
-            broadcast(self.public, frame(kind, public, seq=self.seq))
+            broadcast(self.public, frame(kind, public, seq=self.seq, prev=prev))
             return
         own = self.sockets_of.get(author, set())
-        broadcast(self.public - own, frame(kind, public, seq=self.seq))
-        broadcast(own, frame(kind, panel, seq=self.seq))
+        broadcast(self.public - own, frame(kind, public, seq=self.seq, prev=prev))
+        broadcast(own, frame(kind, panel, seq=self.seq, prev=prev))
 
     def leaderboard(self) -> list[dict]:
         totals: dict[int, float] = dict.fromkeys(
@@ -194,6 +206,7 @@ class Session:
             "question.close": ("interviewer", self.close),
             "answer.submit": ("candidate", self.submit),
             "answer.score": ("interviewer", self.score),
+            "signal.report": ("candidate", self.signal),
         }
         if kind not in handlers:
             raise RefusedError("unknown_type", f"Unknown command type {kind[:40]!r}.")
@@ -285,6 +298,15 @@ class Session:
         panel = {**public, "feedback": data.get("feedback", "")}
         self.emit("score.updated", panel, public, author=answer.participant_id)
         return {"answer_id": answer.answer_id, "score": answer.scores[seat.participant_id]}
+
+    def signal(self, seat: Seat, data: dict) -> dict:
+        round_id = data.get("round_id")
+        if self.open_round is None or self.open_round["round_id"] != round_id:
+            raise RefusedError("round_closed", "This round is closed; the signal was not kept.")
+        signal = {"participant_id": seat.participant_id, "round_id": round_id}
+        signal |= {key: data[key] for key in ("kind", "chars") if key in data}
+        self.emit("candidate.signal", signal | {"at": timestamp()}, None)
+        return {}
 
 
 class BaselineServer:

@@ -159,6 +159,17 @@ class Frame:
     body: dict | None = None  # the whole frame, for everything else
 
 
+# A frame after events this client may not see (the panel's candidate.signal) ends with
+# ``"prev":N``, the seq of the last frame sent to it: the seqs between are not a gap.
+_PREV = re.compile(r',"prev":(\d+)\}$')
+
+
+def frame_prev(text: str) -> int | None:
+    """The ``prev`` a frame ends with, if any; read from its tail only."""
+    found = _PREV.search(text, max(0, len(text) - 32))
+    return int(found.group(1)) if found is not None else None
+
+
 def frame_read(text: str) -> Frame:
     """The type, seq and ids of an event, reading as little of the frame as possible."""
     head = _HEAD.match(text)
@@ -195,6 +206,8 @@ ANSWER_TEXT = (
     "uses are logging, timing, caching with functools.lru_cache, retries and permission "
     "checks; functools.wraps keeps the wrapped function's name and docstring."
 )
+# The signals each candidate sends a round, before its answer: (kind, characters pasted).
+SIGNALS = (("blur", 0), ("focus", 0), ("paste", len(ANSWER_TEXT) // 3))
 FEEDBACK_TEXT = "Clear and correct; mention functools.wraps earlier and show a decorator factory."
 
 
@@ -340,7 +353,7 @@ class Client:
             if frame.seq <= self.last_seq:
                 worker.result.duplicates += 1
                 return
-            if frame.seq > self.last_seq + 1:
+            if frame.seq > self.last_seq + 1 and frame_prev(text) != self.last_seq:
                 worker.result.gaps += frame.seq - self.last_seq - 1
             self.last_seq = frame.seq
         kind = frame.type
@@ -461,7 +474,15 @@ class Worker:
         self.spawn(self._answer(client, round_id, self.random.uniform(low, high)))
 
     async def _answer(self, client: Client, round_id: int, delay: float) -> None:
-        await asyncio.sleep(delay)
+        # Half-way to the answer, the candidate looks away and back and pastes a snippet:
+        # integrity signals, as the candidate's page reports them (the panel's alone).
+        await asyncio.sleep(delay / 2)
+        for number, (kind, chars) in enumerate(SIGNALS):
+            data = {"round_id": round_id, "kind": kind} | (
+                {"chars": chars} if kind == "paste" else {}
+            )
+            await client.send(command("signal.report", data, f"g{round_id}-{number}"))
+        await asyncio.sleep(delay / 2)
         command_id = f"a{round_id}"
         sent = time.monotonic()
         self.pending[(client.plan.participant_id, command_id)] = ("answer", sent, round_id)

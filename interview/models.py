@@ -324,6 +324,30 @@ class Score(models.Model):
         return f"{self.score}/10 for answer {self.answer_id}"
 
 
+class SignalTally(models.Model):
+    """How many integrity signals a candidate sent in a round: the first
+    ``protocol.SIGNALS_PER_ROUND`` are kept as ``candidate.signal`` events (``stored``), the
+    rest only counted (``dropped``). Kept in the transaction of each ``signal.report``."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="signal_tallies")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="signal_tallies"
+    )
+    stored = models.PositiveIntegerField(default=0)
+    dropped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round_id", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="signal_tally_one_per_candidate_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stored} + {self.dropped} signals of participant {self.participant_id}"
+
+
 class Event(models.Model):
     """A persisted event of a session, numbered gap-free by ``seq``.
 

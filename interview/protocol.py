@@ -21,6 +21,11 @@ MAX_ANSWER_CHARS = 20_000
 MAX_FEEDBACK_CHARS = 5_000
 MAX_COMMAND_ID_CHARS = 64
 COMMANDS_PER_SECOND = 20
+# Integrity signals: the first this many of a candidate's signals in a round are kept as
+# events; later ones only raise the (round, candidate) counter the panel sees.
+SIGNALS_PER_ROUND = 100
+# A paste's size is reported, never its text; a count beyond this is no real paste.
+MAX_PASTE_CHARS = 10_000_000
 HELLO_TIMEOUT_S = 10
 
 
@@ -31,6 +36,7 @@ class CommandType(StrEnum):
     ANSWER_SUBMIT = "answer.submit"
     ANSWER_SCORE = "answer.score"
     SESSION_FINISH = "session.finish"
+    SIGNAL_REPORT = "signal.report"
     PING = "ping"
     TIME_EXTEND = "time.extend"
     TIME_ACCOMMODATE = "time.accommodate"
@@ -52,6 +58,18 @@ class EventType(StrEnum):
     ROUND_EXTENDED = "round.extended"
     TIME_ACCOMMODATED = "time.accommodated"
     # In place of a persisted event the viewer is not in the audience of: its seq, nothing else.
+    CANDIDATE_SIGNAL = "candidate.signal"
+
+
+class SignalKind(StrEnum):
+    """What the candidate's page reports: the tab hidden and shown again, the window losing
+    and regaining focus, a paste into the answer (its size only)."""
+
+    HIDDEN = "hidden"
+    VISIBLE = "visible"
+    BLUR = "blur"
+    FOCUS = "focus"
+    PASTE = "paste"
 
 
 class ErrorCode(StrEnum):
@@ -123,6 +141,25 @@ class AnswerScoreData(serializers.Serializer):
     )
 
 
+class SignalReportData(serializers.Serializer):
+    round_id = StrictIdField()
+    kind = StrictCharField()
+    # A paste's size in characters: given with a paste, and only then.
+    chars = StrictIntegerField(min_value=0, max_value=MAX_PASTE_CHARS, required=False)
+
+    def validate_kind(self, kind: str) -> str:
+        if kind not in set(SignalKind):
+            raise serializers.ValidationError(f"must be one of {', '.join(SignalKind)}.")
+        return kind
+
+    def validate(self, data: dict) -> dict:
+        if data["kind"] == SignalKind.PASTE and "chars" not in data:
+            raise serializers.ValidationError({"chars": "a paste says how many characters."})
+        if data["kind"] != SignalKind.PASTE and "chars" in data:
+            raise serializers.ValidationError({"chars": "only a paste has characters."})
+        return data
+
+
 class TimeExtendData(serializers.Serializer):
     participant_id = StrictIdField()
     seconds = StrictIntegerField(min_value=10, max_value=3600)
@@ -140,6 +177,7 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.ANSWER_SUBMIT: AnswerSubmitData,
     CommandType.ANSWER_SCORE: AnswerScoreData,
     CommandType.SESSION_FINISH: EmptyData,
+    CommandType.SIGNAL_REPORT: SignalReportData,
     CommandType.PING: EmptyData,
     CommandType.TIME_EXTEND: TimeExtendData,
     CommandType.TIME_ACCOMMODATE: TimeAccommodateData,
@@ -152,6 +190,7 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.ANSWER_SUBMIT: frozenset({"candidate"}),
     CommandType.ANSWER_SCORE: frozenset({"interviewer"}),
     CommandType.SESSION_FINISH: frozenset({"interviewer"}),
+    CommandType.SIGNAL_REPORT: frozenset({"candidate"}),
     CommandType.TIME_EXTEND: frozenset({"interviewer"}),
     CommandType.TIME_ACCOMMODATE: frozenset({"interviewer"}),
 }

@@ -3,8 +3,8 @@
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
@@ -22,14 +22,17 @@ from .models import (
     PersonalDeadline,
     Round,
     Score,
+    SignalTally,
 )
-from .protocol import EventType, event_frame, frame_text, timestamp
+from .protocol import EventType, SignalKind, event_frame, frame_text, timestamp
 from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
     PARTICIPANT_CARD,
     Lens,
     Viewer,
+    audience_of,
+    in_audience,
     lens_for,
     lens_of,
     presence_visible,
@@ -159,8 +162,11 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
     """Per-candidate totals, per-round scores, feedback and key-point coverage, a per-category
     breakdown and the skills map: the panel's (its ``coverage`` is ``visibility``'s
     panel-only). The map is the mean per area of the bank, drawn (``skills_svg``) unless
-    ``skills_maps`` is False (the CSV has no use for the drawings, a millisecond a candidate)."""
+    ``skills_maps`` is False (the CSV has no use for the drawings, a millisecond a candidate).
+    Each candidate's integrity signals of each round come summed up (``signals_summary``)."""
     rounds = list(rounds_of(session))
+    signals = signals_seen(session, Lens.PANEL)
+    now = timezone.now()
     leaderboard = leaderboard_for(session)
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
     scores = list(
@@ -202,6 +208,11 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "submitted_at": answer.submitted_at.isoformat() if answer else None,
                     "coverage": answer.coverage if answer else None,
                     "score": mean,
+                    "signals": signals_summary(
+                        signals.of(rnd.id, row.participant_id),
+                        dropped=signals.dropped_of(rnd.id, row.participant_id),
+                        until=rnd.closed_at or now,
+                    ),
                     "scores": [
                         {
                             "interviewer_id": score.interviewer_id,
@@ -313,6 +324,107 @@ def results_csv_rows(results: dict) -> list[list]:
                 given = [score["interviewer"], score["score"], score["feedback"]]
                 rows.append(head + body + given + means)
     return [[csv_cell(value) for value in row] for row in rows]
+
+
+# --- integrity signals -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signals:
+    """A session's integrity signals as one lens sees them: the kept ``candidate.signal``
+    data in order, and how many more each (round, candidate) sent past the bound."""
+
+    kept: list[dict]
+    dropped: dict[tuple[int, int], int]
+    by_candidate: dict[tuple[int, int], list[dict]] = field(default_factory=dict)
+
+    def of(self, round_id: int, participant_id: int) -> list[dict]:
+        return self.by_candidate.get((round_id, participant_id), [])
+
+    def dropped_of(self, round_id: int, participant_id: int) -> int:
+        return self.dropped.get((round_id, participant_id), 0)
+
+    def dropped_list(self) -> list[dict]:
+        """``signals_dropped`` as the panel's snapshot lists it."""
+        return [
+            {"round_id": round_id, "participant_id": participant_id, "dropped": dropped}
+            for (round_id, participant_id), dropped in sorted(self.dropped.items())
+        ]
+
+
+def signals_seen(session: InterviewSession, lens: Lens) -> Signals:
+    """The session's integrity signals through the lens (``visibility``): the panel's alone,
+    so any other lens sees none and costs no query. Two queries for the panel."""
+    if not in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
+        return Signals(kept=[], dropped={})
+    rows = Event.objects.filter(session=session, type=EventType.CANDIDATE_SIGNAL).order_by("seq")
+    kept = [
+        seen
+        for payload in rows.values_list("payload", flat=True)
+        if (seen := project(EventType.CANDIDATE_SIGNAL, payload, lens))
+    ]
+    dropped = {
+        (round_id, participant_id): count
+        for round_id, participant_id, count in SignalTally.objects.filter(
+            round__session=session, dropped__gt=0
+        ).values_list("round_id", "participant_id", "dropped")
+    }
+    by_candidate: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for signal in kept:
+        by_candidate[signal["round_id"], signal["participant_id"]].append(signal)
+    return Signals(kept=kept, dropped=dropped, by_candidate=dict(by_candidate))
+
+
+def _duration_text(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def signals_summary(signals: list[dict], *, dropped: int = 0, until: datetime) -> dict:
+    """One candidate's signals of one round, summed up for the panel.
+
+    ``away_s`` adds up the intervals from each ``hidden`` to the next ``visible`` (one still
+    open counts until ``until``: the round's close, or now), rounded to whole seconds. The
+    dashboard's ``signalSummary`` (frontend/static/interview/js/signals.js) says the same in
+    the same words: "left the tab 3× (42 s), lost focus 4×, pasted 380 characters".
+    """
+    left = lost_focus = pastes = pasted = away_ms = 0
+    hidden_since: datetime | None = None
+    for signal in signals:
+        at = sql.moment(signal["at"])
+        kind = signal["kind"]
+        if kind == SignalKind.HIDDEN:
+            left += 1
+            hidden_since = hidden_since or at
+        elif kind == SignalKind.VISIBLE and hidden_since is not None:
+            away_ms += max(0, (at - hidden_since) // timedelta(milliseconds=1))
+            hidden_since = None
+        elif kind == SignalKind.BLUR:
+            lost_focus += 1
+        elif kind == SignalKind.PASTE:
+            pastes += 1
+            pasted += signal.get("chars", 0)
+    if hidden_since is not None:
+        away_ms += max(0, (until - hidden_since) // timedelta(milliseconds=1))
+    away_s = (away_ms + 500) // 1000
+    parts = []
+    if left:
+        parts.append(f"left the tab {left}× ({_duration_text(away_s)})")
+    if lost_focus:
+        parts.append(f"lost focus {lost_focus}×")
+    if pastes:
+        parts.append(f"pasted {pasted} character{'' if pasted == 1 else 's'}")
+    if dropped:
+        parts.append(f"{dropped} more signal{'' if dropped == 1 else 's'} not kept")
+    return {
+        "left_tab": left,
+        "away_s": away_s,
+        "lost_focus": lost_focus,
+        "pastes": pastes,
+        "pasted_chars": pasted,
+        "signals_dropped": dropped,
+        "summary": ", ".join(parts) or "no signals",
+    }
 
 
 # --- the live view: snapshot and replay -----------------------------------------------------
@@ -451,7 +563,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             {a.participant_id for a in answers if a.round_id == open_round.id}
         )
         round_view["deadlines"] = personal_deadlines_visible(open_round, viewer)
-    return {
+    snapshot = {
         "status": session.status,
         "round": round_view,
         "rounds_played": len(rounds),
@@ -476,6 +588,10 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
             if (view := _answer_view(answer, scores.get(answer.id, []), viewer)) is not None
         ],
     }
+    if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
+        signals = signals_seen(session, lens)
+        snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
+    return snapshot
 
 
 def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:

@@ -39,7 +39,7 @@ from .models import (
     Standing,
 )
 from .permissions import is_interviewer
-from .protocol import Command, CommandType, EventType, timestamp
+from .protocol import SIGNALS_PER_ROUND, Command, CommandType, EventType, timestamp
 from .selectors import (
     PRESENCE_GRACE,
     PRESENCE_STALE_AFTER,
@@ -735,6 +735,33 @@ def _int_pairs(joined: str | None) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in (pair.split("/") for pair in joined.split(","))]
 
 
+# What a candidate's command on a round reads beside the locked session: the round, if it is
+# of this session (``r``), and the candidate's own deadline in it, if they have more time
+# (``pd``). Its parameters: the round's id, the candidate's id.
+_CANDIDATE_ROUND = (
+    "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
+    " LEFT JOIN interview_personaldeadline pd ON pd.round_id = r.id AND pd.participant_id = %s"
+)
+_CANDIDATE_ROUND_COLUMNS = "r.id AS round_id, r.closed_at, r.deadline, pd.deadline AS own_deadline"
+
+
+def _refuse_unless_open(
+    session: InterviewSession, row: dict[str, Any], round_id: int, lost: str
+) -> datetime:
+    """A candidate's command on a round (an answer, a signal) is refused alike: ``not_found``
+    for a round of another session, ``session_finished``, then ``round_closed`` for a round
+    closed or past the candidate's own deadline (the round's, or a later one of theirs).
+    ``row`` holds ``_CANDIDATE_ROUND_COLUMNS``; ``lost`` says what was not kept. Returns the
+    time of the command."""
+    if row["round_id"] is None:
+        raise ServiceError("not_found", f"No round {round_id} in this session.")
+    _refuse_if_finished(session)
+    now = timezone.now()
+    if row["closed_at"] is not None or _is_due(row["own_deadline"] or row["deadline"], now):
+        raise ServiceError("round_closed", f"This round is closed; {lost}.")
+    return now
+
+
 @transaction.atomic
 def answer_submit(
     *,
@@ -756,20 +783,11 @@ def answer_submit(
     row = _session_locked(
         session,
         receipt,
-        "r.id AS round_id, r.closed_at, r.deadline, r.key_points,"
-        " pd.deadline AS own_deadline, st.scored_submitted_at",
-        "LEFT JOIN interview_round r ON r.id = %s AND r.session_id = s.id"
-        " LEFT JOIN interview_personaldeadline pd"
-        " ON pd.round_id = r.id AND pd.participant_id = %s"
-        " LEFT JOIN interview_standing st ON st.participant_id = %s",
+        f"{_CANDIDATE_ROUND_COLUMNS}, r.key_points, st.scored_submitted_at",
+        f"{_CANDIDATE_ROUND} LEFT JOIN interview_standing st ON st.participant_id = %s",
         [round_id, participant.id, participant.id],
     )
-    if row["round_id"] is None:
-        raise ServiceError("not_found", f"No round {round_id} in this session.")
-    _refuse_if_finished(session)
-    now = timezone.now()
-    if row["closed_at"] is not None or _is_due(row["own_deadline"] or row["deadline"], now):
-        raise ServiceError("round_closed", "This round is closed; the answer was not saved.")
+    now = _refuse_unless_open(session, row, round_id, "the answer was not saved")
     coverage = coverage_of(text, sql.json_value(row["key_points"]) or [])
     stored = sql.one_row(
         "INSERT INTO interview_answer (round_id, participant_id, text, revision,"
@@ -957,6 +975,56 @@ def session_finish(
     )
 
 
+# --- integrity signals ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def signal_report(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    round_id: int,
+    kind: str,
+    chars: int | None = None,
+    receipt: Receipt | None = None,
+) -> bool:
+    """Keep one of a candidate's integrity signals on an open round: the tab hidden or shown,
+    the window's focus lost or regained, a paste's size. True when it was kept as a
+    ``candidate.signal`` event (the panel's alone); past ``SIGNALS_PER_ROUND`` in the round
+    only the candidate's counter of dropped signals rises.
+
+    Refused like an answer (``_refuse_unless_open``). Statements: the locked session with the
+    round and the candidate's tally; the tally, the event and the receipt together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        f"{_CANDIDATE_ROUND_COLUMNS}, t.stored AS signals_stored",
+        f"{_CANDIDATE_ROUND} LEFT JOIN interview_signaltally t"
+        " ON t.round_id = r.id AND t.participant_id = %s",
+        [round_id, participant.id, participant.id],
+    )
+    now = _refuse_unless_open(session, row, round_id, "the signal was not kept")
+    kept = (row["signals_stored"] or 0) < SIGNALS_PER_ROUND
+    counter = "stored" if kept else "dropped"
+    writes = [
+        (
+            "INSERT INTO interview_signaltally (round_id, participant_id, stored, dropped)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (round_id, participant_id)"
+            f" DO UPDATE SET {counter} = interview_signaltally.{counter} + 1",
+            [round_id, participant.id, int(kept), int(not kept)],
+        )
+    ]
+    if kept:
+        event = {"participant_id": participant.id, "round_id": round_id, "kind": kind}
+        if chars is not None:
+            event["chars"] = chars
+        event["at"] = timestamp(now)
+        writes += _events_append(session, now, [(EventType.CANDIDATE_SIGNAL, event)])
+    sql.writes_together([*writes, *_recorded(receipt, {}, now)])
+    return kept
+
+
 # --- commands -------------------------------------------------------------------------------
 
 COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
@@ -965,6 +1033,7 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
     CommandType.ANSWER_SUBMIT: answer_submit,
     CommandType.ANSWER_SCORE: answer_score,
     CommandType.SESSION_FINISH: session_finish,
+    CommandType.SIGNAL_REPORT: signal_report,
     CommandType.TIME_EXTEND: round_extend,
     CommandType.TIME_ACCOMMODATE: participant_accommodate,
 }

@@ -8,6 +8,9 @@ the viewer, decides the result, a live event is serialised once per lens, not on
 The welcome snapshot and the candidate's results are cut by the same rules (``project``,
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
 session and after it (PROTOCOL.md, Version 2).
+
+Some events are the panel's as a whole (``AUDIENCES``): every other lens receives nothing of
+them, not even an empty frame (its next frame says, with ``prev``, which seq it follows).
 """
 
 from dataclasses import dataclass
@@ -73,6 +76,9 @@ AUDIENCES: dict[str, str] = {
     # Who has extra time is the panel's and that candidate's business alone.
     EventType.ROUND_EXTENDED: AUDIENCE_PANEL_AND_AUTHOR,
     EventType.TIME_ACCOMMODATED: AUDIENCE_PANEL,
+    # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone, not even
+    # the candidate's they are about.
+    EventType.CANDIDATE_SIGNAL: AUDIENCE_PANEL,
 }
 
 

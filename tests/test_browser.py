@@ -22,6 +22,8 @@ from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright
 
 from interview import services
 from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
+from interview.protocol import timestamp
+from interview.selectors import signals_summary
 
 from .browser import (
     CHROMIUM_ARGS,
@@ -621,6 +623,139 @@ async def test_a_good_answer_has_its_key_points_ticked_and_its_suggested_score_f
 
     await card.get_by_role("button", name="Save score").click()
     await expect(card.get_by_text(f"Saved: your score {stored['suggested_score']}")).to_be_visible()
+
+
+# --- 7. integrity signals ------------------------------------------------------------------------
+
+# In the page: a paste of this text into the answer editor, as the clipboard would deliver it.
+PASTE = """(text) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", text);
+    const editor = document.querySelector("#answer-form .cm-content");
+    editor.focus();
+    editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+}"""
+# In the page: the tab hidden, or shown again, as switching tabs would say.
+TAB = """(state) => {
+    Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+# In the dashboard: the moment (its clock) a card first says the paste arrived.
+SEEN_AT = """(wanted) => new Promise((resolve) => {
+    const seen = () => document.querySelector("#answers")?.textContent.includes(wanted);
+    new MutationObserver((_, observer) => {
+        if (seen()) { observer.disconnect(); resolve(Date.now()); }
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
+})"""
+
+
+async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_second(
+    server, room, questions, tabs
+):
+    panel = await tabs.open("alice", f"/accounts/login/?next=/dashboard/s/{room.code}/")
+    await sign_in(panel, "alice", lands_on=f"/dashboard/s/{room.code}/")
+    cara = await tabs.open("cara", None)
+    sockets = []
+    cara.on("websocket", lambda socket: sockets.append(socket))
+    await cara.goto(f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await expect(panel.get_by_role("list", name="Who is here")).to_contain_text("Cara")
+    await panel.get_by_role("button", name="Push question").first.click()
+    await expect(cara.get_by_role("heading", name=questions[0].title)).to_be_visible()
+    # Beside the answer, the page says what the panel is told.
+    note = "how many characters you paste into the answer (never what you paste)"
+    await expect(cara.get_by_text(note)).to_be_visible()
+    editor = await answer_editor(cara)
+    await editor.fill("def f(): pass")
+    await cara.get_by_role("button", name="Submit answer").click()
+    card = panel.get_by_role("article", name="Answer by Cara")
+    await expect(card).to_contain_text("Focus and pastes: no signals")
+
+    await cara.evaluate(TAB, "hidden")
+    await cara.evaluate(TAB, "visible")
+    await expect(card).to_contain_text(re.compile(r"left the tab 1× \(\d+ s\)"))
+    pasted = "return sorted(set(items))\n"
+    seen = asyncio.ensure_future(panel.evaluate(SEEN_AT, "pasted 26 characters"))
+    await asyncio.sleep(0)  # the dashboard watches before the paste happens
+    sent = await cara.evaluate(
+        f"() => {{ const at = Date.now(); ({PASTE})({json.dumps(pasted)}); return at; }}"
+    )
+    shown = await asyncio.wait_for(seen, timeout=10)
+    await expect(editor).to_contain_text("return sorted(set(items))")
+    # Both pages read the one machine's clock: from the paste to the dashboard saying so.
+    assert shown - sent < 1000, f"the paste reached the dashboard after {shown - sent} ms"
+    summary = card.locator(".signal-summary")
+    await expect(summary).to_have_text(
+        re.compile(r"^Focus and pastes: left the tab 1× \(\d+ s\), pasted 26 characters$")
+    )
+    await card.get_by_text("Focus and paste timeline").click()
+    timeline = card.get_by_role("list", name="Focus and paste timeline")
+    await expect(timeline.get_by_role("listitem")).to_have_text(
+        [
+            re.compile(f"{what}$")
+            for what in ("left the tab", "came back to the tab", "pasted 26 characters")
+        ]
+    )
+    await screenshot(panel, "dashboard-signals", of=card)
+    shown_summary = await summary.text_content()
+
+    # Nothing of it reached Cara's page, which carries on on its one socket.
+    await panel.get_by_role("button", name="Close round").click()
+    await expect(
+        cara.get_by_text("Round closed. Your answer (revision 1) was saved.")
+    ).to_be_visible()
+    assert len(sockets) == 1
+    await panel.goto(f"/s/{room.code}/results")
+    results = panel.get_by_role("region", name="Results of Cara")
+    # The results sum up on the server what the dashboard summed up in the page: alike.
+    await expect(results.locator(".signal-summary")).to_have_text(shown_summary)
+
+
+SUMMARY_CASES = [
+    # (kinds at seconds, signals dropped, the round's end in seconds)
+    (
+        [("blur", 1), ("hidden", 1.2), ("visible", 20.2), ("paste", 30, 300), ("hidden", 40)],
+        0,
+        52.6,
+    ),
+    ([("hidden", 0.4), ("hidden", 1), ("visible", 2.9), ("paste", 3, 1), ("focus", 4)], 2, 9),
+    ([("hidden", 10)], 1, 135.5),
+    ([], 0, 10),
+]
+
+
+async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
+    """signals.js's signalSummary and selectors.signals_summary, on the same signals."""
+    start = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+    def at(second: float) -> datetime:
+        return start + timedelta(seconds=second)
+
+    cases = []
+    for kinds, dropped, end in SUMMARY_CASES:
+        signals = [
+            {"participant_id": 1, "round_id": 1, "kind": kind, "at": timestamp(at(second))}
+            | ({"chars": rest[0]} if rest else {})
+            for kind, second, *rest in kinds
+        ]
+        cases.append({"signals": signals, "dropped": dropped, "until": timestamp(at(end))})
+    page = await tabs.open("alice", "/")
+    in_page = await page.evaluate(
+        """async (cases) => {
+            const { signalSummary } = await import("/static/interview/js/signals.js");
+            return cases.map((c) =>
+                signalSummary(c.signals, { dropped: c.dropped, until: Date.parse(c.until) }));
+        }""",
+        cases,
+    )
+    on_server = [
+        signals_summary(c["signals"], dropped=c["dropped"], until=at(end))
+        for c, (_, _, end) in zip(cases, SUMMARY_CASES, strict=True)
+    ]
+    assert in_page == on_server
+    assert on_server[1]["summary"] == (
+        "left the tab 2× (3 s), pasted 1 character, 2 more signals not kept"
+    )
 
 
 # --- 7. extra time ------------------------------------------------------------------------------

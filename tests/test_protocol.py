@@ -165,6 +165,7 @@ VALID_DATA = {
     "question.push": {"question_id": 1, "time_limit_s": 60},
     "answer.submit": {"round_id": 1, "text": "x"},
     "answer.score": {"answer_id": 1, "score": 5, "feedback": "ok"},
+    "signal.report": {"round_id": 1, "kind": "paste", "chars": 380},
     "time.extend": {"participant_id": 1, "seconds": 60},
     "time.accommodate": {"participant_id": 1, "extra_time_pct": 50},
 }
@@ -172,6 +173,7 @@ ID_FIELDS = [
     ("question.push", "question_id"),
     ("answer.submit", "round_id"),
     ("answer.score", "answer_id"),
+    ("signal.report", "round_id"),
     ("time.extend", "participant_id"),
     ("time.accommodate", "participant_id"),
 ]
@@ -205,12 +207,19 @@ INTEGER_FIELDS = [
     ("answer.submit", "round_id"),
     ("answer.score", "answer_id"),
     ("answer.score", "score"),
+    ("signal.report", "round_id"),
+    ("signal.report", "chars"),
     ("time.extend", "participant_id"),
     ("time.extend", "seconds"),
     ("time.accommodate", "participant_id"),
     ("time.accommodate", "extra_time_pct"),
 ]
-STRING_FIELDS = [("hello", "token"), ("answer.submit", "text"), ("answer.score", "feedback")]
+STRING_FIELDS = [
+    ("hello", "token"),
+    ("answer.submit", "text"),
+    ("answer.score", "feedback"),
+    ("signal.report", "kind"),
+]
 NOT_AN_INTEGER = ["7", "60", 7.0, 60.0, 2.5, True, False, None, [7], {"n": 7}]
 NOT_A_STRING = [5, 0, 2.5, True, False, None, ["x"], {"x": "y"}]
 
@@ -237,3 +246,33 @@ def test_a_command_field_of_the_wrong_json_type_is_invalid(command, field, value
     assert error.code is ErrorCode.INVALID
     assert error.message.startswith(f"{field}: ")
     assert error.command_id == "c1"
+
+
+# --- signal.report --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["hidden", "visible", "blur", "focus"])
+def test_a_signal_other_than_a_paste_has_no_characters(kind):
+    data = command_parse({"type": "signal.report", "data": {"round_id": 3, "kind": kind}}).data
+    assert data == {"round_id": 3, "kind": kind}
+    error = refusal({"type": "signal.report", "data": {"round_id": 3, "kind": kind, "chars": 1}})
+    assert (error.code, error.message) == (ErrorCode.INVALID, "chars: only a paste has characters.")
+
+
+def test_a_paste_says_how_many_characters():
+    error = refusal({"type": "signal.report", "data": {"round_id": 3, "kind": "paste"}})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith("chars: ")
+    empty = {"round_id": 3, "kind": "paste", "chars": 0}
+    assert command_parse({"type": "signal.report", "data": empty}).data["chars"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("kind", "copy"), ("kind", "HIDDEN"), ("kind", ""), ("chars", -1), ("chars", 10**7 + 1)],
+)
+def test_an_unknown_signal_or_an_impossible_paste_is_invalid(field, value):
+    data = {"round_id": 3, "kind": "paste", "chars": 5, field: value}
+    error = refusal({"type": "signal.report", "data": data})
+    assert error.code is ErrorCode.INVALID
+    assert error.message.startswith(f"{field}: ")

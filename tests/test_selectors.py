@@ -1,12 +1,14 @@
 """Reads: what a socket is welcomed with."""
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, connections
 
 from interview import selectors, services
 from interview.models import Category, Question
+from interview.protocol import timestamp
 from interview.visibility import Viewer
 
 from .factories import owner_seat, seat, session_for
@@ -63,6 +65,53 @@ def test_a_welcome_holds_no_event_in_its_snapshot_beyond_its_last_seq(
     writers[0].join()
     session.refresh_from_db()
     assert session.last_seq == 2
+
+
+# --- integrity signals ------------------------------------------------------------------------
+
+
+def signal(kind: str, second: float, **extra) -> dict:
+    at = datetime(2026, 12, 2, 15, 0, tzinfo=UTC) + timedelta(seconds=second)
+    return {"participant_id": 1, "round_id": 1, "kind": kind, "at": timestamp(at), **extra}
+
+
+ROUND_END = datetime(2026, 12, 2, 15, 5, tzinfo=UTC)
+
+
+def test_a_summary_adds_up_time_away_focus_losses_and_paste_sizes():
+    signals = [
+        signal("blur", 1),
+        signal("hidden", 1.2),
+        signal("visible", 20.2),
+        signal("focus", 20.3),
+        signal("paste", 30, chars=300),
+        signal("hidden", 40),
+        signal("hidden", 41),  # a second hidden without a visible between: one absence
+        signal("visible", 52.6),
+        signal("hidden", 100),
+        signal("visible", 110.0),
+        signal("paste", 120, chars=80),
+    ]
+    summary = selectors.signals_summary(signals, until=ROUND_END)
+    assert summary == {
+        "left_tab": 4,
+        "away_s": 42,  # 19 s + 12.6 s + 10 s
+        "lost_focus": 1,
+        "pastes": 2,
+        "pasted_chars": 380,
+        "signals_dropped": 0,
+        "summary": "left the tab 4× (42 s), lost focus 1×, pasted 380 characters",
+    }
+
+
+def test_a_tab_still_hidden_counts_until_the_round_ended():
+    summary = selectors.signals_summary([signal("hidden", 170)], until=ROUND_END, dropped=3)
+    assert summary["away_s"] == 130
+    assert summary["summary"] == "left the tab 1× (2 min 10 s), 3 more signals not kept"
+
+
+def test_no_signals_say_so():
+    assert selectors.signals_summary([], until=ROUND_END)["summary"] == "no signals"
 
 
 # --- the skills map -----------------------------------------------------------------------

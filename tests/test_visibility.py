@@ -134,3 +134,11 @@ def test_a_snapshots_participant_shows_their_accommodation_to_the_panel_only():
     assert project(PARTICIPANT_CARD, {**card, "extra_time_pct": 50}, Lens.PANEL)["extra_time_pct"]
     for lens in (Lens.AUTHOR, Lens.PUBLIC):
         assert project(PARTICIPANT_CARD, {**card, "extra_time_pct": 50}, lens) == card
+
+
+def test_a_candidates_integrity_signal_is_the_panels_alone_even_for_its_candidate():
+    signal = {"participant_id": 1, "round_id": 3, "kind": "paste", "chars": 380, "at": "t"}
+    author = Viewer(participant_id=1, role="candidate")
+    assert visible_to("candidate.signal", signal, PANEL) == signal
+    for viewer in (author, Viewer(participant_id=2, role="candidate"), SPECTATOR):
+        assert visible_to("candidate.signal", signal, viewer) is None

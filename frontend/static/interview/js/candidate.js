@@ -3,6 +3,7 @@
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
+import { watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
 import {
@@ -181,6 +182,17 @@ async function editorInstead() {
   }
 }
 
+/**
+ * Tell the panel of a focus change or a paste (its size), while this page shows an open
+ * round: the page says so beside the answer. A signal the server refuses (the round closed
+ * meanwhile) is dropped.
+ */
+function reportSignal(kind, extra = {}) {
+  const round = state.round;
+  if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return;
+  live.send("signal.report", { round_id: round.round_id, kind, ...extra }).catch(() => {});
+}
+
 // --- scores ----------------------------------------------------------------------------------
 
 function renderScores() {
@@ -291,6 +303,7 @@ async function main() {
     tabReleased = false;
   });
   $("answer-form").addEventListener("submit", submitAnswer);
+  watchIntegrity($("answer-form"), reportSignal);
   live = new LiveSession({
     code,
     role: ROLE,

@@ -251,7 +251,10 @@ export class LiveSession {
       return;
     }
     if (seq <= this.lastSeq) return; // already applied (snapshot or an earlier copy)
-    if (seq > this.lastSeq + 1 && frame.prev !== this.lastSeq) {
+    // `prev` may be below lastSeq: the welcome's snapshot already covered events up to its
+    // last_seq, some of them replayed (and dropped here), the last ones not for this viewer.
+    const explained = frame.prev !== undefined && frame.prev <= this.lastSeq;
+    if (seq > this.lastSeq + 1 && !explained) {
       // A gap means lost frames, unless the frame says (prev) that the events numbered in
       // between were not for this participant: reconnect from the last seq applied, and
       // the welcome's snapshot fills it in.

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
+import { signalSummary, signalText } from "./signals.js";
 import { seatLoad, seatSave } from "./store.js";
 import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
@@ -103,6 +104,8 @@ function answerCard(answer) {
     feedback: h("textarea", { id: `feedback-${id}`, rows: 2 }),
     status: h("p", { class: "save-status", role: "status" }),
     error: h("p", { class: "error", role: "alert" }),
+    signals: h("p", { class: "meta signal-summary" }),
+    timeline: h("ol", { class: "signal-timeline", "aria-label": "Focus and paste timeline" }),
   };
   if (mine && mine.feedback) parts.feedback.value = mine.feedback;
   // Once the interviewer types a score, a suggestion never overwrites it.
@@ -131,6 +134,8 @@ function answerCard(answer) {
     parts.round,
     h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
     parts.text,
+    parts.signals,
+    h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
     parts.mean,
     parts.coverage,
     form,
@@ -209,10 +214,34 @@ function renderAnswers() {
         ? "Not scored yet."
         : `Panel mean: ${formatScore(answer.score)} / 10`;
     renderCoverage(answer, parts);
+    renderSignals(answer, parts);
     // Insert in place without moving the cards already shown: a card being typed in keeps focus.
     const here = list.children[index];
     if (here !== card.article) list.insertBefore(card.article, here || null);
   });
+}
+
+/** The answer card's line on its author's focus changes and pastes, and their timeline. */
+function renderSignals(answer, parts) {
+  const { signals, dropped } = state.signalsOf(answer.round_id, answer.participant_id);
+  const open = state.round && state.round.round_id === answer.round_id;
+  const last = signals.length ? Date.parse(signals[signals.length - 1].at) : 0;
+  const until = open ? live.serverNow() : state.closedAt.get(answer.round_id) || last;
+  parts.signals.textContent = `Focus and pastes: ${signalSummary(signals, { dropped, until }).summary}`;
+  parts.timeline.replaceChildren(
+    ...signals.map((signal) =>
+      h("li", {}, h("time", { datetime: signal.at }, new Date(signal.at).toLocaleTimeString()), " ", signalText(signal)),
+    ),
+  );
+  if (!signals.length) parts.timeline.append(h("li", { class: "muted" }, "Nothing reported."));
+}
+
+function signalArrived(signal) {
+  const answer = [...state.answers.values()].find(
+    (a) => a.round_id === signal.round_id && a.participant_id === signal.participant_id,
+  );
+  const card = answer && cards.get(answer.answer_id);
+  if (card) renderSignals(answer, card.parts);
 }
 
 // --- extra time ------------------------------------------------------------------------------
@@ -506,6 +535,9 @@ function onEvent(frame) {
       announce(`${state.nameOf(data.participant_id)} submitted an answer.`);
       renderAnswered();
       renderAnswers();
+      break;
+    case "candidate.signal":
+      signalArrived(data);
       break;
     case "round.closed":
       announce("The round is closed.");

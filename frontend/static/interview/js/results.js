@@ -40,6 +40,9 @@ function panelRound(round, keyPointsByRound) {
           coverageView(coverage, keyPointsByRound.get(round.round_id)),
         )
       : null,
+    round.signals
+      ? h("p", { class: "meta signal-summary" }, `Focus and pastes: ${round.signals.summary}`)
+      : null,
     round.scores.length
       ? h(
           "ul",

@@ -17,6 +17,11 @@ export class SessionState {
     this.counts = { interviewers: 0, candidates: 0, spectators: 0 }; // online, by role
     this.leaderboard = [];
     this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
+    // The panel's alone: candidate.signal data in order, and the signals past each
+    // (round, candidate)'s bound that were only counted, by `${round_id}:${participant_id}`.
+    this.signals = [];
+    this.signalsDropped = new Map();
+    this.closedAt = new Map(); // round_id -> when it closed (ms), for rounds seen closing
     this.roundTitles = roundTitlesLoad(code);
     this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
   }
@@ -41,6 +46,10 @@ export class SessionState {
     this.leaderboard = snap.leaderboard;
     this.answers = new Map(
       snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
+    );
+    this.signals = snap.signals || [];
+    this.signalsDropped = new Map(
+      (snap.signals_dropped || []).map((d) => [`${d.round_id}:${d.participant_id}`, d.dropped]),
     );
   }
 
@@ -72,6 +81,9 @@ export class SessionState {
         }
         break;
       }
+      case "candidate.signal":
+        this.signals.push(data);
+        break;
       case "round.extended":
         if (this.round && this.round.round_id === data.round_id) {
           this.round.deadlines = { ...this.round.deadlines, [data.participant_id]: data.deadline };
@@ -83,6 +95,7 @@ export class SessionState {
         break;
       }
       case "round.closed":
+        this.closedAt.set(data.round_id, Date.parse(frame.ts));
         if (this.round && this.round.round_id === data.round_id) {
           this.lastClosedRoundId = data.round_id;
           this.round = null;
@@ -169,6 +182,14 @@ export class SessionState {
       rows.push({ participant_id: p.participant_id, name: p.name, total: 0, rank: rows.length + 1 });
     }
     return rows;
+  }
+
+  /** A candidate's signals in a round, and how many more were only counted. */
+  signalsOf(roundId, participantId) {
+    return {
+      signals: this.signals.filter((s) => s.round_id === roundId && s.participant_id === participantId),
+      dropped: this.signalsDropped.get(`${roundId}:${participantId}`) || 0,
+    };
   }
 
   answersOf(participantId) {

@@ -4,16 +4,10 @@
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { signalText } from "./signals.js";
 import { formatScore } from "./ui.js";
 
 const PAGE = 50;
-
-const SIGNALS = {
-  hidden: "left the tab",
-  visible: "came back to the tab",
-  blur: "left the window",
-  focus: "came back to the window",
-};
 
 const CLOSE_REASONS = {
   interviewer: "closed by the panel",
@@ -62,11 +56,8 @@ function describe(item, me) {
       ];
       return data.diff ? [h("p", { class: "timeline-what" }, head), diffBlock(data.diff)] : head;
     }
-    case "candidate.signal": {
-      const what =
-        data.kind === "paste" ? `pasted ${data.chars} characters` : SIGNALS[data.kind] || data.kind;
-      return [h("strong", {}, who(data, me)), ` ${what}`];
-    }
+    case "candidate.signal":
+      return [h("strong", {}, who(data, me)), ` ${signalText(data)}`];
     case "score.updated": {
       const parts = [h("strong", {}, data.by_name || "The panel")];
       parts.push(

@@ -1,0 +1,91 @@
+// Integrity signals: what the candidate's page reports while a round is open (the tab hidden
+// and shown again, the window losing and regaining focus, the size of each paste into the
+// answer, never its text), and how the panel reads them. The server sums them up for the
+// results in the same words (interview/selectors.py, signals_summary).
+
+/**
+ * Report the candidate's signals through `report(kind, extra)`: the page's visibility, the
+ * window's focus, and pastes into `answerArea` (counted in characters, the text unread).
+ * `report` decides whether a round is open; this only listens.
+ */
+export function watchIntegrity(answerArea, report) {
+  document.addEventListener("visibilitychange", () => {
+    report(document.visibilityState === "hidden" ? "hidden" : "visible");
+  });
+  addEventListener("blur", () => report("blur"));
+  addEventListener("focus", () => report("focus"));
+  // On the form around the answer: the textarea and the code editor alike (paste bubbles).
+  answerArea.addEventListener(
+    "paste",
+    (event) => {
+      const text = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
+      report("paste", { chars: [...text].length });
+    },
+    { capture: true },
+  );
+}
+
+function durationText(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return minutes ? `${minutes} min ${rest} s` : `${rest} s`;
+}
+
+/**
+ * One candidate's signals of one round (the `candidate.signal` data, in order), summed up:
+ * `{left_tab, away_s, lost_focus, pastes, pasted_chars, signals_dropped, summary}` as the
+ * results give it. Time away adds up each `hidden` to the next `visible`; one still open
+ * counts until `until` (ms since the epoch: the round's close, or now).
+ */
+export function signalSummary(signals, { dropped = 0, until = Date.now() } = {}) {
+  let left = 0;
+  let lostFocus = 0;
+  let pastes = 0;
+  let pasted = 0;
+  let awayMs = 0;
+  let hiddenSince = null;
+  for (const signal of signals) {
+    const at = Date.parse(signal.at);
+    if (signal.kind === "hidden") {
+      left += 1;
+      if (hiddenSince === null) hiddenSince = at;
+    } else if (signal.kind === "visible" && hiddenSince !== null) {
+      awayMs += Math.max(0, at - hiddenSince);
+      hiddenSince = null;
+    } else if (signal.kind === "blur") {
+      lostFocus += 1;
+    } else if (signal.kind === "paste") {
+      pastes += 1;
+      pasted += signal.chars || 0;
+    }
+  }
+  if (hiddenSince !== null) awayMs += Math.max(0, until - hiddenSince);
+  const awayS = Math.floor((awayMs + 500) / 1000);
+  const parts = [];
+  if (left) parts.push(`left the tab ${left}× (${durationText(awayS)})`);
+  if (lostFocus) parts.push(`lost focus ${lostFocus}×`);
+  if (pastes) parts.push(`pasted ${pasted} character${pasted === 1 ? "" : "s"}`);
+  if (dropped) parts.push(`${dropped} more signal${dropped === 1 ? "" : "s"} not kept`);
+  return {
+    left_tab: left,
+    away_s: awayS,
+    lost_focus: lostFocus,
+    pastes,
+    pasted_chars: pasted,
+    signals_dropped: dropped,
+    summary: parts.join(", ") || "no signals",
+  };
+}
+
+const SAID = {
+  hidden: "left the tab",
+  visible: "came back to the tab",
+  blur: "left the window",
+  focus: "came back to the window",
+};
+
+/** One signal in words, after the candidate's name or a time: "pasted 380 characters". */
+export function signalText(signal) {
+  if (signal.kind === "paste") return `pasted ${signal.chars} character${signal.chars === 1 ? "" : "s"}`;
+  return SAID[signal.kind] || signal.kind;
+}
