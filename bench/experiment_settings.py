@@ -11,6 +11,12 @@ interval that the server now has were measured this way first.)
 - ``profile``: nothing changed either; a sampling profiler in every server process.
 - ``spectators-hashed``: no server change; the load generator's spectators connect to
   ``/ws/sessions/{code}/`` (hashed with their session) instead of ``/ws/watch/{code}/``.
+- ``switch-5ms``: Python's default GIL switch interval instead of the server's 0.5 ms.
+- ``db-threads-2``, ``db-threads-6``: that many database threads per process instead of 3.
+- ``gap-wait-50ms``, ``gap-wait-1s``: an early event waits that long for the ones before it
+  before the room reads them from the database, instead of 0.3 s.
+
+The server's tunings (``GC_TUNE``: ``run.py --gc-tune 0``) are measured again with these.
 """
 
 import os
@@ -20,7 +26,15 @@ from server.settings import *  # noqa: F403
 EXPERIMENTS = {
     name for name in os.environ.get("BENCH_EXPERIMENTS", "").split(",") if name and name != "none"
 }
-KNOWN = {"profile", "spectators-hashed"}
+KNOWN = {
+    "profile",
+    "spectators-hashed",
+    "switch-5ms",
+    "db-threads-2",
+    "db-threads-6",
+    "gap-wait-50ms",
+    "gap-wait-1s",
+}
 if EXPERIMENTS - KNOWN:
     raise RuntimeError(f"unknown experiments: {sorted(EXPERIMENTS - KNOWN)}; known: {KNOWN}")
 
@@ -66,3 +80,13 @@ if "profile" in EXPERIMENTS:
 
     threading.Thread(target=_sample, daemon=True, name="bench-profiler").start()
     atexit.register(_write)
+
+if "switch-5ms" in EXPERIMENTS:
+    GIL_SWITCH_INTERVAL_S = 0.005
+for _threads in (2, 6):
+    if f"db-threads-{_threads}" in EXPERIMENTS:
+        DB_THREADS = _threads
+if "gap-wait-50ms" in EXPERIMENTS:
+    DELIVERY_GAP_WAIT_S = 0.05
+if "gap-wait-1s" in EXPERIMENTS:
+    DELIVERY_GAP_WAIT_S = 1.0

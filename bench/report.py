@@ -52,6 +52,7 @@ TITLES = {
     "many": "Many sessions (50 x 20)",
     "fanout": "Fan-out (10 x 100, a fifth of the commands)",
     "big": "Big room (1 x 2,051)",
+    "edge": "At the edge: many sessions at 25 x 20",
 }
 KINDS = ["round.opened", "round.closed", "answer.submitted", "score.updated"]
 # bench/experiment_settings.py's changes, as the page explains them.
@@ -60,6 +61,12 @@ EXPERIMENTS = {
     "profile": "no change: a sampling profiler (5 ms) writes each process's hot functions",
     "spectators-hashed": "spectators connect to `/ws/sessions/{code}/`, hashed with the rest "
     "of their session, instead of the watch path spread over both processes",
+    "switch-5ms": "Python's default GIL switch interval (5 ms) instead of the server's 0.5 ms",
+    "db-threads-2": "2 database threads per process instead of 3",
+    "db-threads-6": "6 database threads per process instead of 3",
+    "gap-wait-50ms": "an event that overtook an earlier one waits 50 ms for it (not 0.3 s) "
+    "before the room reads the gap from the database",
+    "gap-wait-1s": "the same wait at 1 s",
 }
 
 
@@ -811,7 +818,7 @@ def experiments_section(data: dict[str, Any] | None) -> list[str]:
         "other users took meanwhile, which moves every figure.",
         "",
     ]
-    for name in ("many", "fanout", "big"):
+    for name in ("edge", "many", "fanout", "big"):
         rows = [(key, runs[name]) for key, runs in data["configs"].items() if name in runs]
         if not rows:
             continue

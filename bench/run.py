@@ -82,6 +82,18 @@ SCENARIOS = {
         rounds=4,
         connect_timeout_s=120.0,
     ),
+    # Not in the issue: many sessions at 25, where the targets start to be missed; the what-ifs
+    # (``--experiment``) compare tunings here, where a change still shows.
+    "edge": Scenario(
+        name="edge",
+        title="At the edge: 25 sessions x (1 interviewer, 16 candidates, 3 spectators)",
+        sessions=25,
+        candidates=16,
+        spectators=3,
+        warmup_rounds=1,
+        rounds=3,
+        connect_timeout_s=120.0,
+    ),
     "big": Scenario(
         name="big",
         title="Big room: 1 session, 1 interviewer, 50 candidates, 2,000 spectators",
@@ -854,7 +866,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--scenarios",
         default="many,big",
-        help="comma-separated: many, big, fanout (default many,big)",
+        help="comma-separated: many, big, fanout, edge (default many,big)",
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
     parser.add_argument(

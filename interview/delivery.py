@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
 
 from . import selectors, telemetry
 from .broadcast import event_message, group_session
@@ -37,7 +38,7 @@ from .visibility import Viewer, lens_of
 
 log = logging.getLogger(__name__)
 
-GAP_WAIT_S = 0.3
+GAP_WAIT_S: float = settings.DELIVERY_GAP_WAIT_S
 # presence.counts: sent once changes have been quiet this long, or this long after the first
 # change it reports if they go on: at most one a second, the latest within 1 s of the last.
 COUNTS_QUIET_S = 1.0
