@@ -2,8 +2,8 @@
 
 The timeline is the session's persisted events in ``seq`` order, each shown as a short item:
 pushes and closes, every revision of every answer with what changed since the one before,
-the panel's integrity signals, scores and feedback. Each item carries its time since the
-start of its round.
+the panel's integrity signals, extra time, scores and feedback. Each item carries its time
+since the start of its round.
 
 Who sees what is ``visibility``'s: every event passes through ``visible_to`` as a live send
 or a replay would. On top of that, a candidate's timeline is *their part* of the session:
@@ -28,7 +28,7 @@ MAX_PAGE_SIZE = 200
 
 # What a candidate's timeline holds: the session's own events, and the events about them.
 SESSION_EVENTS = (EventType.ROUND_OPENED, EventType.ROUND_CLOSED, EventType.SESSION_FINISHED)
-AUTHORED_EVENTS = (EventType.ANSWER_SUBMITTED, EventType.SCORE_UPDATED)
+AUTHORED_EVENTS = (EventType.ANSWER_SUBMITTED, EventType.SCORE_UPDATED, EventType.ROUND_EXTENDED)
 
 # A diff is a list of operations: ["=", text] unchanged, ["-", text] removed, ["+", text]
 # added, ["~", n] n unchanged characters left out. Unchanged runs keep this much context.
@@ -78,13 +78,18 @@ def timeline_page(
         if (data := visible_to(event.type, event.payload, viewer, audience=event.audience))
         is not None
     ]
-    rounds = list(
-        Round.objects.filter(session=session).order_by("opened_at").values_list("id", "opened_at")
+    timings = list(
+        Round.objects.filter(session=session)
+        .order_by("opened_at")
+        .values_list("id", "opened_at", "deadline")
     )
+    rounds = [(round_id, opened_at) for round_id, opened_at, _ in timings]
+    deadlines = {round_id: deadline for round_id, _, deadline in timings}
     names = _names(session, seen)
     earlier = _revisions_before(seen)
     items = [
-        _item(event, data, rounds=rounds, names=names, earlier=earlier) for event, data in seen
+        _item(event, data, rounds=rounds, deadlines=deadlines, names=names, earlier=earlier)
+        for event, data in seen
     ]
     return TimelinePage(items=items, next_after=rows[-1].seq if more else None)
 
@@ -137,6 +142,7 @@ def _item(
     data: dict,
     *,
     rounds: list[tuple[int, datetime]],
+    deadlines: dict[int, datetime],
     names: dict[int, str],
     earlier: dict[tuple[int, int], str],
 ) -> dict:
@@ -156,6 +162,10 @@ def _item(
         before = earlier.get((data["answer_id"], data["revision"] - 1), "")
         data["chars"] = len(text)
         data["diff"] = text_diff(before, text)
+    if event.type == EventType.ROUND_EXTENDED and data.get("round_id") in deadlines:
+        # "+90 s": how far past the round's own deadline this candidate may answer.
+        own = datetime.fromisoformat(data["deadline"])
+        data["extra_s"] = round((own - deadlines[data["round_id"]]).total_seconds())
     for key, name_key in (("participant_id", "name"), ("by", "by_name")):
         if isinstance(data.get(key), int) and data[key] in names:
             data[name_key] = names[data[key]]

@@ -143,6 +143,36 @@ def test_a_signal_stored_for_everyone_still_stays_out_of_the_candidates_part(pla
     assert "candidate.signal" not in str(timeline_page(session, viewer_of(ann)).items)
 
 
+def test_a_candidate_sees_their_own_extra_time_and_never_anothers(interviewer, bank):
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann, ben = seat(session, "Ann"), seat(session, "Ben")
+    question = Question.objects.order_by("id").first()
+    rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+    services.round_extend(session=session, participant=panel, participant_id=ann.id, seconds=90)
+    services.participant_accommodate(
+        session=session, participant=panel, participant_id=ann.id, extra_time_pct=50
+    )
+
+    def extensions(viewer):
+        items = timeline_page(session, viewer_of(viewer)).items
+        return [item["data"] for item in items if item["type"] == "round.extended"]
+
+    seen = extensions(ann)
+    assert [(d["round_id"], d["participant_id"], d["extra_s"]) for d in seen] == [
+        (rnd.id, ann.id, 90)
+    ]
+    assert seen[0]["name"] == "Ann"
+    assert extensions(panel) == seen
+    bens = timeline_page(session, viewer_of(ben)).items
+    assert extensions(ben) == []
+    assert "Ann" not in str(bens)
+    assert "time.accommodated" not in str(timeline_page(session, viewer_of(ann)).items)
+    panels = timeline_page(session, viewer_of(panel)).items
+    accommodated = [item["data"] for item in panels if item["type"] == "time.accommodated"]
+    assert accommodated == [{"participant_id": ann.id, "extra_time_pct": 50, "name": "Ann"}]
+
+
 def test_a_long_session_comes_in_pages_that_resume_after_the_last_seq(interviewer, bank):
     session = session_for(interviewer)
     panel, ann = owner_seat(session), seat(session, "Ann")

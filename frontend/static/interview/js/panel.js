@@ -11,6 +11,7 @@ import {
   Countdown,
   DIFFICULTY,
   Leaderboard,
+  clockTime,
   codeBlock,
   coverageView,
   formatScore,
@@ -322,11 +323,6 @@ async function sendTime(parts, type, data, saidOnAck) {
     parts.status.textContent = "";
     parts.error.textContent = err.message;
   }
-}
-
-/** A server time as the local wall clock shows it. */
-function clockTime(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
 function renderExtraTime() {

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { signalText } from "./signals.js";
-import { formatScore } from "./ui.js";
+import { clockTime, formatScore } from "./ui.js";
 
 const PAGE = 50;
 
@@ -71,6 +71,13 @@ function describe(item, me) {
       }
       return parts;
     }
+    case "round.extended": {
+      const given = me !== null && data.participant_id === me ? "were" : "was";
+      const extra = data.extra_s !== undefined ? ` (+${data.extra_s} s)` : "";
+      return [h("strong", {}, who(data, me)), ` ${given} given until ${clockTime(data.deadline)}${extra}`];
+    }
+    case "time.accommodated":
+      return [h("strong", {}, who(data, me)), ` gets +${data.extra_time_pct}% time on later rounds`];
     case "session.finished":
       return [h("strong", {}, "Session finished")];
     default:

@@ -11,6 +11,11 @@ export function questionMeta(question) {
   return `${question.category} · ${level}`;
 }
 
+/** A server time as the local wall clock shows it: "14:05:30". */
+export function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 export function formatScore(value) {
   if (value === null || value === undefined) return "–";
   return Number(value).toFixed(Number.isInteger(Number(value)) ? 0 : 1);
