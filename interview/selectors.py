@@ -283,6 +283,17 @@ RESULTS_CSV_HEADER = [
     "feedback",
     # The candidate's skills map: their mean per area of the bank, empty where none.
     *(f"mean {area}" for area in SKILL_AREAS),
+    # The candidate's integrity signals in the round (``signals_summary``), then the answer's
+    # key-point coverage: empty without an answer.
+    "signals",
+    "left_tab",
+    "away_s",
+    "lost_focus",
+    "pastes",
+    "pasted_chars",
+    "key_points_covered",
+    "key_points",
+    "suggested_score",
 ]
 
 
@@ -318,12 +329,26 @@ def results_csv_rows(results: dict) -> list[list]:
                 rnd["answer_id"] or "",
                 "" if rnd["score"] is None else rnd["score"],
             ]
+            tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""] + means)
+                rows.append(head + body + ["", "", ""] + tail)
             for score in rnd["scores"]:
                 given = [score["interviewer"], score["score"], score["feedback"]]
-                rows.append(head + body + given + means)
+                rows.append(head + body + given + tail)
     return [[csv_cell(value) for value in row] for row in rows]
+
+
+def _signals_cells(signals: dict) -> list:
+    keys = ("summary", "left_tab", "away_s", "lost_focus", "pastes", "pasted_chars")
+    return [signals[key] for key in keys]
+
+
+def _coverage_cells(coverage: dict | None) -> list:
+    if coverage is None:
+        return ["", "", ""]
+    suggested = coverage["suggested_score"]
+    points = coverage["points"]
+    return [sum(points), len(points), "" if suggested is None else suggested]
 
 
 # --- integrity signals -------------------------------------------------------------------------

@@ -487,7 +487,7 @@ def test_results_show_totals_rounds_feedback_and_categories(api, interviewer, ba
     assert rows[1][2:6] == ["Ann", "1", "15.0", "1"]
     assert "study closures" in [row[rows[0].index("feedback")] for row in rows]
     # The skills map's columns: a mean per area of the bank, the same on each of its rows.
-    assert rows[0][13:] == [f"mean {area}" for area in Category.values]
+    assert rows[0][13 : 13 + len(Category.values)] == [f"mean {area}" for area in Category.values]
     anns = [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[2] == "Ann"]
     assert {(row["mean Core Python"], row["mean Version Control"]) for row in anns} == {
         ("6.0", "9.0")
@@ -513,6 +513,39 @@ def test_results_show_each_answers_key_point_coverage_beside_the_rounds_key_poin
     assert by_name["Ann"]["suggested_score"] >= 8
     assert len(by_name["Ann"]["points"]) == len(question.key_points)
     assert by_name["Ben"] == {"points": [False] * len(question.key_points), "suggested_score": 0}
+
+
+@pytest.mark.django_db
+def test_results_csv_has_each_rounds_signals_and_key_point_coverage(api, interviewer, bank):
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann, ben = seat(session, "Ann"), seat(session, "Ben")
+    question = Question.objects.get(slug="django-orm-query-optimization")
+    rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+    for kind, chars in (("blur", None), ("paste", 380), ("focus", None)):
+        services.signal_report(
+            session=session, participant=ann, round_id=rnd.id, kind=kind, chars=chars
+        )
+    services.answer_submit(
+        session=session, participant=ann, round_id=rnd.id, text=question.model_answer
+    )
+    services.round_close(session=session, participant=panel)
+
+    response = api.get(f"/api/sessions/{session.code}/results.csv")
+    header, *rows = csv.reader(io.StringIO(response.content.decode()))
+    by_name = {row[header.index("candidate")]: dict(zip(header, row, strict=True)) for row in rows}
+    results = api.get(f"/api/sessions/{session.code}/results").json()
+    coverage = {c["name"]: c["rounds"][0]["coverage"] for c in results["candidates"]}
+    anns = by_name["Ann"]
+    assert anns["signals"] == "lost focus 1×, pasted 380 characters"
+    assert (anns["lost_focus"], anns["pastes"], anns["pasted_chars"]) == ("1", "1", "380")
+    assert (anns["left_tab"], anns["away_s"]) == ("0", "0")
+    assert anns["key_points_covered"] == str(sum(coverage["Ann"]["points"]))
+    assert anns["key_points"] == str(len(question.key_points))
+    assert anns["suggested_score"] == str(coverage["Ann"]["suggested_score"])
+    bens = by_name["Ben"]
+    assert (bens["signals"], bens["pastes"]) == ("no signals", "0")
+    assert (bens["key_points_covered"], bens["key_points"], bens["suggested_score"]) == ("", "", "")
 
 
 def test_results_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
