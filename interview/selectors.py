@@ -598,6 +598,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
                 "position": rnd.position,
                 "question": question_asked(rnd, prompt=False),
                 "open": rnd.closed_at is None,
+                "closed_at": timestamp(rnd.closed_at) if rnd.closed_at else None,
             }
             for rnd in rounds
         ],

@@ -114,6 +114,22 @@ def test_no_signals_say_so():
     assert selectors.signals_summary([], until=ROUND_END)["summary"] == "no signals"
 
 
+@pytest.mark.django_db
+def test_a_snapshot_says_when_each_round_closed_as_the_results_count_it(interviewer, bank):
+    session = session_for(interviewer)
+    owner = owner_seat(session)
+    first, second = Question.objects.order_by("id")[:2]
+    services.round_open(session=session, participant=owner, question_id=first.id)
+    services.round_close(session=session, participant=owner)
+    services.round_open(session=session, participant=owner, question_id=second.id)
+    viewer = Viewer(participant_id=owner.id, role=owner.role)
+
+    closed, still_open = selectors.snapshot_for(session, viewer)["rounds"]
+    ended = session.rounds.get(position=1).closed_at
+    assert closed["closed_at"] == timestamp(ended)
+    assert still_open["closed_at"] is None
+
+
 # --- the skills map -----------------------------------------------------------------------
 
 

@@ -184,13 +184,15 @@ async function editorInstead() {
 
 /**
  * Tell the panel of a focus change or a paste (its size), while this page shows an open
- * round: the page says so beside the answer. A signal the server refuses (the round closed
- * meanwhile) is dropped.
+ * round: the page says so beside the answer. A signal goes now or never: none is kept while
+ * offline to be sent in a burst after the reconnect (live.js). A signal the server refuses
+ * (the round closed meanwhile) is dropped.
  */
 function reportSignal(kind, extra = {}) {
   const round = state.round;
   if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return;
-  live.send("signal.report", { round_id: round.round_id, kind, ...extra }).catch(() => {});
+  const data = { round_id: round.round_id, kind, ...extra };
+  live.send("signal.report", data, { queue: false }).catch(() => {});
 }
 
 // --- scores ----------------------------------------------------------------------------------

@@ -5,7 +5,10 @@
 // last_seq, so every event numbered up to that is already applied; after that each seq is
 // applied once (replays can repeat events the tab has seen). Commands carry a random id and
 // resolve on the matching ack or error; a command sent while the socket is down waits, and
-// is sent again after a reconnect: the server runs an id once, so a retry is harmless.
+// is sent again after a reconnect: the server runs an id once, so a retry is harmless. A
+// command about the moment (`{ queue: false }`: an integrity signal) is never kept for later:
+// sent late it would arrive in a burst (the server's rate limit counts it, and could refuse
+// the answer behind it) and be timed by the server at the reconnect, not when it happened.
 
 import { $ } from "./dom.js";
 import { lastSeqLoad, lastSeqSave } from "./store.js";
@@ -93,15 +96,22 @@ export class LiveSession {
     return Date.now() + this.clockOffsetMs;
   }
 
-  /** Send a command; resolves with the ack's data, rejects with a CommandError. */
-  send(type, data = {}) {
+  /**
+   * Send a command; resolves with the ack's data, rejects with a CommandError. With
+   * `queue: false` it goes now or never: while the socket is down it is refused at once
+   * (`offline`), and one still unanswered when the socket drops is not sent again.
+   */
+  send(type, data = {}, { queue = true } = {}) {
     const frame = { type, id: commandId(), data };
     // A frame over the server's limit is dropped with the connection, not refused: say so here.
     if (new TextEncoder().encode(JSON.stringify(frame)).length > MAX_FRAME_BYTES) {
       return Promise.reject(new CommandError("too_large", "This is too large to send."));
     }
+    if (!queue && !this.welcomed) {
+      return Promise.reject(new CommandError("offline", "Not connected: not sent."));
+    }
     return new Promise((resolve, reject) => {
-      this.pending.set(frame.id, { frame, resolve, reject });
+      this.pending.set(frame.id, { frame, queue, resolve, reject });
       if (this.welcomed) this.transmit(frame);
     });
   }
@@ -276,7 +286,14 @@ export class LiveSession {
     lastSeqSave(this.code, this.role, data.last_seq);
     this.setStatus("online");
     this.onWelcome(data);
-    for (const { frame } of this.pending.values()) this.transmit(frame);
+    for (const [id, { frame, queue, reject }] of this.pending) {
+      if (queue) {
+        this.transmit(frame);
+      } else {
+        this.pending.delete(id);
+        reject(new CommandError("offline", "The connection dropped: not sent again."));
+      }
+    }
     this.startPing();
   }
 

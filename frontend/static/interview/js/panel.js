@@ -76,22 +76,53 @@ function renderAnswered() {
 
 // --- answers and scoring ---------------------------------------------------------------------
 
-const cards = new Map(); // answer_id -> {article, parts}
+// A card per candidate and round: their answer to score, and beside it their focus changes
+// and pastes. A candidate's signals show before they answer, on a card that says so; the
+// same card becomes the answer card when the answer comes.
+const cards = new Map(); // `${round_id}:${participant_id}` -> {article, parts, answerId}
+
+function cardKey(roundId, participantId) {
+  return `${roundId}:${participantId}`;
+}
 
 function myScore(answer) {
   return answer.scores.find((entry) => entry.by === state.me.participant_id);
 }
 
-function answerCard(answer) {
-  const id = answer.answer_id;
-  const name = state.nameOf(answer.participant_id);
-  const mine = myScore(answer);
+function answerCard(participantId) {
+  const name = state.nameOf(participantId);
   const parts = {
     round: h("p", { class: "eyebrow" }),
     revision: h("span", { class: "meta" }),
+    waiting: h("p", { class: "muted" }),
     text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
     coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
+    scoring: h("div", { class: "scoring" }),
+    signals: h("p", { class: "meta signal-summary" }),
+    timeline: h("ol", { class: "signal-timeline", "aria-label": "Focus and paste timeline" }),
+  };
+  const article = h(
+    "article",
+    { class: "answer-card", "aria-label": `Answer by ${name}` },
+    parts.round,
+    h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
+    parts.waiting,
+    parts.text,
+    parts.signals,
+    h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
+    parts.mean,
+    parts.coverage,
+    parts.scoring,
+  );
+  return { article, parts, answerId: null };
+}
+
+/** The score form of an answer, added to its card once the answer is there. */
+function scoreForm(answer, parts) {
+  const id = answer.answer_id;
+  const mine = myScore(answer);
+  Object.assign(parts, {
     score: h("input", {
       id: `score-${id}`,
       type: "number",
@@ -105,9 +136,7 @@ function answerCard(answer) {
     feedback: h("textarea", { id: `feedback-${id}`, rows: 2 }),
     status: h("p", { class: "save-status", role: "status" }),
     error: h("p", { class: "error", role: "alert" }),
-    signals: h("p", { class: "meta signal-summary" }),
-    timeline: h("ol", { class: "signal-timeline", "aria-label": "Focus and paste timeline" }),
-  };
+  });
   if (mine && mine.feedback) parts.feedback.value = mine.feedback;
   // Once the interviewer types a score, a suggestion never overwrites it.
   parts.score.addEventListener("input", () => {
@@ -129,21 +158,7 @@ function answerCard(answer) {
     event.preventDefault();
     saveScore(id, parts);
   });
-  const article = h(
-    "article",
-    { class: "answer-card", "aria-label": `Answer by ${name}` },
-    parts.round,
-    h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
-    parts.text,
-    parts.signals,
-    h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
-    parts.mean,
-    parts.coverage,
-    form,
-    parts.status,
-    parts.error,
-  );
-  return { article, parts };
+  parts.scoring.replaceChildren(form, parts.status, parts.error);
 }
 
 /** The key points this answer covers, ticked; the score they suggest fills an empty form. */
@@ -187,47 +202,76 @@ async function saveScore(answerId, parts) {
   }
 }
 
+/** The cards to show: every answer, and every candidate with signals in a round they have
+ * not answered; the open round's first, then the newest rounds, by name. */
+function cardSlots() {
+  const slots = new Map();
+  for (const answer of state.answers.values()) {
+    if (answer.text === undefined) continue;
+    slots.set(cardKey(answer.round_id, answer.participant_id), {
+      round_id: answer.round_id,
+      participant_id: answer.participant_id,
+      answer,
+    });
+  }
+  for (const { round_id, participant_id } of state.signalled()) {
+    const key = cardKey(round_id, participant_id);
+    if (!slots.has(key)) slots.set(key, { round_id, participant_id, answer: null });
+  }
+  const currentRound = state.round ? state.round.round_id : null;
+  return [...slots.entries()].sort(
+    ([, a], [, b]) =>
+      Number(b.round_id === currentRound) - Number(a.round_id === currentRound) ||
+      b.round_id - a.round_id ||
+      state.nameOf(a.participant_id).localeCompare(state.nameOf(b.participant_id)),
+  );
+}
+
 function renderAnswers() {
   const list = $("answers");
   const currentRound = state.round ? state.round.round_id : null;
-  const answers = [...state.answers.values()]
-    .filter((a) => a.text !== undefined)
-    .sort(
-      (a, b) =>
-        Number(b.round_id === currentRound) - Number(a.round_id === currentRound) ||
-        b.round_id - a.round_id ||
-        state.nameOf(a.participant_id).localeCompare(state.nameOf(b.participant_id)),
-    );
-  show($("answers-empty"), answers.length === 0);
-  answers.forEach((answer, index) => {
-    let card = cards.get(answer.answer_id);
+  const slots = cardSlots();
+  show($("answers-empty"), slots.length === 0);
+  slots.forEach(([key, slot], index) => {
+    let card = cards.get(key);
     if (!card) {
-      card = answerCard(answer);
-      cards.set(answer.answer_id, card);
+      card = answerCard(slot.participant_id);
+      cards.set(key, card);
     }
     const { parts } = card;
-    const open = answer.round_id === currentRound;
-    parts.round.textContent = `${state.roundLabel(answer.round_id)}${open ? " · open" : ""}`;
-    parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
-    showCode(parts.text, answer.text);
-    parts.mean.textContent =
-      answer.score === null || answer.score === undefined
-        ? "Not scored yet."
-        : `Panel mean: ${formatScore(answer.score)} / 10`;
-    renderCoverage(answer, parts);
-    renderSignals(answer, parts);
+    const { answer } = slot;
+    const open = slot.round_id === currentRound;
+    parts.round.textContent = `${state.roundLabel(slot.round_id)}${open ? " · open" : ""}`;
+    show(parts.waiting, !answer);
+    show(parts.text, Boolean(answer));
+    if (!answer) {
+      parts.waiting.textContent = open ? "No answer yet." : "No answer.";
+    } else {
+      if (card.answerId === null) {
+        card.answerId = answer.answer_id;
+        scoreForm(answer, parts);
+      }
+      parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
+      showCode(parts.text, answer.text);
+      parts.mean.textContent =
+        answer.score === null || answer.score === undefined
+          ? "Not scored yet."
+          : `Panel mean: ${formatScore(answer.score)} / 10`;
+      renderCoverage(answer, parts);
+    }
+    renderSignals(slot.round_id, slot.participant_id, parts);
     // Insert in place without moving the cards already shown: a card being typed in keeps focus.
     const here = list.children[index];
     if (here !== card.article) list.insertBefore(card.article, here || null);
   });
 }
 
-/** The answer card's line on its author's focus changes and pastes, and their timeline. */
-function renderSignals(answer, parts) {
-  const { signals, dropped } = state.signalsOf(answer.round_id, answer.participant_id);
-  const open = state.round && state.round.round_id === answer.round_id;
+/** A card's line on its candidate's focus changes and pastes in the round, and their timeline. */
+function renderSignals(roundId, participantId, parts) {
+  const { signals, dropped } = state.signalsOf(roundId, participantId);
+  const open = state.round && state.round.round_id === roundId;
   const last = signals.length ? Date.parse(signals[signals.length - 1].at) : 0;
-  const until = open ? live.serverNow() : state.closedAt.get(answer.round_id) || last;
+  const until = open ? live.serverNow() : state.closedAt.get(roundId) || last;
   parts.signals.textContent = `Focus and pastes: ${signalSummary(signals, { dropped, until }).summary}`;
   parts.timeline.replaceChildren(
     ...signals.map((signal) =>
@@ -238,11 +282,9 @@ function renderSignals(answer, parts) {
 }
 
 function signalArrived(signal) {
-  const answer = [...state.answers.values()].find(
-    (a) => a.round_id === signal.round_id && a.participant_id === signal.participant_id,
-  );
-  const card = answer && cards.get(answer.answer_id);
-  if (card) renderSignals(answer, card.parts);
+  const card = cards.get(cardKey(signal.round_id, signal.participant_id));
+  if (card) renderSignals(signal.round_id, signal.participant_id, card.parts);
+  else renderAnswers(); // their first: a card for them, answered or not
 }
 
 // --- extra time ------------------------------------------------------------------------------

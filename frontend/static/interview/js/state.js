@@ -21,7 +21,7 @@ export class SessionState {
     // (round, candidate)'s bound that were only counted, by `${round_id}:${participant_id}`.
     this.signals = [];
     this.signalsDropped = new Map();
-    this.closedAt = new Map(); // round_id -> when it closed (ms), for rounds seen closing
+    this.closedAt = new Map(); // round_id -> when it closed (ms): the snapshot's, then round.closed
     this.roundTitles = roundTitlesLoad(code);
     this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
   }
@@ -47,6 +47,9 @@ export class SessionState {
     this.answers = new Map(
       snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
     );
+    for (const round of snap.rounds || []) {
+      if (round.closed_at) this.closedAt.set(round.round_id, Date.parse(round.closed_at));
+    }
     this.signals = snap.signals || [];
     this.signalsDropped = new Map(
       (snap.signals_dropped || []).map((d) => [`${d.round_id}:${d.participant_id}`, d.dropped]),
@@ -190,6 +193,16 @@ export class SessionState {
       signals: this.signals.filter((s) => s.round_id === roundId && s.participant_id === participantId),
       dropped: this.signalsDropped.get(`${roundId}:${participantId}`) || 0,
     };
+  }
+
+  /** Each (round, candidate) with signals, kept or only counted: `[{round_id, participant_id}]`. */
+  signalled() {
+    const keys = new Set(this.signalsDropped.keys());
+    for (const signal of this.signals) keys.add(`${signal.round_id}:${signal.participant_id}`);
+    return [...keys].map((key) => {
+      const [roundId, participantId] = key.split(":").map(Number);
+      return { round_id: roundId, participant_id: participantId };
+    });
   }
 
   answersOf(participantId) {
