@@ -21,7 +21,15 @@ from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview import services
-from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
+from interview.models import (
+    Answer,
+    Event,
+    InterviewSession,
+    Participant,
+    Question,
+    Round,
+    Score,
+)
 from interview.protocol import timestamp
 from interview.selectors import signals_summary
 
@@ -666,14 +674,8 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
     note = "how many characters you paste into the answer (never what you paste)"
     await expect(cara.get_by_text(note)).to_be_visible()
     editor = await answer_editor(cara)
-    await editor.fill("def f(): pass")
-    await cara.get_by_role("button", name="Submit answer").click()
-    card = panel.get_by_role("article", name="Answer by Cara")
-    await expect(card).to_contain_text("Focus and pastes: no signals")
 
-    await cara.evaluate(TAB, "hidden")
-    await cara.evaluate(TAB, "visible")
-    await expect(card).to_contain_text(re.compile(r"left the tab 1× \(\d+ s\)"))
+    # Before any answer: the paste reaches the dashboard, on a card for Cara that says so.
     pasted = "return sorted(set(items))\n"
     seen = asyncio.ensure_future(panel.evaluate(SEEN_AT, "pasted 26 characters"))
     await asyncio.sleep(0)  # the dashboard watches before the paste happens
@@ -684,7 +686,24 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
     await expect(editor).to_contain_text("return sorted(set(items))")
     # Both pages read the one machine's clock: from the paste to the dashboard saying so.
     assert shown - sent < 1000, f"the paste reached the dashboard after {shown - sent} ms"
+    card = panel.get_by_role("article", name="Answer by Cara")
     summary = card.locator(".signal-summary")
+    await expect(card).to_contain_text("No answer yet.")
+    await expect(summary).to_have_text("Focus and pastes: pasted 26 characters")
+    await expect(card.get_by_role("button", name="Save score")).to_have_count(0)
+    await screenshot(panel, "dashboard-signals-no-answer", of=card)
+
+    # Then she answers: the same card carries her answer, and the summary stays on it.
+    await cara.evaluate(TAB, "hidden")
+    await cara.evaluate(TAB, "visible")
+    await expect(summary).to_have_text(
+        re.compile(r"^Focus and pastes: left the tab 1× \(\d+ s\), pasted 26 characters$")
+    )
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(card).to_contain_text("return sorted(set(items))")
+    await expect(card.get_by_text("No answer yet.")).to_be_hidden()
+    await expect(card.get_by_role("button", name="Save score")).to_be_visible()
+    await expect(panel.get_by_role("article", name="Answer by Cara")).to_have_count(1)
     await expect(summary).to_have_text(
         re.compile(r"^Focus and pastes: left the tab 1× \(\d+ s\), pasted 26 characters$")
     )
@@ -693,22 +712,62 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
     await expect(timeline.get_by_role("listitem")).to_have_text(
         [
             re.compile(f"{what}$")
-            for what in ("left the tab", "came back to the tab", "pasted 26 characters")
+            for what in ("pasted 26 characters", "left the tab", "came back to the tab")
         ]
     )
     await screenshot(panel, "dashboard-signals", of=card)
-    shown_summary = await summary.text_content()
 
-    # Nothing of it reached Cara's page, which carries on on its one socket.
+    # She leaves the tab and the round closes meanwhile: the time away counts up to the
+    # close, on the dashboard after a reload (the snapshot says when the round closed) as in
+    # the results.
+    await cara.evaluate(TAB, "hidden")
+    await expect(summary).to_contain_text("left the tab 2×")
     await panel.get_by_role("button", name="Close round").click()
+    # Nothing of it reached Cara's page, which carries on on its one socket.
     await expect(
         cara.get_by_text("Round closed. Your answer (revision 1) was saved.")
     ).to_be_visible()
     assert len(sockets) == 1
+    await panel.reload()
+    await expect(summary).to_contain_text("left the tab 2×")
+    shown_summary = await summary.text_content()
     await panel.goto(f"/s/{room.code}/results")
     results = panel.get_by_role("region", name="Results of Cara")
     # The results sum up on the server what the dashboard summed up in the page: alike.
     await expect(results.locator(".signal-summary")).to_have_text(shown_summary)
+
+
+async def test_signals_while_offline_are_never_sent_in_a_burst_that_refuses_the_answer(
+    server, room, questions, tabs, peers
+):
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, questions[0].id)
+    await expect(cara.get_by_role("heading", name=questions[0].title)).to_be_visible()
+    answer = await answer_editor(cara)
+    await answer.fill("written offline")
+
+    await cara.context.set_offline(True)
+    await expect(cara.get_by_text("You are offline")).to_be_visible()
+    # Thirty tab and window switches while offline: more than the 20 commands a second that
+    # one burst after the reconnect could carry.
+    for _ in range(15):
+        await cara.evaluate(TAB, "hidden")
+        await cara.evaluate(TAB, "visible")
+    for _ in range(15):
+        await cara.evaluate("() => { dispatchEvent(new Event('blur')); }")
+        await cara.evaluate("() => { dispatchEvent(new Event('focus')); }")
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Offline: it is sent when you reconnect.")).to_be_visible()
+    await cara.context.set_offline(False)
+
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    submitted = await panel.next("answer.submitted")
+    assert submitted["data"]["text"] == "written offline"
+    # None of the switches was sent late, timed by the server at the reconnect.
+    stored = await Event.objects.filter(session__code=room.code, type="candidate.signal").acount()
+    assert stored == 0
 
 
 SUMMARY_CASES = [
