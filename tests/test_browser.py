@@ -910,6 +910,8 @@ async def test_the_results_show_the_timeline_with_revision_diffs_and_a_skills_ra
     panel = await peers.hello(server, room.code, room.owner_token)
     cara = await tabs.open("cara", f"/s/{room.code}/")
     await join_with_name(cara, "Cara")
+    joined = await panel.next("participant.joined", where=lambda f: f["data"]["name"] == "Cara")
+    cara_id = joined["data"]["participant_id"]
     await pushed(panel, questions[0].id)
     answer = await answer_editor(cara)
     drafts = ("A decorator wraps a function.", "A decorator wraps a function and returns it.")
@@ -923,6 +925,12 @@ async def test_the_results_show_the_timeline_with_revision_diffs_and_a_skills_ra
         "answer.score", {"answer_id": answer_id, "score": 8, "feedback": feedback}
     )
     assert reply["type"] == "ack", reply
+    for command, data in (
+        ("time.extend", {"participant_id": cara_id, "seconds": 37}),
+        ("time.accommodate", {"participant_id": cara_id, "extra_time_pct": 50}),
+    ):
+        reply = await panel.command(command, data)
+        assert reply["type"] == "ack", reply
     areas = {"Version Control": 6, "Database Management": 9, "Testing and Debugging": 5}
     last_round = await database_sync_to_async(rounds_in_more_areas)(room.code, areas)
 
@@ -936,6 +944,9 @@ async def test_the_results_show_the_timeline_with_revision_diffs_and_a_skills_ra
     await expect(second.locator("del")).to_have_count(0)
     await expect(items.filter(has_text=feedback)).to_contain_text("alice scored Cara's answer 8")
     await expect(items.filter(has_text="Q4 pushed")).to_have_count(1)
+    extended = items.filter(has_text="(+37 s)")
+    await expect(extended).to_contain_text(re.compile(r"Cara was given until \d\d:\d\d:\d\d"))
+    await expect(items.filter(has_text="Cara gets +50% time on later rounds")).to_have_count(1)
     await screenshot(alice, "results-timeline", of=timeline)
 
     results = alice.get_by_role("region", name="Results of Cara")
@@ -966,4 +977,6 @@ async def test_the_results_show_the_timeline_with_revision_diffs_and_a_skills_ra
     revision = mine.filter(has_text="You submitted revision 2 (44 characters)")
     await expect(revision.locator("ins")).to_have_text(" and returns it")
     await expect(mine.filter(has_text=feedback)).to_contain_text("alice scored your answer")
+    await expect(mine.filter(has_text="(+37 s)")).to_contain_text("You were given until")
+    await expect(mine.filter(has_text="later rounds")).to_have_count(0)
     await assert_accessible(cara, "candidate's results with the timeline")
