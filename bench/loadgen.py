@@ -353,7 +353,8 @@ class Client:
             if frame.seq <= self.last_seq:
                 worker.result.duplicates += 1
                 return
-            if frame.seq > self.last_seq + 1 and frame_prev(text) != self.last_seq:
+            prev = frame_prev(text)
+            if frame.seq > self.last_seq + 1 and (prev is None or prev > self.last_seq):
                 worker.result.gaps += frame.seq - self.last_seq - 1
             self.last_seq = frame.seq
         kind = frame.type

@@ -5,7 +5,10 @@ Nothing the site serves needs an inline script or style: the API docs use drf-sp
 split view (the start-up script is a file of its own) and keep their styles in a file. One
 page creates style elements: the candidate's, whose code editor (CodeMirror) writes its
 theme into one. That page asks for a nonce (``style_nonce``), which its policy allows and
-its script hands to the editor; no other response has one.
+its script hands to the editor; no other response has one. Style attributes stay blocked
+there too: the editor sets its inline styles through the CSSOM, which the policy does not
+govern, and takes text typed over a selection itself (code.js), so the browser's own editing
+writes none either.
 """
 
 import secrets

@@ -57,7 +57,6 @@ class EventType(StrEnum):
     SESSION_FINISHED = "session.finished"
     ROUND_EXTENDED = "round.extended"
     TIME_ACCOMMODATED = "time.accommodated"
-    # In place of a persisted event the viewer is not in the audience of: its seq, nothing else.
     CANDIDATE_SIGNAL = "candidate.signal"
 
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from . import sql
 from .credentials import join_code_normalise, secret_hash
 from .models import (
     Answer,
+    AnswerRevision,
     Category,
     Connection,
     Event,
@@ -28,6 +29,7 @@ from .protocol import EventType, SignalKind, event_frame, frame_text, timestamp
 from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
+    IN_EXTRA_TIME,
     PARTICIPANT_CARD,
     Lens,
     Viewer,
@@ -500,7 +502,17 @@ def session_last_seq(session_id: int) -> int:
     return InterviewSession.objects.filter(pk=session_id).values_list("last_seq", flat=True)[0]
 
 
-def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | None:
+def _answer_view(
+    answer: Answer,
+    scores: list[Score],
+    viewer: Viewer,
+    *,
+    deadline: datetime | None = None,
+    on_time: AnswerRevision | None = None,
+) -> dict | None:
+    """An answer as the viewer may see it. One revised after its round's ``deadline`` (in the
+    candidate's extra time) shows the others its last revision by then (``on_time``), or
+    nothing if it had none: they never learn who has extra time."""
     payload = {
         "round_id": answer.round_id,
         "answer_id": answer.id,
@@ -509,10 +521,18 @@ def _answer_view(answer: Answer, scores: list[Score], viewer: Viewer) -> dict | 
         "text": answer.text,
         "coverage": answer.coverage,
     }
+    submitted_at = answer.submitted_at
+    if deadline is not None and submitted_at > deadline:
+        payload[IN_EXTRA_TIME] = True
     view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
+    if view is None and on_time is not None:
+        del payload[IN_EXTRA_TIME]
+        payload["revision"], submitted_at = on_time.revision, on_time.submitted_at
+        view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
     if view is None:
         return None
-    view["submitted_at"] = timestamp(answer.submitted_at)
+    view.pop(IN_EXTRA_TIME, None)
+    view["submitted_at"] = timestamp(submitted_at)
     view["score"] = round(sum(s.score for s in scores) / len(scores), 2) if scores else None
     given = [{"by": s.interviewer_id, "score": s.score, "feedback": s.feedback} for s in scores]
     view["scores"] = scores_given_visible(given, lens_for(EventType.SCORE_UPDATED, payload, viewer))
@@ -581,11 +601,29 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     for score in Score.objects.filter(answer__round__session=session).order_by("id"):
         scores[score.answer_id].append(score)
 
+    deadlines = {rnd.id: rnd.deadline for rnd in rounds}
+    late = [a.id for a in answers if a.submitted_at > deadlines[a.round_id]]
+    on_time = revisions_on_time(late) if late and lens is not Lens.PANEL else {}
+    answer_views = [
+        view
+        for answer in answers
+        if (
+            view := _answer_view(
+                answer,
+                scores.get(answer.id, []),
+                viewer,
+                deadline=deadlines[answer.round_id],
+                on_time=on_time.get(answer.id),
+            )
+        )
+        is not None
+    ]
+
     round_view = None
     if open_round is not None:
         round_view = visible_to(EventType.ROUND_OPENED, round_payload(open_round), viewer)
         round_view["answered"] = sorted(
-            {a.participant_id for a in answers if a.round_id == open_round.id}
+            {a["participant_id"] for a in answer_views if a["round_id"] == open_round.id}
         )
         round_view["deadlines"] = personal_deadlines_visible(open_round, viewer)
     snapshot = {
@@ -608,16 +646,22 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         ],
         "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
-        "answers": [
-            view
-            for answer in answers
-            if (view := _answer_view(answer, scores.get(answer.id, []), viewer)) is not None
-        ],
+        "answers": answer_views,
     }
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         signals = signals_seen(session, lens)
         snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
     return snapshot
+
+
+def revisions_on_time(answer_ids: list[int]) -> dict[int, AnswerRevision]:
+    """Of each answer, its last revision by its round's deadline (none: it has none)."""
+    latest: dict[int, AnswerRevision] = {}
+    for revision in AnswerRevision.objects.filter(
+        answer_id__in=answer_ids, submitted_at__lte=F("answer__round__deadline")
+    ).order_by("answer_id", "revision"):
+        latest[revision.answer_id] = revision
+    return latest
 
 
 def events_after(session_id: int, last_seq: int, viewer: Viewer) -> list[dict]:

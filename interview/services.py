@@ -47,7 +47,7 @@ from .selectors import (
     panel_mean,
     round_payload,
 )
-from .visibility import audience_of
+from .visibility import IN_EXTRA_TIME, audience_of
 
 DISPLAY_NAME_MAX = 40
 T = TypeVar("T")
@@ -357,7 +357,7 @@ def _events_append(
             seq=session.last_seq + number,
             type=event_type,
             payload=payload,
-            audience=audience_of(event_type),
+            audience=audience_of(event_type, payload),
             created_at=now,
         )
         for number, (event_type, payload) in enumerate(events, start=1)
@@ -842,6 +842,8 @@ def answer_submit(
         "text": text,
         "coverage": coverage,
     }
+    if _is_due(row["deadline"], now):
+        event[IN_EXTRA_TIME] = True  # past the round's deadline: only this candidate's is open
     sql.writes_together(
         [
             *writes,

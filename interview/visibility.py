@@ -3,14 +3,12 @@
 An event's stored payload holds everything any viewer may see. A viewer sees it through one of
 three lenses: the panel (interviewers) sees all of it; the author (the candidate the event is
 about) sees their own private parts; everyone else sees the public part. A few events go to
-part of the room only (``AUDIENCES``): whoever is left out sees nothing of them. Since the lens, not
+part of the room only (``audience_of``): whoever is left out receives nothing of them, not even
+an empty frame (its next frame says, with ``prev``, which seq it follows). Since the lens, not
 the viewer, decides the result, a live event is serialised once per lens, not once per socket.
 The welcome snapshot and the candidate's results are cut by the same rules (``project``,
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
 session and after it (PROTOCOL.md, Version 2).
-
-Some events are the panel's as a whole (``AUDIENCES``): every other lens receives nothing of
-them, not even an empty frame (its next frame says, with ``prev``, which seq it follows).
 """
 
 from dataclasses import dataclass
@@ -82,8 +80,16 @@ AUDIENCES: dict[str, str] = {
 }
 
 
-def audience_of(event_type: str) -> str:
-    """Who receives events of this type at all (``AUDIENCES``)."""
+# A payload so marked is the panel's and its author's, whatever its type: an answer given
+# after the round's deadline, in the candidate's own extra time, would tell the room who has
+# extra time.
+IN_EXTRA_TIME = "in_extra_time"
+
+
+def audience_of(event_type: str, payload: dict | None = None) -> str:
+    """Who receives this event at all: by its type (``AUDIENCES``), or by ``IN_EXTRA_TIME``."""
+    if payload is not None and payload.get(IN_EXTRA_TIME):
+        return AUDIENCE_PANEL_AND_AUTHOR
     return AUDIENCES.get(event_type, AUDIENCE_ALL)
 
 
@@ -128,9 +134,9 @@ def project(
 ) -> dict | None:
     """The part of the payload seen through the lens, or None when nothing is.
 
-    ``audience`` is the stored event's; by default, its type's.
+    ``audience`` is the stored event's; by default, the one its type and payload give.
     """
-    if not in_audience(audience or audience_of(event_type), lens):
+    if not in_audience(audience or audience_of(event_type, payload), lens):
         return None
     if lens is Lens.PANEL:
         return dict(payload)

@@ -483,6 +483,75 @@ async def test_the_answer_box_works_without_the_code_editor(server, room, questi
     assert submitted["data"]["text"] == "if x:\n    pass"
 
 
+async def test_a_submitted_multi_line_answer_is_edited_and_submitted_again(
+    server, room, questions, tabs, peers
+):
+    """Lines added, typed over, indented and deleted, all within the page's CSP: the browser's
+    own editing of a selection across lines would copy token colours into style attributes,
+    which the policy blocks (and the tabs fixture fails the test on any violation)."""
+    panel = await peers.hello(server, room.code, room.owner_token)
+    cara = await tabs.open("cara", f"/s/{room.code}/")
+    await join_with_name(cara, "Cara")
+    await pushed(panel, questions[0].id)
+    answer = await answer_editor(cara)
+    await answer.press_sequentially(
+        "def total(items):\nresult = 0\nfor item in items:\nresult += item\n"
+    )
+    await answer.press("Shift+Tab")
+    await answer.press_sequentially("return result")
+    first = (
+        "def total(items):\n    result = 0\n    for item in items:\n"
+        "        result += item\n    return result"
+    )
+    await expect_answer(cara, first)
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
+    assert (await panel.next("answer.submitted"))["data"]["text"] == first
+
+    # A docstring on a new line after the first.
+    await answer.press("Control+Home")
+    await answer.press("End")
+    await answer.press("Enter")
+    await answer.press_sequentially('"""Add up the items."""')
+    # The body selected from "result = 0" to "return |result" and typed over: the last line's
+    # rest joins the first; then it is selected and deleted.
+    await answer.press("ArrowDown")
+    await answer.press("Home")
+    await answer.press("Shift+Control+End")
+    await answer.press("Shift+Home")
+    for _ in "return ":
+        await answer.press("Shift+ArrowRight")
+    await answer.press_sequentially("return sum(items)")
+    await expect_answer(
+        cara, 'def total(items):\n    """Add up the items."""\n    return sum(items)result'
+    )
+    await answer.press("Shift+End")
+    await answer.press("Backspace")
+    # Two blank lines, a call outdented after them, then one blank line deleted.
+    for _ in range(3):
+        await answer.press("Enter")
+    await answer.press("Shift+Tab")
+    await answer.press_sequentially("print(total([1, 2]))")
+    await answer.press("Home")
+    await answer.press("Backspace")
+    # Every line indented, then outdented again.
+    await answer.press("Control+a")
+    await answer.press("Tab")
+    await answer.press("Shift+Tab")
+    second = (
+        'def total(items):\n    """Add up the items."""\n    return sum(items)\n\n'
+        "print(total([1, 2]))"
+    )
+    await expect_answer(cara, second)
+    await cara.get_by_role("button", name="Submit answer").click()
+    await expect(cara.get_by_text("Saved (revision 2).")).to_be_visible()
+    submitted = await panel.next("answer.submitted")
+    assert (submitted["data"]["revision"], submitted["data"]["text"]) == (2, second)
+    # All of it replaced at once: the whole text typed over a selection of everything.
+    await answer.fill(first)
+    await expect_answer(cara, first)
+
+
 # --- 3. what people type is text ---------------------------------------------------------------
 
 

@@ -45,15 +45,20 @@ def test_every_page_carries_the_strict_policy(client, path):
 
 def test_the_candidate_page_allows_its_editors_style_element_by_a_fresh_nonce(client, interviewer):
     """CodeMirror writes its theme into a style element, which the policy allows by nonce;
-    the page's script hands the nonce to the editor. A response's nonce is its own."""
+    the page's script hands the nonce to the editor. A response's nonce is its own, and
+    style attributes stay blocked (the browser tests type over lines without needing one)."""
     path = f"/s/{session_for(interviewer).code}/"
     nonces = []
     for response in (client.get(path), client.get(path)):
         html = response.content.decode()
         (config,) = re.findall(r'<script id="page-config"[^>]*>(.*?)</script>', html)
         nonce = json.loads(config)["style_nonce"]
-        assert policy_of(response)["style-src"] == f"'self' 'nonce-{nonce}'"
-        assert policy_of(response)["script-src"] == "'self'"
+        policy = policy_of(response)
+        assert policy["style-src"] == f"'self' 'nonce-{nonce}'"
+        assert policy["script-src"] == "'self'"
+        # The nonce allows style elements alone: no directive lets in a style attribute.
+        assert not {"style-src-attr", "style-src-elem"} & policy.keys()
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"]
         assert inline_code(html) == []
         nonces.append(nonce)
     assert nonces[0] != nonces[1]

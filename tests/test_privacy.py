@@ -4,8 +4,9 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
-from interview.models import Question
+from interview.models import Question, Round
 from interview.rendering import key_points_html, markdown_html
 
 from .live import Client, panel_member_add, room_create
@@ -361,4 +362,61 @@ async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer,
     pct = {p["name"]: p.get("extra_time_pct") for p in snapshot["participants"]}
     assert (pct["Ann"], pct["Ben"], pct["Wall"]) == (50, 0, None)
     for client in [owner, panel_again, *viewers.values(), *again.values()]:
+        await client.disconnect()
+
+
+async def test_an_answer_given_in_extra_time_tells_the_room_nothing(layer, interviewer, bank):
+    """Live and in the snapshot: after the round's deadline only Ann may answer (she has extra
+    time), and nobody but the panel and Ann learns that she did, or when."""
+    room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
+    ids = {name: seat.participant_id for name, seat in room.seats.items()}
+    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
+    owner = Client(room.code)
+    await owner.hello(room.owner)
+    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
+    for name, client in viewers.items():
+        await client.hello(room.seats[name])
+    pushed = await owner.command("question.push", {"question_id": question_id})
+    round_id = pushed["data"]["round_id"]
+    await owner.command("time.extend", {"participant_id": ids["Ann"], "seconds": 600})
+    for name in ("Ann", "Ben"):
+        text = f"{name}, on time"
+        await viewers[name].command("answer.submit", {"round_id": round_id, "text": text})
+    # The round's own deadline passes: Ann revises her answer, Cy gives none.
+    await Round.objects.filter(pk=round_id).aupdate(deadline=timezone.now())
+    late = await viewers["Ann"].command(
+        "answer.submit", {"round_id": round_id, "text": "Ann, in extra time"}
+    )
+    assert late["data"]["revision"] == 2
+    for client in (owner, viewers["Ann"]):
+        revised = await client.next("answer.submitted", where=lambda f: f["data"]["revision"] == 2)
+        assert revised["data"]["in_extra_time"] is True
+    await owner.command("question.close")
+    for name in ("Ben", "Cy", "Wall"):
+        closed = await viewers[name].next("round.closed")
+        assert closed["prev"] == closed["seq"] - 2, name  # the revision was not theirs
+        assert viewers[name].nothing_missed(), name
+        revisions = [
+            f["data"]["revision"]
+            for f in viewers[name].frames
+            if f["type"] == "answer.submitted" and f["data"]["participant_id"] == ids["Ann"]
+        ]
+        assert revisions == [1], name
+
+    # Reconnected, the room sees Ann's answer as it stood at the deadline; Ann and the panel
+    # see her last revision.
+    for name, seat, revision in (
+        ("Ben", room.seats["Ben"], 1),
+        ("Wall", room.seats["Wall"], 1),
+        ("Ann", room.seats["Ann"], 2),
+        ("owner", room.owner, 2),
+    ):
+        again = Client(room.code)
+        snapshot = (await again.hello(seat))["data"]["snapshot"]
+        anns = [a for a in snapshot["answers"] if a["participant_id"] == ids["Ann"]]
+        assert [a["revision"] for a in anns] == [revision], name
+        assert "in_extra_time" not in json.dumps(snapshot), name
+        await again.disconnect()
+    await owner.disconnect()
+    for client in viewers.values():
         await client.disconnect()

@@ -142,3 +142,12 @@ def test_a_candidates_integrity_signal_is_the_panels_alone_even_for_its_candidat
     assert visible_to("candidate.signal", signal, PANEL) == signal
     for viewer in (author, Viewer(participant_id=2, role="candidate"), SPECTATOR):
         assert visible_to("candidate.signal", signal, viewer) is None
+
+
+def test_an_answer_in_extra_time_is_the_panels_and_its_authors_alone():
+    late = {**ANSWER, "in_extra_time": True}
+    assert visible_to("answer.submitted", late, PANEL) == late
+    assert visible_to("answer.submitted", late, AUTHOR)["in_extra_time"] is True
+    for viewer in (OTHER, SPECTATOR):
+        assert visible_to("answer.submitted", late, viewer) is None
+    assert visible_to("answer.submitted", ANSWER, OTHER) is not None

@@ -71,6 +71,41 @@ function releaseTab(view) {
   return true;
 }
 
+// The input that replaces a selection with text: typing, dictation, an autocorrection.
+const REPLACING_INPUT = new Set(["insertText", "insertReplacementText"]);
+
+/**
+ * Text typed over a selection goes in through CodeMirror, not the browser. On desktop Chrome
+ * the editor lets the browser insert typed text into its DOM and reads the change back. Over
+ * a selection that spans lines, the browser's own editing merges the lines and copies the
+ * highlighted tokens' colours onto what it moves as style attributes, which the page's CSP
+ * blocks and reports ("Applying inline style violates ... style-src"); and it can leave a
+ * stray empty line in the answer. The same change made as an editor transaction does
+ * neither. Typing at a cursor stays the browser's, as does input the page cannot cancel (an
+ * input method's composition).
+ */
+function typeOverSelection(event, view) {
+  if (!REPLACING_INPUT.has(event.inputType) || !event.cancelable) return false;
+  const text = event.data ?? event.dataTransfer?.getData("text/plain");
+  // What the browser would replace: Chrome names no target range for typed text, so the
+  // selection, as the page has it.
+  const selection = view.root.getSelection();
+  const [target] = event.getTargetRanges();
+  const range = target ?? (selection?.rangeCount ? selection.getRangeAt(0) : null);
+  if (typeof text !== "string" || !range || range.collapsed) return false;
+  if (!view.contentDOM.contains(range.startContainer)) return false;
+  if (!view.contentDOM.contains(range.endContainer)) return false;
+  const from = view.posAtDOM(range.startContainer, range.startOffset);
+  const to = view.posAtDOM(range.endContainer, range.endOffset);
+  view.dispatch({
+    changes: { from, to, insert: text },
+    selection: { anchor: from + text.length },
+    scrollIntoView: true,
+    userEvent: "input.type",
+  });
+  return true; // handled: CodeMirror cancels the browser's own edit
+}
+
 /**
  * Put an editor in the place of the answer textarea, starting from its text and state.
  * Returns what the page reads and sets, as it did the textarea's: `value`, `disabled`,
@@ -107,6 +142,7 @@ export function answerEditor(textarea, { onChange, nonce }) {
         ...historyKeymap,
       ]),
       editable.of(editableIf(!textarea.disabled)),
+      EditorView.domEventHandlers({ beforeinput: typeOverSelection }),
       EditorView.contentAttributes.of({
         "aria-labelledby": label.id,
         ...(described ? { "aria-describedby": described } : {}),
