@@ -882,6 +882,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def repeated(path: Path, key: str, scenarios: list[str]) -> str:
+    """``key``, or ``key #n`` when these scenarios were measured under it already: a what-if is
+    worth only as much as the spread of runs of the same server, so every run is kept."""
+    known = json.loads(path.read_text())["configs"] if path.exists() else {}
+    number, candidate = 1, key
+    while any(name in known.get(candidate, {}) for name in scenarios):
+        number += 1
+        candidate = f"{key} #{number}"
+    return candidate
+
+
 def merge(path: Path, meta: dict[str, Any], key: str, runs: dict[str, Any]) -> dict[str, Any]:
     """Add or replace one configuration's runs in a results file kept across invocations."""
     results = json.loads(path.read_text()) if path.exists() else {"configs": {}}
@@ -936,7 +947,7 @@ def main(argv: list[str]) -> int:
                 n: run_on_stack(table[n], args.layer, args.gc_tune, args.workers, args.experiment)
                 for n in names
             }
-            key = f"{args.experiment} ({args.layer}/gc{args.gc_tune})"
+            key = repeated(path, f"{args.experiment} ({args.layer}/gc{args.gc_tune})", names)
             save("experiments", merge(path, meta, key, runs), started)
         if args.main:
             started = time.monotonic()
