@@ -296,8 +296,9 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
         await client.disconnect()
 
 
-async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer, interviewer, bank):
-    """Every frame: live, replayed from seq 0, and the welcome's snapshot."""
+async def extra_time_room(interviewer):
+    """A room of three candidates and a spectator, each connected, and its owner: the room,
+    the participants' ids by name, a question to push, the owner's and the others' sockets."""
     room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
     ids = {name: seat.participant_id for name, seat in room.seats.items()}
     question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
@@ -306,6 +307,12 @@ async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer,
     viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
     for name, client in viewers.items():
         await client.hello(room.seats[name])
+    return room, ids, question_id, owner, viewers
+
+
+async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer, interviewer, bank):
+    """Every frame: live, replayed from seq 0, and the welcome's snapshot."""
+    room, ids, question_id, owner, viewers = await extra_time_room(interviewer)
 
     await owner.command("time.accommodate", {"participant_id": ids["Ann"], "extra_time_pct": 50})
     await owner.command("question.push", {"question_id": question_id, "time_limit_s": 100})
@@ -368,14 +375,7 @@ async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer,
 async def test_an_answer_given_in_extra_time_tells_the_room_nothing(layer, interviewer, bank):
     """Live and in the snapshot: after the round's deadline only Ann may answer (she has extra
     time), and nobody but the panel and Ann learns that she did, or when."""
-    room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
-    ids = {name: seat.participant_id for name, seat in room.seats.items()}
-    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
-    owner = Client(room.code)
-    await owner.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    room, ids, question_id, owner, viewers = await extra_time_room(interviewer)
     pushed = await owner.command("question.push", {"question_id": question_id})
     round_id = pushed["data"]["round_id"]
     await owner.command("time.extend", {"participant_id": ids["Ann"], "seconds": 600})
