@@ -39,6 +39,16 @@ def test_missing_data_is_an_empty_object():
     assert command_parse({"type": "ping"}).data == {}
 
 
+def test_each_command_is_validated_afresh_after_a_refused_one_of_its_type():
+    # The validators are built once per process: nothing of one command may reach the next.
+    refused = refusal({"type": "answer.score", "data": {"answer_id": 1, "score": 11}})
+    assert refused.message.startswith("score: ")
+    scored = command_parse({"type": "answer.score", "data": {"answer_id": 2, "score": 4}})
+    assert scored.data == {"answer_id": 2, "score": 4}
+    again = refusal({"type": "answer.score", "data": {"answer_id": 3}})
+    assert again.message.startswith("score: ")
+
+
 def test_unknown_fields_in_data_are_ignored():
     assert command_parse({"type": "question.close", "data": {"extra": 1}}).data == {}
 
