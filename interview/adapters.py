@@ -63,13 +63,40 @@ def daphne_websocket_factory_install() -> None:
     """
     import daphne.server
     from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+    from twisted.internet import tcp
 
     class InboundLimitProtocol(WebSocketProtocol):
-        """Daphne's protocol with the message size limit on what clients send only.
+        """Daphne's protocol with the message size limit on what clients send only, and
+        frames written to the socket at once.
 
         Autobahn applies --websocket-max-message-size to outgoing messages too, and a big
         room's welcome (thousands of participants) is larger than the 64 KiB a client may send.
         """
+
+        def sendData(  # noqa: N802 - autobahn's name
+            self, data: bytes, sync: bool = False, chopsize: int | None = None
+        ) -> None:
+            """Send a frame straight away when nothing waits before it on the socket.
+
+            Twisted's TCP transport never sends in ``write``: it buffers, registers the
+            socket for writability and sends on the next turn of the loop, then unregisters
+            it, which is two ``epoll_ctl`` calls and a loop callback per frame on top of the
+            ``send``. Under load that bookkeeping cost as much as the sends themselves (py-spy,
+            docs/benchmarks.md). asyncio's transports try the ``send`` first; this does the
+            same. Whatever the socket does not take now goes through Twisted's buffer as
+            before, so the order of bytes is kept; TLS transports and autobahn's own queued
+            or chopped sends take the usual path.
+            """
+            transport = self.transport
+            if sync or chopsize or self.send_queue or not _sends_now(transport):
+                super().sendData(data, sync, chopsize)
+                return
+            try:
+                sent = transport.socket.send(data)
+            except OSError:  # would block, or the connection is gone: Twisted finds out
+                sent = 0
+            if sent < len(data):
+                transport.write(data[sent:])
 
         def sendMessage(self, payload: bytes, *args: Any, **kwargs: Any) -> None:  # noqa: N802
             limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
@@ -92,6 +119,18 @@ def daphne_websocket_factory_install() -> None:
         def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
             super().resetProtocolOptions()
             self.failByDrop = False
+
+    def _sends_now(transport: Any) -> bool:
+        """A plain TCP transport, open, with nothing buffered: a send now keeps the order."""
+        return (
+            isinstance(transport, tcp.Connection)
+            and transport.TLS is False
+            and transport.connected
+            and not transport.disconnecting
+            and not transport._writeDisconnected
+            and not transport._tempDataBuffer
+            and transport.offset == len(transport.dataBuffer)
+        )
 
     daphne.server.WebSocketFactory = ClosingWebSocketFactory
 
