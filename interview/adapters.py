@@ -5,6 +5,7 @@ checks what each adaptation relies on, so an upstream change that makes one unne
 breaks it, fails a test instead of passing silently.
 """
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -67,43 +68,65 @@ def daphne_websocket_factory_install() -> None:
 
     class InboundLimitProtocol(WebSocketProtocol):
         """Daphne's protocol with the message size limit on what clients send only, and
-        frames written to the socket at once.
+        its messages written to the socket once per turn of the loop.
 
         Autobahn applies --websocket-max-message-size to outgoing messages too, and a big
         room's welcome (thousands of participants) is larger than the 64 KiB a client may send.
+
+        Twisted's TCP transport never sends in ``write``: it buffers, registers the socket for
+        writability, sends on the next turn of the loop and unregisters it, two ``epoll_ctl``
+        calls and a loop callback per frame on top of the ``send``; under load that
+        bookkeeping cost as much as the sends (py-spy, docs/benchmarks.md). Here the
+        messages of one turn wait in ``_unsent``, and at the turn's end each socket gets them
+        in one ``send`` (what it does not take goes through Twisted's buffer, in order). A
+        process that falls behind has many messages per socket in a turn, so it catches up
+        with fewer system calls. Control frames (close, ping), TLS transports and autobahn's
+        own queued sends take the usual path, after whatever waits.
         """
 
-        def sendData(  # noqa: N802 - autobahn's name
-            self, data: bytes, sync: bool = False, chopsize: int | None = None
-        ) -> None:
-            """Send a frame straight away when nothing waits before it on the socket.
-
-            Twisted's TCP transport never sends in ``write``: it buffers, registers the
-            socket for writability and sends on the next turn of the loop, then unregisters
-            it, which is two ``epoll_ctl`` calls and a loop callback per frame on top of the
-            ``send``. Under load that bookkeeping cost as much as the sends themselves (py-spy,
-            docs/benchmarks.md). asyncio's transports try the ``send`` first; this does the
-            same. Whatever the socket does not take now goes through Twisted's buffer as
-            before, so the order of bytes is kept; TLS transports and autobahn's own queued
-            or chopped sends take the usual path.
-            """
-            transport = self.transport
-            if sync or chopsize or self.send_queue or not _sends_now(transport):
-                super().sendData(data, sync, chopsize)
-                return
-            try:
-                sent = transport.socket.send(data)
-            except OSError:  # would block, or the connection is gone: Twisted finds out
-                sent = 0
-            if sent < len(data):
-                transport.write(data[sent:])
+        _unsent: list[bytes] | None = None
+        _in_message = False
 
         def sendMessage(self, payload: bytes, *args: Any, **kwargs: Any) -> None:  # noqa: N802
             limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+            self._in_message = True
             try:
                 super().sendMessage(payload, *args, **kwargs)
             finally:
                 self.maxMessagePayloadSize = limit
+                self._in_message = False
+
+        def sendData(  # noqa: N802 - autobahn's name
+            self, data: bytes, sync: bool = False, chopsize: int | None = None
+        ) -> None:
+            plain = self._in_message and not (sync or chopsize or self.send_queue)
+            if plain and _sends_now(self.transport) and _turn_end_add(self):
+                if self._unsent is None:
+                    self._unsent = []
+                self._unsent.append(data)
+                return
+            self.unsent_flush()
+            super().sendData(data, sync, chopsize)
+
+        def unsent_flush(self) -> None:
+            """Send what waits for the turn's end now: at its end, or before other bytes."""
+            unsent, self._unsent = self._unsent, None
+            if not unsent:
+                return
+            data = b"".join(unsent)
+            transport = self.transport
+            sent = 0
+            if _sends_now(transport):
+                try:
+                    sent = transport.socket.send(data)
+                except OSError:  # would block, or the connection is gone: Twisted finds out
+                    sent = 0
+            if sent < len(data):
+                transport.write(data[sent:])
+
+        def dropConnection(self, abort: bool = False) -> None:  # noqa: N802
+            self.unsent_flush()
+            super().dropConnection(abort)
 
     class ClosingWebSocketFactory(WebSocketFactory):
         """Daphne's factory, failing a socket with a close frame instead of a dropped TCP.
@@ -119,6 +142,28 @@ def daphne_websocket_factory_install() -> None:
         def resetProtocolOptions(self) -> None:  # noqa: N802 - autobahn's name
             super().resetProtocolOptions()
             self.failByDrop = False
+
+    waiting: list[InboundLimitProtocol] = []
+    flushing_on: list[asyncio.AbstractEventLoop | None] = [None]  # the loop _turn_end is due on
+
+    def _turn_end_add(protocol: InboundLimitProtocol) -> bool:
+        """Have ``protocol``'s messages sent at the end of this turn; False outside a loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if protocol._unsent is None:
+            if not waiting or flushing_on[0] is not loop:
+                loop.call_soon(_turn_end)
+                flushing_on[0] = loop
+            waiting.append(protocol)
+        return True
+
+    def _turn_end() -> None:
+        batch = waiting.copy()
+        waiting.clear()
+        for protocol in batch:
+            protocol.unsent_flush()
 
     def _sends_now(transport: Any) -> bool:
         """A plain TCP transport, open, with nothing buffered: a send now keeps the order."""

@@ -7,12 +7,11 @@ flow while the shared sync thread is busy (test_consumers), a draining process h
 sessions over and a socket whose Redis goes away closes with 4013 (test_stack).
 """
 
+import asyncio
 import contextlib
 import inspect
 import socket
-from collections import deque
 
-from autobahn.websocket.protocol import TrafficStats
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 from channels.consumer import AsyncConsumer
 from daphne import server
@@ -69,13 +68,13 @@ def _socket_to_peer():
     ours, peer = socket.socketpair()
     reactor = _Reactor()
     factory = server.WebSocketFactory(object())
+    factory.openHandshakeTimeout = 0  # no timer: this test runs no reactor
     protocol = factory.protocol()
-    for option in protocol.CONFIG_ATTRS:  # as autobahn's connectionMade copies them
-        setattr(protocol, option, getattr(factory, option))
+    protocol.factory = factory
     protocol.transport = tcp.Connection(ours, protocol, reactor=reactor)
     protocol.transport.connected = 1
-    protocol.send_queue, protocol.trafficStats = deque(), TrafficStats()
-    protocol.state = AutobahnProtocol.STATE_OPEN
+    protocol._connectionMade()  # as autobahn does on a new connection
+    protocol.state, protocol.websocket_version = AutobahnProtocol.STATE_OPEN, 13
     return protocol, peer, reactor
 
 
@@ -87,28 +86,67 @@ def _received(peer: socket.socket, size: int) -> bytes:
     return data
 
 
-def test_a_frame_goes_to_the_socket_without_waiting_for_the_loop():
+def _frame(payload: bytes) -> bytes:
+    """A server's unmasked text frame, as autobahn writes it."""
+    size = len(payload)
+    if size < 126:
+        return bytes([0x81, size]) + payload
+    if size < 1 << 16:
+        return bytes([0x81, 126]) + size.to_bytes(2, "big") + payload
+    return bytes([0x81, 127]) + size.to_bytes(8, "big") + payload
+
+
+class _CountingSocket:
+    """A socket whose sends are counted."""
+
+    def __init__(self, wrapped: socket.socket) -> None:
+        self.wrapped, self.sends = wrapped, 0
+
+    def send(self, data) -> int:
+        self.sends += 1
+        return self.wrapped.send(data)
+
+    def fileno(self) -> int:
+        return self.wrapped.fileno()
+
+
+async def test_the_messages_of_one_turn_go_to_the_socket_in_one_send_at_its_end():
     protocol, peer, reactor = _socket_to_peer()
-    protocol.sendData(b"first")
-    protocol.sendData(b"second")
-    assert _received(peer, 11) == b"firstsecond"
+    counted = protocol.transport.socket = _CountingSocket(protocol.transport.socket)
+    protocol.sendMessage(b"first")
+    protocol.sendMessage(b"second")
+    assert counted.sends == 0  # not yet: more may come this turn
+    await asyncio.sleep(0)
+    assert _received(peer, 15) == _frame(b"first") + _frame(b"second")
+    assert counted.sends == 1
     assert reactor.writers == []  # nothing left for Twisted to send later
 
 
-def test_what_the_socket_does_not_take_now_follows_in_order_through_twisteds_buffer():
+async def test_what_the_socket_does_not_take_now_follows_in_order_through_twisteds_buffer():
     protocol, peer, reactor = _socket_to_peer()
     big = bytes(range(256)) * 40_000  # 10 MB: more than a socket buffer holds
-    protocol.sendData(big)
-    protocol.sendData(b"after")  # must not overtake the rest of big
+    protocol.sendMessage(big)
+    await asyncio.sleep(0)
+    protocol.sendMessage(b"after")  # must not overtake the rest of big
+    await asyncio.sleep(0)
     assert reactor.writers == [protocol.transport]
+    expected = _frame(big) + _frame(b"after")
     got = b""
     peer.setblocking(False)
-    while len(got) < len(big) + 5:
+    while len(got) < len(expected):
         with contextlib.suppress(BlockingIOError):
             got += peer.recv(1 << 20)
         if reactor.writers:
             protocol.transport.doWrite()
-    assert got == big + b"after"
+    assert got == expected
+
+
+async def test_a_control_frame_goes_after_the_messages_sent_before_it():
+    protocol, peer, _ = _socket_to_peer()
+    protocol.sendMessage(b"first")
+    protocol.sendPing(b"p")
+    protocol.transport.doWrite()  # the ping went through Twisted's buffer, as before
+    assert _received(peer, 10) == _frame(b"first") + bytes([0x89, 1]) + b"p"
 
 
 def test_twisted_transports_still_keep_their_unsent_bytes_where_the_adaptation_looks():
