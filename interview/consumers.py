@@ -12,6 +12,7 @@ from typing import Any
 
 from . import selectors, services, telemetry, throttling
 from .adapters import ManySocketsConsumer
+from .broadcast import publications_send
 from .clock import SERVER_ID
 from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
@@ -184,13 +185,18 @@ class SessionConsumer(ManySocketsConsumer):
             raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
         command_authorise(command, self.participant.role)
         try:
-            result = await services.perform(
+            result, publications = await services.performed(
                 services.command_execute, participant=self.participant, command=command
             )
         except ServiceError as refused:
             raise refusal_of(refused, command.id) from None
         telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
-        await self._send_event(EventType.ACK, result, command.id)
+        # Committed: acknowledged at once, then the room is told (an ack may come before or
+        # after the event its command caused: docs/protocol.md, "Ordering and delivery").
+        try:
+            await self._send_event(EventType.ACK, result, command.id)
+        finally:
+            await publications_send(publications)
 
     async def _send_event(self, kind: EventType, data: dict, command_id: Any = None) -> None:
         await self._send_text(frame_text(event_frame(kind, data, command_id=command_id)))

@@ -58,14 +58,20 @@ async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
 
     The way every asynchronous caller (a socket, the clock) runs a service.
     """
+    result, publications = await performed(service, **kwargs)
+    await publications_send(publications)
+    return result
+
+
+async def performed(service: Callable[..., T], /, **kwargs: object) -> tuple[T, list]:
+    """``perform`` without the publishing: the result, and the publications to send with
+    ``broadcast.publications_send`` (a socket acknowledges its command in between)."""
 
     def run() -> tuple[T, list]:
         with publications_collected() as pending:
             return service(**kwargs), pending
 
-    result, pending = await in_db_thread(run)()
-    await publications_send(pending)
-    return result
+    return await in_db_thread(run)()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from interview.broadcast import event_publish
+from interview.consumers import SessionConsumer
 from interview.models import (
     Answer,
     CommandReceipt,
@@ -495,6 +496,29 @@ async def test_an_answer_is_acked_and_announced_with_its_text_to_panel_and_autho
     assert (await ben.next("answer.submitted"))["data"] == expected
     assert (await wall.next("answer.submitted"))["data"] == expected
     await close_all(owner, ann, ben, wall)
+
+
+async def test_a_committed_answer_reaches_the_room_even_when_its_ack_cannot_be_sent(
+    layer, interviewer, question_ids, monkeypatch
+):
+    room = await room_create(interviewer)
+    owner, ann, ben = await joined(room, "owner", "Ann", "Ben")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    sent = SessionConsumer._send_event
+
+    async def ack_lost(self, kind, data, command_id=None):
+        if kind == "ack" and data.get("answer_id"):
+            raise ConnectionResetError("the socket went away under the ack")
+        await sent(self, kind, data, command_id)
+
+    monkeypatch.setattr(SessionConsumer, "_send_event", ack_lost)
+    data = {"round_id": pushed["data"]["round_id"], "text": "x"}
+    await ann.send_json({"type": "answer.submit", "id": "lost", "data": data})
+    assert (await owner.next("answer.submitted"))["data"]["text"] == "x"
+    assert (await ben.next("answer.submitted"))["data"]["revision"] == 1
+    with pytest.raises(ConnectionResetError):  # Ann's socket ended with the failed send
+        await ann.disconnect()
+    await close_all(owner, ben)
 
 
 async def test_resubmitting_keeps_the_answer_and_raises_its_revision(
