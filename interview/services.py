@@ -782,54 +782,56 @@ def answer_submit(
 
     Taken until the candidate's own deadline: the round's, or a later one of theirs.
 
-    Statements: the locked session with the round, the candidate's own deadline and standing;
-    the answer's upsert (its id and revision back); the revision, the standing's tie-break if
-    the answer is scored, the event and the receipt together.
+    Statements: the locked session with the round, the candidate's own deadline and standing,
+    and the answer as it stands (or a new answer's id); then the answer, the revision, the
+    standing's tie-break if the answer is scored, the event and the receipt together. The
+    session's lock keeps the answer as read until the transaction ends: every command that
+    changes an answer takes it.
     """
     row = _session_locked(
         session,
         receipt,
-        f"{_CANDIDATE_ROUND_COLUMNS}, r.key_points, st.scored_submitted_at",
-        f"{_CANDIDATE_ROUND} LEFT JOIN interview_standing st ON st.participant_id = %s",
-        [round_id, participant.id, participant.id],
+        f"{_CANDIDATE_ROUND_COLUMNS}, r.key_points, st.scored_submitted_at, a.id AS answer_id,"
+        " a.revision, a.first_submitted_at, a.score_sum, a.score_count,"
+        f" CASE WHEN a.id IS NULL THEN {sql.next_id('interview_answer')} END AS new_answer_id",
+        f"{_CANDIDATE_ROUND} LEFT JOIN interview_standing st ON st.participant_id = %s"
+        " LEFT JOIN interview_answer a ON a.round_id = r.id AND a.participant_id = %s",
+        [round_id, participant.id, participant.id, participant.id],
     )
     now = _refuse_unless_open(session, row, round_id, "the answer was not saved")
     coverage = coverage_of(text, sql.json_value(row["key_points"]) or [])
-    stored = sql.one_row(
-        "INSERT INTO interview_answer (round_id, participant_id, text, revision,"
-        " first_submitted_at, submitted_at, score_sum, score_count, coverage)"
-        " VALUES (%s, %s, %s, 1, %s, %s, 0, 0, %s)"
-        " ON CONFLICT (round_id, participant_id) DO UPDATE SET text = excluded.text,"
-        " revision = interview_answer.revision + 1, submitted_at = excluded.submitted_at,"
-        " coverage = excluded.coverage"
-        " RETURNING id, revision, first_submitted_at, score_sum, score_count",
-        [
-            round_id,
-            participant.id,
-            text,
-            sql.moment_param(now),
-            sql.moment_param(now),
-            sql.json_param(coverage),
-        ],
-    )
-    answer = Answer(
-        id=stored["id"],
-        round_id=round_id,
-        participant=participant,
-        text=text,
-        revision=stored["revision"],
-        first_submitted_at=sql.moment(stored["first_submitted_at"]),
-        submitted_at=now,
-        score_sum=stored["score_sum"],
-        score_count=stored["score_count"],
-        coverage=coverage,
-    )
+    submitted, scored = sql.moment_param(now), sql.json_param(coverage)
+    common = {"round_id": round_id, "participant": participant, "text": text}
+    common |= {"submitted_at": now, "coverage": coverage}
+    if row["answer_id"] is None:
+        answer = Answer(id=row["new_answer_id"], revision=1, first_submitted_at=now, **common)
+        upsert = (
+            "INSERT INTO interview_answer (id, round_id, participant_id, text, revision,"
+            " first_submitted_at, submitted_at, score_sum, score_count, coverage)"
+            " VALUES (%s, %s, %s, %s, 1, %s, %s, 0, 0, %s)",
+            [answer.id, round_id, participant.id, text, submitted, submitted, scored],
+        )
+    else:
+        answer = Answer(
+            id=row["answer_id"],
+            revision=row["revision"] + 1,
+            first_submitted_at=sql.moment(row["first_submitted_at"]),
+            score_sum=row["score_sum"],
+            score_count=row["score_count"],
+            **common,
+        )
+        upsert = (
+            "UPDATE interview_answer SET text = %s, revision = %s, submitted_at = %s,"
+            " coverage = %s WHERE id = %s",
+            [text, answer.revision, submitted, scored, answer.id],
+        )
     writes = [
+        upsert,
         (
             "INSERT INTO interview_answerrevision (answer_id, revision, text, submitted_at,"
             " coverage) VALUES (%s, %s, %s, %s, %s)",
-            [answer.id, answer.revision, text, sql.moment_param(now), sql.json_param(coverage)],
-        )
+            [answer.id, answer.revision, text, submitted, scored],
+        ),
     ]
     if answer.score_count:
         # The candidate's tie-break is the newest submitted_at among their scored answers.

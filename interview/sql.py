@@ -59,6 +59,15 @@ def for_update_of(alias: str) -> str:
     return f" FOR UPDATE OF {alias}" if connection.features.has_select_for_update_of else ""
 
 
+def next_id(table: str) -> str:
+    """An expression for the id the next row of ``table`` gets, to insert it with an id
+    known beforehand (in the same statement as the rows that refer to it). PostgreSQL takes
+    it from the id column's sequence; SQLite, one writer at a time, from its counter."""
+    if connection.vendor == "postgresql":
+        return f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    return f"(SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence WHERE name = '{table}')"
+
+
 def joined_text(expression: str) -> str:
     """The aggregate that joins ``expression`` of the rows with commas, in either dialect."""
     function = "string_agg" if connection.vendor == "postgresql" else "group_concat"
