@@ -2,7 +2,6 @@
 
 import gc
 import os
-import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
 
@@ -13,7 +12,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from interview.lifecycle import install_under_daphne, with_lifecycle  # noqa: E402
 from interview.routing import websocket_urlpatterns  # noqa: E402
@@ -35,8 +33,3 @@ if os.environ.get("GC_TUNE", "1") == "1":
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-
-# Database calls run in threads beside the busy event loop; each query's result waits for the
-# GIL, which the loop hands over only every switch interval (5 ms by default): a command of
-# fifteen queries waited 75 ms for nothing. docs/benchmarks.md measures the difference.
-sys.setswitchinterval(settings.GIL_SWITCH_INTERVAL_S)

@@ -61,7 +61,8 @@ EXPERIMENTS = {
     "profile": "no change: a sampling profiler (5 ms) writes each process's hot functions",
     "spectators-hashed": "spectators connect to `/ws/sessions/{code}/`, hashed with the rest "
     "of their session, instead of the watch path spread over both processes",
-    "switch-5ms": "Python's default GIL switch interval (5 ms) instead of the server's 0.5 ms",
+    "switch-0.5ms": "a GIL switch interval of 0.5 ms (the server's until 2026-12-02) instead of "
+    "Python's 5 ms",
     "db-threads-2": "2 database threads per process instead of 3",
     "db-threads-6": "6 database threads per process instead of 3",
     "gap-wait-50ms": "an event that overtook an earlier one waits 50 ms for it (not 0.3 s) "

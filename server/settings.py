@@ -136,9 +136,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # event loop: on two cores the many-sessions benchmark delivered 95% of its events with 6
 # threads (asyncio's default here), 100% with 3 and 99.7% with 2. docs/benchmarks.md.
 DB_THREADS = int(os.environ.get("DB_THREADS", "3"))
-# How often the GIL passes between the event loop and the database threads (asgi.py); each
-# query's result waits for it. Python's default is 5 ms. docs/benchmarks.md measures both.
-GIL_SWITCH_INTERVAL_S = 0.0005
 # How long an event that overtook an earlier one waits for it before the room reads the gap
 # from the database (interview/delivery.py). docs/benchmarks.md measures the choice.
 DELIVERY_GAP_WAIT_S = 0.3

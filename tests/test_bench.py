@@ -1,6 +1,7 @@
 """The benchmark's what-ifs: each changes the setting it names, and the page explains each."""
 
 import importlib
+import sys
 
 import pytest
 
@@ -21,7 +22,6 @@ def test_every_what_if_is_explained_on_the_page(monkeypatch):
 @pytest.mark.parametrize(
     ("name", "setting", "value"),
     [
-        ("switch-5ms", "GIL_SWITCH_INTERVAL_S", 0.005),
         ("db-threads-2", "DB_THREADS", 2),
         ("db-threads-6", "DB_THREADS", 6),
         ("gap-wait-50ms", "DELIVERY_GAP_WAIT_S", 0.05),
@@ -29,13 +29,22 @@ def test_every_what_if_is_explained_on_the_page(monkeypatch):
     ],
 )
 def test_a_what_if_changes_the_setting_it_names_and_nothing_else(monkeypatch, name, setting, value):
-    tunings = ("GIL_SWITCH_INTERVAL_S", "DB_THREADS", "DELIVERY_GAP_WAIT_S")
+    tunings = ("DB_THREADS", "DELIVERY_GAP_WAIT_S")
     module = experiment_settings(monkeypatch, "none")
     plain = {name: getattr(module, name) for name in tunings}
     module = experiment_settings(monkeypatch, name)
     changed = {name: getattr(module, name) for name in tunings}
     assert plain[setting] != value
     assert changed == {**plain, setting: value}
+
+
+def test_the_short_switch_interval_what_if_sets_the_interpreters(monkeypatch):
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: intervals.append(seconds))
+    intervals: list[float] = []
+    experiment_settings(monkeypatch, "none")
+    assert intervals == []  # the server keeps Python's own
+    experiment_settings(monkeypatch, "switch-0.5ms")
+    assert intervals == [0.0005]
 
 
 def test_an_unknown_what_if_is_refused(monkeypatch):
