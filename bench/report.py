@@ -900,46 +900,70 @@ def findings_section(meta: dict[str, Any]) -> list[str]:
 
 # Written by hand from profiles of the server at FINDINGS_COMMIT, not from the JSON files:
 # replace the list and the commit together. Each string is one paragraph or list item.
-FINDINGS_COMMIT = "35e93ce"
+FINDINGS_COMMIT = "edfbf77"
 FINDINGS = [
-    "1. **Up to 10 sessions of 20 (200 clients) every target is met, with integrity signals "
-    "on; 25 sessions miss them in this run; at 50 the two cores are full.** The load now sends "
-    "three `signal.report`s per candidate per round besides the answer: at 50 sessions that "
-    "adds about 240 commands a second to the 165 of pushes, answers and scores, so the "
-    "many-sessions scenario asks for more than twice what it did at 6696b8e (push p99 7.4 s, "
-    "97.3% delivered then; 13.1 s and 85% now). The two cores are saturated: daphne 101% of a "
-    "core, PostgreSQL 50%, the generator 25%; 1,131 commands reached the server after their "
-    "round had closed and were refused (`round_closed`), as a real client would be. At 25 "
-    "sessions daphne takes about 90% of a core and the figures swing with the machine: the "
-    "curve's run gave push p99 680 ms, while the what-if runs of the same server at 25 "
-    "sessions in the preceding half hour gave 64 ms (its figures are in the run's log only), "
-    "169 ms and 374 ms (*What-if*). A command is at most 4 statements (tests count them), a "
-    "signal 2.",
-    "2. **The big room is bound by writing frames.** Every socket is welcomed within the 30 s "
-    "target now (28.5 s; 48.5 s at 6696b8e), and 68.6% of the events are delivered in the "
-    "window (44% before), push p99 7.7 s (8.9 s). The profile at 6696b8e still describes it: "
-    "about half of the busier daphne writes frames (the hub's loop, daphne and autobahn's "
-    "framing, Twisted's `transport.write` registering the socket with epoll on every write, "
-    "one `send()` per socket); nginx relays every frame (30% of a core) and the generator "
-    "takes 60%. Integrity signals cost the room nothing: they go to the panel alone and are "
-    "not sent to the 2,000 spectators at all (the next frame they get carries `prev`). Since "
-    "spectators spread over processes (`/ws/watch/`), more cores scale the room; two do not "
-    "hold it.",
-    "3. **Unloaded round trips.** `make run` (SQLite): `answer.submit` → `ack` 4.3 ms at the "
-    "median, within the 5 ms target. `make stack`: 7.7 ms (10.4 ms at 6696b8e), over the "
-    "target: the nginx hop and PostgreSQL's commit, with `ping` through the same path at "
-    "1.65 ms and the bare baseline's `ack` at 1.1 ms.",
-    "4. **The tunings, measured again** (*What-if*, 25 sessions of 20, one run each unless "
-    "numbered, 16:16-16:31 UTC): the server as it is gave push p99 64, 169 and 374 ms in three "
-    "runs, a spread larger than any tuning's effect: `GC_TUNE=0` 143 ms; Python's 5 ms GIL "
-    "switch interval 48 and 471 ms; 2 database threads 35 and 79 ms, 6 threads 61 ms; a gap "
-    "wait of 50 ms 46 ms, of 1 s 25 ms. None moved the figures beyond the spread of the "
-    "unchanged server, so none is shown to pay here, nor not to: each stays as it was "
-    "measured when it came in (against the others in one run, see git history), and none was "
-    "removed. The spread itself: the same configuration's daphne CPU for the same work rose "
-    "by about 30% between the first and the second half hour (52-56% to 70-72% of a core), "
-    "with the machine's other users at 2-4% and no steal time reported; the virtual machine's "
-    "host is the likely cause, and it is why every figure on this page names its run.",
+    "1. **What changed since 35e93ce, and what it did.** py-spy on the running daphne "
+    "processes under the 50-session load showed the event loop spending about a third of its "
+    "time in Twisted's write path and the rest spread thin. Five changes followed, each tested "
+    "(tests/test_adapters.py, test_protocol.py, test_consumers.py, test_services.py):",
+    "    - **Frames go out once per turn of the loop** (`interview/adapters.py`). Twisted's TCP "
+    "transport never sends in `write`: it buffers, registers the socket with epoll, sends on "
+    "the next turn and unregisters it, two `epoll_ctl` calls and a loop callback per frame. "
+    "Now each socket's messages of one turn are joined and sent with one `send()` at the "
+    "turn's end (the rest, if the socket takes less, through Twisted's buffer, in order); a "
+    "process that falls behind sends several frames per call.",
+    "    - **Commands are validated by one serializer per type, built once**: a DRF serializer "
+    "deep-copies its fields on every construction, 61-68 µs a command; now 14-21 µs.",
+    "    - **hiredis**: redis-py parses the pub/sub layer's replies in C.",
+    "    - **The `ack` goes before the publication** (the protocol lets it come before or after "
+    "the event), so a command's acknowledgement no longer waits for Redis; the publication "
+    "still happens if the `ack` cannot be sent.",
+    "    - **An answer in two statements** (was three): the locked read brings the answer as "
+    "it stands, or a new answer's id from its sequence, and the answer is written with its "
+    "revision, the event and the receipt in one statement.",
+    "    - Many sessions (50 x 20) went from 85.2% delivered, push p99 13.1 s, `ack` p99 3.8 s "
+    "(35e93ce) to 100%, 154 ms and 61 ms; the big room from 68.6% delivered, push p99 7.7 s to "
+    "100% and 163 ms (every big-room target met, CPU per delivery 2.7x the baseline's); the "
+    "largest load meeting every target from 10 to 25 sessions of 20. Along the way, same "
+    "machine, same hour, 50 sessions: the parse, the first unbatched direct `send()` and "
+    "hiredis gave push p99 5.7 s and 4.1 s (99.9-100% delivered); with sends batched per "
+    "turn and the `ack` first, 460 ms and 430 ms.",
+    "2. **Why 50 sessions still miss push p99 (154 ms of 50) and CPU per delivery (7.1x of "
+    "3x).** py-spy at edfbf77 (19:56 UTC, 50 sessions, a run py-spy itself slowed to push p99 "
+    "230 ms): in the busier process's event loop 41% of the busy samples are inside the "
+    "per-turn `send()` calls to client sockets, 14% inside writes to Redis (each `PUBLISH`), "
+    "14% handling received frames (Channels, daphne, autobahn, the consumer), 8% in the hub. "
+    "Its database threads spend 51% of their busy samples waiting for PostgreSQL and 28% "
+    "inside `send()` to it. Those system calls are few instructions, but on loopback each one "
+    "runs the receiving side's network stack and wakes another process (nginx, Redis, "
+    "PostgreSQL) on the same two cores, where the sender is often descheduled. With the "
+    "machine 168% busy (daphne 85%, PostgreSQL 46%, the generator 26%, nginx 6%), the cost is "
+    "wake-ups and context switches, not Python. The load is now about 400 commands a second, "
+    "60% of them integrity signals (each a locked read, a write and a commit: 32% of the "
+    "database threads' samples); PostgreSQL spends 46% of a core on them. The baseline does "
+    "the same work in one process with no proxy, database or broker (12% of a core). What "
+    "would close the gap, not done here: PostgreSQL and the generator off these two cores, "
+    "or signals gathered and written a few at a time instead of one transaction each.",
+    "3. **The unloaded round trip on `make stack` is 5.6 ms (5.3-5.6 ms in four runs "
+    "today), over the 5 ms target; 2.6 ms on `make run`.** `ping` through nginx takes 1.2 ms; "
+    "the rest is the answer on PostgreSQL: `BEGIN`, the locked read, the write and the "
+    "commit, four round trips that after 55 ms of idle cost about 0.8 ms each on this virtual "
+    "machine (the same answer back to back: 1.7-2.2 ms in its database thread; paced like the "
+    "benchmark: 3.6 ms), the commit's WAL flush about 0.5 ms of it. Tried and not kept: "
+    "psycopg's pipeline mode (it still waits after `BEGIN`; a signal cost 0.90 ms of CPU "
+    "instead of 0.80, a paced answer no less time); a connection kept per thread instead of "
+    "the pool (0.25 ms less back to back, nothing measurable paced: 5.40 ms against 5.29 ms). "
+    "Not tried on purpose: `synchronous_commit = off` would save about 0.5 ms and could lose an "
+    "acknowledged answer in a crash, which the protocol promises never happens.",
+    "4. **The tunings, measured again at 50 sessions** (*What-if*, 19:24-19:43 UTC; the rows "
+    "marked `switch-0.5ms` ran with the 0.5 ms GIL switch interval the server set until "
+    "edfbf77, the `none` rows without it). The short interval no longer paid: push p99 252 "
+    "and 227 ms with it, 109 and 162 ms without, and about 3% less daphne CPU without; it was "
+    "removed, and Python's 5 ms applies. The others moved the figures within the spread of "
+    "repeated runs (push p99 110-270 ms): `GC_TUNE=0` 151 ms (with the short interval), 238 "
+    "and 171 ms (without); 2 database threads 162 ms, 6 threads 268 ms; a gap wait of 50 ms "
+    "157 ms, of 1 s 240 ms. Each of those stays as it was measured when it came in. The "
+    "earlier what-ifs, at 25 sessions on 35e93ce, are in git history.",
 ]
 
 
