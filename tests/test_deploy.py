@@ -159,3 +159,11 @@ def test_the_metrics_token_reaches_every_web_process():
     (deployment,) = every_of_kind("Deployment")
     (web,) = deployment["spec"]["template"]["spec"]["containers"]
     assert {"secretRef": {"name": secret["metadata"]["name"]}} in web["envFrom"]
+
+
+def test_the_redis_client_parses_replies_in_c():
+    # hiredis (requirements.txt): without it redis-py reads every fan-out through a parser
+    # written in Python, which the benchmark's profile showed (docs/benchmarks.md).
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
