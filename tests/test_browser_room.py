@@ -109,6 +109,7 @@ async def test_a_finished_sessions_links_say_so_before_asking_a_name(server, roo
         await ann.goto(path)
         await expect(ann.get_by_role("heading", name="This session has finished")).to_be_visible()
         await expect(ann.get_by_label("Display name")).to_be_hidden()
+        await expect(ann.locator("#session-status")).to_have_text("finished")
         await expect(ann.get_by_role("link", name="See the results")).to_have_attribute(
             "href", f"/s/{room.code}/results"
         )

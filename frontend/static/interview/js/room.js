@@ -3,7 +3,7 @@
 
 import { $, h, show } from "./dom.js";
 import { seatLoad } from "./store.js";
-import { formatScore } from "./ui.js";
+import { formatScore, setStatusPill } from "./ui.js";
 
 const PLACES = { 1: "1st", 2: "2nd", 3: "3rd" };
 
@@ -12,6 +12,7 @@ const PLACES = { 1: "1st", 2: "2nd", 3: "3rd" };
  * for a candidate whose token is in this browser (store.js), and for the panel.
  */
 export function showFinishedNotice(code, config) {
+  setStatusPill($("session-status"), "finished"); // no socket to say so: nothing to join
   const results = seatLoad(code, "candidate") !== null || Boolean(config.interviewer);
   show($("finished-results"), results);
   show($("finished-no-results"), !results);
