@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
@@ -21,6 +22,7 @@ from interview.models import Category, InterviewSession
 from interview.permissions import is_interviewer
 
 from .csp import style_nonce
+from .qr import qr_svg
 
 View = Callable[..., HttpResponse]
 
@@ -42,9 +44,15 @@ def page(view: View) -> View:
 
 
 def _shell(
-    request: HttpRequest, template: str, *, session: InterviewSession | None = None, **data: object
+    request: HttpRequest,
+    template: str,
+    *,
+    session: InterviewSession | None = None,
+    context: dict | None = None,
+    **data: object,
 ) -> HttpResponse:
-    """A page shell; ``data`` is what its script starts from."""
+    """A page shell; ``data`` is what its script starts from, ``context`` what the template
+    alone shows."""
     user = request.user
     config = {
         "code": session.code if session else None,
@@ -52,8 +60,17 @@ def _shell(
         "interviewer": is_interviewer(user),
         **data,
     }
-    context = {"session": session, "config": config, "is_interviewer": config["interviewer"]}
+    context = {
+        **(context or {}),
+        "session": session,
+        "config": config,
+        "is_interviewer": config["interviewer"],
+    }
     return render(request, template, context)
+
+
+def _finished(session: InterviewSession) -> bool:
+    return session.status == InterviewSession.Status.FINISHED
 
 
 def session_page(view: View) -> View:
@@ -124,15 +141,32 @@ def panel_live(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 @session_page
 def candidate(request: HttpRequest, session: InterviewSession) -> HttpResponse:
     # The answer editor's theme is a style element: the page's policy allows it by nonce.
+    # A finished session says so at once, and asks no name (the script reads ``finished``).
     return _shell(
-        request, "frontend/candidate.html", session=session, style_nonce=style_nonce(request)
+        request,
+        "frontend/candidate.html",
+        session=session,
+        style_nonce=style_nonce(request),
+        finished=_finished(session),
     )
 
 
 @page
 @session_page
 def watch(request: HttpRequest, session: InterviewSession) -> HttpResponse:
-    return _shell(request, "frontend/watch.html", session=session)
+    context = {}
+    if session.status == InterviewSession.Status.LOBBY:
+        # The big screen's lobby: the candidate link, and its QR code for the room's phones.
+        join_url = request.build_absolute_uri(f"/s/{session.code}/")
+        # segno's markup holds no text of its input (the URL is in the modules): safe as it is.
+        context = {"join_url": join_url, "join_qr_svg": mark_safe(qr_svg(join_url))}
+    return _shell(
+        request,
+        "frontend/watch.html",
+        session=session,
+        context=context,
+        finished=_finished(session),
+    )
 
 
 @page

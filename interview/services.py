@@ -5,7 +5,6 @@ event with the next ``seq`` in the same transaction; after commit the event is f
 Services are keyword-only and named ``<entity>_<action>``.
 """
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +37,12 @@ from .models import (
     Round,
     Standing,
 )
+from .names import (
+    DISPLAY_NAME_MAX,
+    display_name_clean,
+    display_name_keys,
+    display_names_clash,
+)
 from .permissions import is_interviewer
 from .protocol import SIGNALS_PER_ROUND, Command, CommandType, EventType, timestamp
 from .selectors import (
@@ -49,7 +54,6 @@ from .selectors import (
 )
 from .visibility import IN_EXTRA_TIME, audience_of
 
-DISPLAY_NAME_MAX = 40
 T = TypeVar("T")
 
 
@@ -101,36 +105,6 @@ def _participant_new(
         token_hash=secret_hash(token),
     )
     return Issued(participant=participant, token=token)
-
-
-# Unicode's control (Cc: BEL, ESC, NUL, tabs, line breaks) and format (Cf: zero-width
-# characters, bidi overrides, soft hyphens) categories: invisible, or rearranging the text
-# around a name, so one name could pass for another.
-DISPLAY_NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
-
-
-def _display_name_clean(raw: str) -> str:
-    """A candidate's or spectator's name as stored: NFC, runs of white space as one space;
-    ``invalid`` when it holds a control or format character, is blank or is too long."""
-    name = unicodedata.normalize("NFC", raw)
-    if any(unicodedata.category(char) in DISPLAY_NAME_REFUSED_CATEGORIES for char in name):
-        raise ServiceError(
-            "invalid",
-            "display_name: must not contain control or invisible formatting characters "
-            "(such as line breaks, zero-width spaces or direction overrides).",
-        )
-    name = " ".join(name.split())
-    if not name:
-        raise ServiceError("invalid", "display_name: must not be blank.")
-    if len(name) > DISPLAY_NAME_MAX:
-        raise ServiceError("invalid", f"display_name: at most {DISPLAY_NAME_MAX} characters.")
-    return name
-
-
-def _display_name_key(name: str) -> str:
-    """What two names must not share in one session: their NFC form, case-folded (so "ANN",
-    "ann" and "Ann" are one name, and so are "STRASSE" and "straße")."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def _interviewer_name(user: AbstractBaseUser) -> str:
@@ -201,7 +175,7 @@ def participant_join(
         return _interviewer_join(session=session, user=user, invite=invite)
     if role not in (Participant.Role.CANDIDATE, Participant.Role.SPECTATOR):
         raise ServiceError("invalid", "role: must be candidate, spectator or interviewer.")
-    name = _display_name_clean(display_name)
+    name = display_name_clean(display_name)
     if role == Participant.Role.CANDIDATE and session.status == InterviewSession.Status.FINISHED:
         raise ServiceError("session_finished", "This session has finished.")
     with transaction.atomic():
@@ -209,9 +183,9 @@ def participant_join(
         InterviewSession.objects.select_for_update().filter(pk=session.pk).first()
         if role == Participant.Role.CANDIDATE:
             candidates = Participant.objects.filter(session=session, role=role)
-            key = _display_name_key(name)
+            keys = display_name_keys(name)
             if any(
-                _display_name_key(taken) == key
+                display_names_clash(keys, display_name_keys(taken))
                 for taken in candidates.values_list("display_name", flat=True)
             ):
                 raise ServiceError(

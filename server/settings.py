@@ -261,12 +261,16 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
 
 # Sign-in lockouts (django-axes), on /accounts/login/ and /admin/login/ alike: after
-# LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one address, that username or
-# address is refused for LOGIN_COOLOFF_MINUTES, even with the right password; every attempt
-# meanwhile starts the wait over. Attempts are kept in the database, shared by all processes.
+# LOGIN_FAILURE_LIMIT failed sign-ins for one username from one address, that username is
+# refused from that address for LOGIN_COOLOFF_MINUTES, even with the right password; after
+# LOGIN_ADDRESS_FAILURE_LIMIT from one address, any usernames, so is everyone there
+# (interview/sign_in.py). Every attempt meanwhile starts the wait over. Attempts are kept in
+# the database, shared by all processes.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_HANDLER = "interview.sign_in.SignInLockoutHandler"
 # The address the join rate limit counts too: behind NUM_PROXIES proxies, X-Forwarded-For's.
 AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -3,6 +3,7 @@
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
+import { showFinishedNotice } from "./room.js";
 import { watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -287,6 +288,11 @@ function onEvent(frame) {
 }
 
 async function main() {
+  if (config.finished) {
+    // Said at once, and no name asked: candidates cannot join a finished session.
+    showFinishedNotice(code, config);
+    return;
+  }
   editorInstead();
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);

@@ -2,6 +2,7 @@
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
+import { renderPodium, showFinishedNotice } from "./room.js";
 import { seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
 import {
@@ -23,9 +24,23 @@ let live = null;
 let countdown = null;
 let board = null;
 
+/** Before the first push the lobby (join code and QR code, when the page has them), at the
+ * finish the podium; the question's stage in between. */
+function renderRoom() {
+  const lobby = state.status === "lobby" && $("room-lobby") !== null;
+  const finished = state.status === "finished";
+  if ($("room-lobby")) show($("room-lobby"), lobby);
+  if ($("finished-notice")) show($("finished-notice"), !finished);
+  show($("podium"), finished);
+  show($("stage-card"), !lobby && !finished);
+  show($("answered-card"), !finished);
+  if (finished) renderPodium($("podium-places"), state.board());
+}
+
 function renderStage() {
   const round = state.round;
   setStatusPill($("session-status"), state.status);
+  renderRoom();
   if (!round) {
     countdown.stop();
     $("stage-meta").textContent = "";
@@ -97,11 +112,13 @@ function onEvent(frame) {
       board.render(state.board());
       break;
     }
-    case "session.finished":
-      announce("The session has finished.");
+    case "session.finished": {
+      const winner = state.board()[0];
+      announce(`The session has finished.${winner ? ` ${winner.name} takes first place.` : ""}`);
       renderStage();
       board.render(state.board());
       break;
+    }
     default:
       break;
   }
@@ -109,6 +126,11 @@ function onEvent(frame) {
 
 async function main() {
   let seat = seatLoad(code, ROLE);
+  if (config.finished) {
+    // Said at once, and no name asked; a screen that already watched shows the podium.
+    showFinishedNotice(code, config);
+    if (!seat) return;
+  }
   if (!seat) seat = await joinWithName(code, ROLE);
   show($("live"));
   countdown = new Countdown($("stage-timer"), () => (live ? live.serverNow() : Date.now()));
