@@ -5,7 +5,8 @@ No Django, no database, no channel layer, one process: ``hello`` → ``welcome``
 then ``ack``; ``answer.submit`` → ``answer.submitted``, then ``ack``; ``answer.score`` →
 ``score.updated`` with the leaderboard, then ``ack``; ``signal.report`` → ``candidate.signal``
 to the panel only (the next frame the others get names the seq it follows, ``prev``), then
-``ack``; ``question.close``; ``ping``. Events carry
+``ack``; ``answer.draft`` → ``answer.drafted`` to the panel only, then ``ack``; ``question.close``;
+``ping``. Events carry
 ``seq`` and are cut per lens like the real server's (the panel sees model answers, answer
 texts and feedback; the author sees their own; the public sees neither), from the same question
 bank, so frames have the same shape and size. Presence is not announced, nothing is persisted,
@@ -207,6 +208,7 @@ class Session:
             "answer.submit": ("candidate", self.submit),
             "answer.score": ("interviewer", self.score),
             "signal.report": ("candidate", self.signal),
+            "answer.draft": ("candidate", self.draft),
         }
         if kind not in handlers:
             raise RefusedError("unknown_type", f"Unknown command type {kind[:40]!r}.")
@@ -306,6 +308,14 @@ class Session:
         signal = {"participant_id": seat.participant_id, "round_id": round_id}
         signal |= {key: data[key] for key in ("kind", "chars") if key in data}
         self.emit("candidate.signal", signal | {"at": timestamp()}, None)
+        return {}
+
+    def draft(self, seat: Seat, data: dict) -> dict:
+        round_id = data.get("round_id")
+        if self.open_round is None or self.open_round["round_id"] != round_id:
+            raise RefusedError("round_closed", "This round is closed; the draft was not kept.")
+        drafted = {"participant_id": seat.participant_id, "round_id": round_id}
+        self.emit("answer.drafted", drafted | {"text": data.get("text", "")}, None)
         return {}
 
 

@@ -17,6 +17,8 @@ were written once per turn, and measured again after that, when it no longer pai
 - ``db-threads-2``, ``db-threads-6``: that many database threads per process instead of 3.
 - ``gap-wait-50ms``, ``gap-wait-1s``: an early event waits that long for the ones before it
   before the room reads them from the database, instead of 0.3 s.
+- ``no-group-commit``: each integrity signal and draft in a transaction of its own, instead of
+  a few per transaction (``interview/groupcommit.py``).
 
 The server's tunings (``GC_TUNE``: ``run.py --gc-tune 0``) are measured again with these.
 """
@@ -37,6 +39,7 @@ KNOWN = {
     "db-threads-6",
     "gap-wait-50ms",
     "gap-wait-1s",
+    "no-group-commit",
 }
 if EXPERIMENTS - KNOWN:
     raise RuntimeError(f"unknown experiments: {sorted(EXPERIMENTS - KNOWN)}; known: {KNOWN}")
@@ -93,3 +96,5 @@ if "gap-wait-50ms" in EXPERIMENTS:
     DELIVERY_GAP_WAIT_S = 0.05
 if "gap-wait-1s" in EXPERIMENTS:
     DELIVERY_GAP_WAIT_S = 1.0
+if "no-group-commit" in EXPERIMENTS:
+    GROUP_COMMIT = False

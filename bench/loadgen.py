@@ -62,6 +62,8 @@ class Scenario:
     time_limit_s: int = 60
     # How long all clients may take to connect and get their welcome.
     connect_timeout_s: float = 240.0
+    # Candidates save their unsent answer every DRAFT_EVERY_S while answering (answer.draft).
+    drafts: bool = True
 
     @property
     def clients_per_session(self) -> int:
@@ -208,6 +210,8 @@ ANSWER_TEXT = (
 )
 # The signals each candidate sends a round, before its answer: (kind, characters pasted).
 SIGNALS = (("blur", 0), ("focus", 0), ("paste", len(ANSWER_TEXT) // 3))
+# While answering, the candidate's page saves the unsent draft this often (answer.draft).
+DRAFT_EVERY_S = 2.0
 FEEDBACK_TEXT = "Clear and correct; mention functools.wraps earlier and show a decorator factory."
 
 
@@ -232,6 +236,7 @@ class WorkerResult:
     push_acks: list[tuple[int, float]] = field(default_factory=list)  # (round_id, latency)
     answer_sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (round, pid)
     answer_acks: list[tuple[int, float]] = field(default_factory=list)  # (round_id, latency)
+    draft_acks: list[tuple[int, float]] = field(default_factory=list)  # (round_id, latency)
     score_sent: dict[int, float] = field(default_factory=dict)  # answer_id -> sent
     score_acks: list[tuple[int, float]] = field(default_factory=list)  # (round_id, latency)
     close_sent: dict[int, float] = field(default_factory=dict)  # session -> sent
@@ -458,6 +463,8 @@ class Worker:
                 self.result.push_acks.append((round_id, latency))
         elif what == "answer":
             self.result.answer_acks.append((key, latency))
+        elif what == "draft":
+            self.result.draft_acks.append((key, latency))
         elif what == "score":
             self.result.score_acks.append((key, latency))
 
@@ -477,6 +484,7 @@ class Worker:
     async def _answer(self, client: Client, round_id: int, delay: float) -> None:
         # Half-way to the answer, the candidate looks away and back and pastes a snippet:
         # integrity signals, as the candidate's page reports them (the panel's alone).
+        drafts = self.spawn_drafts(client, round_id, delay) if self.scenario.drafts else None
         await asyncio.sleep(delay / 2)
         for number, (kind, chars) in enumerate(SIGNALS):
             data = {"round_id": round_id, "kind": kind} | (
@@ -484,12 +492,35 @@ class Worker:
             )
             await client.send(command("signal.report", data, f"g{round_id}-{number}"))
         await asyncio.sleep(delay / 2)
+        if drafts is not None:
+            drafts.cancel()
         command_id = f"a{round_id}"
         sent = time.monotonic()
         self.pending[(client.plan.participant_id, command_id)] = ("answer", sent, round_id)
         text = command("answer.submit", {"round_id": round_id, "text": ANSWER_TEXT}, command_id)
         self.result.answer_sent[(round_id, client.plan.participant_id)] = sent
         await client.send(text)
+
+    def spawn_drafts(self, client: Client, round_id: int, delay: float) -> asyncio.Task:
+        task = asyncio.create_task(self._drafts(client, round_id, delay))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def _drafts(self, client: Client, round_id: int, delay: float) -> None:
+        """The unsent answer as it grows, saved every ``DRAFT_EVERY_S`` until the submit."""
+        typed = 0
+        while True:
+            await asyncio.sleep(DRAFT_EVERY_S)
+            typed += 1
+            share = min(1.0, typed * DRAFT_EVERY_S / delay) if delay else 1.0
+            command_id = f"d{round_id}-{typed}"
+            sent = time.monotonic()
+            self.pending[(client.plan.participant_id, command_id)] = ("draft", sent, round_id)
+            text = ANSWER_TEXT[: max(1, int(len(ANSWER_TEXT) * share))]
+            await client.send(
+                command("answer.draft", {"round_id": round_id, "text": text}, command_id)
+            )
 
     def score_later(self, client: Client, answer_id: int, round_id: int) -> None:
         low, high = self.scenario.score_after_s
@@ -809,6 +840,7 @@ def summarize(run: LoadRun) -> dict[str, Any]:
         "push": percentiles(latencies["push"]),
         "push_ack": percentiles(acks("push_acks")),
         "answer_ack": percentiles(acks("answer_acks")),
+        "draft_ack": percentiles(acks("draft_acks")),
         "answer_broadcast": percentiles(latencies["answer_broadcast"]),
         "score_broadcast": percentiles(latencies["score_broadcast"]),
         "score_ack": percentiles(acks("score_acks")),

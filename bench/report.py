@@ -46,6 +46,7 @@ LATENCIES = [
     ("answer_broadcast", "answer broadcast (`answer.submit` sent → `answer.submitted` at all)"),
     ("score_broadcast", "**score broadcast** (`answer.score` sent → `score.updated` at all)"),
     ("score_ack", "score `ack`"),
+    ("draft_ack", "draft `ack` (`answer.draft` sent → its `ack`, after its group's commit)"),
     ("push_ack", "push `ack`"),
 ]
 TITLES = {
@@ -68,6 +69,8 @@ EXPERIMENTS = {
     "gap-wait-50ms": "an event that overtook an earlier one waits 50 ms for it (not 0.3 s) "
     "before the room reads the gap from the database",
     "gap-wait-1s": "the same wait at 1 s",
+    "no-group-commit": "each integrity signal and draft in a transaction of its own, instead of "
+    "a few per transaction",
 }
 
 

@@ -18,6 +18,7 @@ from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
 from .delivery import Listener, hub
 from .errors import ServiceError
+from .groupcommit import command_performed
 from .lifecycle import lifecycle
 from .protocol import (
     COMMANDS_PER_SECOND,
@@ -185,9 +186,7 @@ class SessionConsumer(ManySocketsConsumer):
             raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
         command_authorise(command, self.participant.role)
         try:
-            result, publications = await services.performed(
-                services.command_execute, participant=self.participant, command=command
-            )
+            result, publications = await command_performed(self.participant, command)
         except ServiceError as refused:
             raise refusal_of(refused, command.id) from None
         telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()

@@ -26,10 +26,11 @@ def test_every_what_if_is_explained_on_the_page(monkeypatch):
         ("db-threads-6", "DB_THREADS", 6),
         ("gap-wait-50ms", "DELIVERY_GAP_WAIT_S", 0.05),
         ("gap-wait-1s", "DELIVERY_GAP_WAIT_S", 1.0),
+        ("no-group-commit", "GROUP_COMMIT", False),
     ],
 )
 def test_a_what_if_changes_the_setting_it_names_and_nothing_else(monkeypatch, name, setting, value):
-    tunings = ("DB_THREADS", "DELIVERY_GAP_WAIT_S")
+    tunings = ("DB_THREADS", "DELIVERY_GAP_WAIT_S", "GROUP_COMMIT")
     module = experiment_settings(monkeypatch, "none")
     plain = {name: getattr(module, name) for name in tunings}
     module = experiment_settings(monkeypatch, name)
