@@ -22,6 +22,7 @@ from .models import (
     Note,
     Participant,
     PersonalDeadline,
+    Question,
     Round,
     Score,
     SignalTally,
@@ -96,6 +97,20 @@ def panel_mean(score_sum: int, score_count: int) -> float | None:
 def rounds_of(session: InterviewSession) -> QuerySet[Round]:
     """The session's rounds in order, each with its own copy of the question it asked."""
     return Round.objects.filter(session=session).order_by("position")
+
+
+def plan_of(session: InterviewSession) -> list[dict]:
+    """The session's planned questions (``settings.question_ids``) in order, as the bank has
+    them now; one deleted since is left out. One query."""
+    planned = [qid for qid in session.settings.get("question_ids", []) if isinstance(qid, int)]
+    columns = ("id", "title", "kind", "category", "difficulty", "time_limit_s")
+    found = {row["id"]: row for row in Question.objects.filter(id__in=planned).values(*columns)}
+    return [found[qid] for qid in planned if qid in found]
+
+
+def questions_asked(session: InterviewSession) -> list[int]:
+    """The question ids of the session's rounds, in the order they were pushed."""
+    return list(rounds_of(session).values_list("question_id", flat=True))
 
 
 def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
