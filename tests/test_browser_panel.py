@@ -41,9 +41,9 @@ async def panel_page(tabs, room: Room) -> Page:
 
 
 def candidate_notes(panel: Page, name: str):
-    """The "Notes on candidates" card's group of one candidate."""
+    """The "Notes on candidates" card's part on one candidate."""
     card = panel.get_by_role("region", name="Notes on candidates")
-    return card.get_by_role("group", name=name)
+    return card.get_by_role("region", name=f"Notes on {name}")
 
 
 def frames_of(page: Page) -> list[str]:
@@ -216,7 +216,7 @@ async def test_preview_up_next_run_again_and_the_layout_at_1366(
     assert newest.settings == {"question_ids": [third.id, first.id], "time_limit_s": 240}
 
     # And from the list of sessions.
-    await panel.get_by_role("button", name="Run Planned panel again").click()
+    await panel.get_by_role("button", name="Run again: Planned panel", exact=True).click()
     await expect(panel.get_by_role("cell", name="Planned panel (again)")).to_have_count(2)
 
 

@@ -83,7 +83,7 @@ async function loadSessions() {
             {
               type: "button",
               class: "button-link",
-              "aria-label": `Run ${session.title} again`,
+              "aria-label": `Run again: ${session.title}`,
               onclick: (event) => again(session, event.currentTarget),
             },
             "Run again",

@@ -132,21 +132,24 @@ export class PanelNotes {
     }
   }
 
-  /** "Notes on this candidate" for every candidate, by name, in `list`. */
+  /** "Notes on this candidate" for every candidate, by name, in `list`: a region per
+   * candidate ("Notes on Ann"; not a fieldset, whose group the extra-time card has). */
   renderCandidates(list, candidates) {
     show(list.previousElementSibling, candidates.length === 0);
     candidates.forEach((candidate, index) => {
-      const key = `candidate:${candidate.participant_id}`;
-      let item = this.fields.get(key)?.item;
-      if (!item) {
-        const legend = h("legend", {});
-        item = h("li", {}, h("fieldset", { class: "candidate-notes" }, legend, this.candidateField(candidate.participant_id)));
-        this.fields.get(key).item = item;
-        this.fields.get(key).legend = legend;
+      const parts = this.fields.get(`candidate:${candidate.participant_id}`) || {};
+      if (!parts.item) {
+        const field = this.candidateField(candidate.participant_id);
+        const named = this.fields.get(`candidate:${candidate.participant_id}`);
+        named.heading = h("h3", {});
+        named.section = h("section", { class: "candidate-notes" }, named.heading, field);
+        named.item = h("li", {}, named.section);
       }
-      this.fields.get(key).legend.textContent = candidate.name;
+      const named = this.fields.get(`candidate:${candidate.participant_id}`);
+      named.heading.textContent = candidate.name;
+      named.section.setAttribute("aria-label", `Notes on ${candidate.name}`);
       const here = list.children[index];
-      if (here !== item) list.insertBefore(item, here || null);
+      if (here !== named.item) list.insertBefore(named.item, here || null);
     });
   }
 }
