@@ -134,6 +134,8 @@ def panel_live(request: HttpRequest, session: InterviewSession) -> HttpResponse:
         "frontend/panel_live.html",
         session=session,
         categories=[{"value": value, "label": label} for value, label in Category.choices],
+        # Whose questions the bank offers to edit (the API decides what may change).
+        username=request.user.get_username(),
     )
 
 

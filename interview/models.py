@@ -324,6 +324,43 @@ class Score(models.Model):
         return f"{self.score}/10 for answer {self.answer_id}"
 
 
+class Note(models.Model):
+    """One interviewer's private note on a candidate, or on one of that candidate's answers.
+
+    The panel's alone (``visibility``: ``note.updated`` goes to the panel only), during the
+    session and after it: never in anything a candidate or a spectator receives. A note is
+    about a candidate (``answer`` null) or about one answer (``candidate`` its author).
+    """
+
+    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="notes_written")
+    candidate = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="notes_about")
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["session_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "answer"],
+                condition=Q(answer__isnull=False),
+                name="note_one_per_interviewer_answer",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "candidate"],
+                condition=Q(answer__isnull=True),
+                name="note_one_per_interviewer_candidate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        about = f"answer {self.answer_id}" if self.answer_id else f"candidate {self.candidate_id}"
+        return f"note by {self.author_id} on {about}"
+
+
 class SignalTally(models.Model):
     """How many integrity signals a candidate sent in a round: the first
     ``protocol.SIGNALS_PER_ROUND`` are kept as ``candidate.signal`` events (``stored``), the

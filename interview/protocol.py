@@ -19,6 +19,8 @@ from .fields import ID_MAX, StrictCharField, StrictIdField, StrictIntegerField
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ANSWER_CHARS = 20_000
 MAX_FEEDBACK_CHARS = 5_000
+# A panel member's private note on a candidate or an answer (``note.save``).
+MAX_NOTE_CHARS = 5_000
 MAX_COMMAND_ID_CHARS = 64
 COMMANDS_PER_SECOND = 20
 # Integrity signals: the first this many of a candidate's signals in a round are kept as
@@ -40,6 +42,7 @@ class CommandType(StrEnum):
     PING = "ping"
     TIME_EXTEND = "time.extend"
     TIME_ACCOMMODATE = "time.accommodate"
+    NOTE_SAVE = "note.save"
 
 
 class EventType(StrEnum):
@@ -58,6 +61,7 @@ class EventType(StrEnum):
     ROUND_EXTENDED = "round.extended"
     TIME_ACCOMMODATED = "time.accommodated"
     CANDIDATE_SIGNAL = "candidate.signal"
+    NOTE_UPDATED = "note.updated"
 
 
 class SignalKind(StrEnum):
@@ -169,6 +173,19 @@ class TimeAccommodateData(serializers.Serializer):
     extra_time_pct = StrictIntegerField(min_value=0, max_value=200)
 
 
+class NoteSaveData(serializers.Serializer):
+    """A note on one answer (``answer_id``) or on one candidate (``participant_id``)."""
+
+    answer_id = StrictIdField(required=False)
+    participant_id = StrictIdField(required=False)
+    text = StrictCharField(allow_blank=True, max_length=MAX_NOTE_CHARS, trim_whitespace=False)
+
+    def validate(self, data: dict) -> dict:
+        if ("answer_id" in data) == ("participant_id" in data):
+            raise serializers.ValidationError("a note is on an answer_id or a participant_id.")
+        return data
+
+
 COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.HELLO: HelloData,
     CommandType.QUESTION_PUSH: QuestionPushData,
@@ -180,6 +197,7 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.PING: EmptyData,
     CommandType.TIME_EXTEND: TimeExtendData,
     CommandType.TIME_ACCOMMODATE: TimeAccommodateData,
+    CommandType.NOTE_SAVE: NoteSaveData,
 }
 
 # One validator per command type, built once: a serializer copies its fields on every
@@ -199,6 +217,7 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.SIGNAL_REPORT: frozenset({"candidate"}),
     CommandType.TIME_EXTEND: frozenset({"interviewer"}),
     CommandType.TIME_ACCOMMODATE: frozenset({"interviewer"}),
+    CommandType.NOTE_SAVE: frozenset({"interviewer"}),
 }
 
 

@@ -19,8 +19,10 @@ from .models import (
     Connection,
     Event,
     InterviewSession,
+    Note,
     Participant,
     PersonalDeadline,
+    Question,
     Round,
     Score,
     SignalTally,
@@ -97,6 +99,20 @@ def rounds_of(session: InterviewSession) -> QuerySet[Round]:
     return Round.objects.filter(session=session).order_by("position")
 
 
+def plan_of(session: InterviewSession) -> list[dict]:
+    """The session's planned questions (``settings.question_ids``) in order, as the bank has
+    them now; one deleted since is left out. One query."""
+    planned = [qid for qid in session.settings.get("question_ids", []) if isinstance(qid, int)]
+    columns = ("id", "title", "kind", "category", "difficulty", "time_limit_s")
+    found = {row["id"]: row for row in Question.objects.filter(id__in=planned).values(*columns)}
+    return [found[qid] for qid in planned if qid in found]
+
+
+def questions_asked(session: InterviewSession) -> list[int]:
+    """The question ids of the session's rounds, in the order they were pushed."""
+    return list(rounds_of(session).values_list("question_id", flat=True))
+
+
 def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
     """The question as the round asked it: the round's copy, whatever the bank says since.
 
@@ -168,6 +184,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
     Each candidate's integrity signals of each round come summed up (``signals_summary``)."""
     rounds = list(rounds_of(session))
     signals = signals_seen(session, Lens.PANEL)
+    notes = notes_seen(session, Lens.PANEL)
     now = timezone.now()
     leaderboard = leaderboard_for(session)
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
@@ -224,6 +241,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                         }
                         for score in (scores_by_answer.get(answer.id, []) if answer else [])
                     ],
+                    "notes": notes.of_answer(answer.id if answer else None),
                 }
             )
         for category in categories.values():
@@ -237,6 +255,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
             "rounds": per_round,
             "categories": list(categories.values()),
             "skills": skills,
+            "notes": notes.of_candidate(row.participant_id),
         }
         if skills_maps:
             candidate["skills_svg"] = skills_svg(
@@ -296,6 +315,9 @@ RESULTS_CSV_HEADER = [
     "key_points_covered",
     "key_points",
     "suggested_score",
+    # The panel's private notes: on the answer, then on the candidate ("Alice: text; Bob: ...").
+    "private_notes",
+    "candidate_notes",
 ]
 
 
@@ -322,6 +344,7 @@ def results_csv_rows(results: dict) -> list[list]:
     for candidate in results["candidates"]:
         head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
         means = ["" if skill["mean"] is None else skill["mean"] for skill in candidate["skills"]]
+        about_candidate = notes_text(candidate.get("notes", []))
         for rnd in candidate["rounds"]:
             body = [
                 candidate["total"],
@@ -332,6 +355,7 @@ def results_csv_rows(results: dict) -> list[list]:
                 "" if rnd["score"] is None else rnd["score"],
             ]
             tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
+            tail += [notes_text(rnd.get("notes", [])), about_candidate]
             if not rnd["scores"]:
                 rows.append(head + body + ["", "", ""] + tail)
             for score in rnd["scores"]:
@@ -400,6 +424,64 @@ def signals_seen(session: InterviewSession, lens: Lens) -> Signals:
     for signal in kept:
         by_candidate[signal["round_id"], signal["participant_id"]].append(signal)
     return Signals(kept=kept, dropped=dropped, by_candidate=dict(by_candidate))
+
+
+# --- the panel's notes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A session's private notes as one lens sees them (``note.updated``'s data, the newest
+    of each interviewer's note), by answer and by candidate."""
+
+    kept: list[dict]
+    by_answer: dict[int, list[dict]] = field(default_factory=dict)
+    by_candidate: dict[int, list[dict]] = field(default_factory=dict)
+
+    def of_answer(self, answer_id: int | None) -> list[dict]:
+        return self.by_answer.get(answer_id, []) if answer_id is not None else []
+
+    def of_candidate(self, participant_id: int) -> list[dict]:
+        return self.by_candidate.get(participant_id, [])
+
+
+def notes_seen(session: InterviewSession, lens: Lens) -> Notes:
+    """The session's private notes through the lens (``visibility``): the panel's alone, so
+    any other lens sees none and costs no query. Empty notes are left out. One query."""
+    if not in_audience(audience_of(EventType.NOTE_UPDATED), lens):
+        return Notes(kept=[])
+    rows = (
+        Note.objects.filter(session=session)
+        .exclude(text="")
+        .select_related("answer", "author")
+        .order_by("id")
+    )
+    kept = []
+    for note in rows:
+        payload = {
+            "participant_id": note.candidate_id,
+            "answer_id": note.answer_id,
+            "round_id": note.answer.round_id if note.answer_id else None,
+            "by": note.author_id,
+            "by_name": note.author.display_name,
+            "text": note.text,
+            "updated_at": timestamp(note.updated_at),
+        }
+        if (seen := project(EventType.NOTE_UPDATED, payload, lens)) is not None:
+            kept.append(seen)
+    by_answer: dict[int, list[dict]] = defaultdict(list)
+    by_candidate: dict[int, list[dict]] = defaultdict(list)
+    for note in kept:
+        if note["answer_id"] is None:
+            by_candidate[note["participant_id"]].append(note)
+        else:
+            by_answer[note["answer_id"]].append(note)
+    return Notes(kept=kept, by_answer=dict(by_answer), by_candidate=dict(by_candidate))
+
+
+def notes_text(notes: list[dict]) -> str:
+    """Notes as one CSV cell: "Alice: text; Bob: text"."""
+    return "; ".join(f"{note['by_name']}: {note['text']}" for note in notes)
 
 
 def _duration_text(seconds: int) -> str:
@@ -651,6 +733,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         signals = signals_seen(session, lens)
         snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
+    if in_audience(audience_of(EventType.NOTE_UPDATED), lens):
+        snapshot["notes"] = notes_seen(session, lens).kept
     return snapshot
 
 

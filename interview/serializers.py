@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from .fields import IdField
 from .models import InterviewSession, Question
+from .rendering import key_points_html, markdown_html
 
 BANK_FIELDS = [
     "slug",
@@ -66,6 +67,27 @@ class QuestionSerializer(serializers.ModelSerializer):
         return _tidy_lines(value)
 
 
+class QuestionPreviewSerializer(QuestionSerializer):
+    """A bank entry with its Markdown rendered, as a round would show it (``rendering``)."""
+
+    prompt_html = serializers.SerializerMethodField()
+    model_answer_html = serializers.SerializerMethodField()
+    key_points_html = serializers.SerializerMethodField()
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [*QuestionSerializer.Meta.fields, "prompt_html", "model_answer_html"]
+        fields += ["key_points_html"]
+
+    def get_prompt_html(self, question: Question) -> str:
+        return markdown_html(question.prompt)
+
+    def get_model_answer_html(self, question: Question) -> str:
+        return markdown_html(question.model_answer)
+
+    def get_key_points_html(self, question: Question) -> list[str]:
+        return key_points_html(question.key_points)
+
+
 class SessionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     question_ids = serializers.ListField(child=IdField(), required=False, max_length=200)
@@ -89,6 +111,27 @@ class SessionSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        read_only_fields = fields
+
+
+class PlannedQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    category = serializers.CharField()
+    difficulty = serializers.IntegerField()
+    time_limit_s = serializers.IntegerField()
+
+
+class SessionDetailSerializer(SessionSerializer):
+    """A session as its panel opens it: with its plan (``settings.question_ids`` as the bank
+    has them now) and the ids of the questions its rounds asked, in order."""
+
+    plan = PlannedQuestionSerializer(many=True, read_only=True)
+    asked = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "plan", "asked"]
         read_only_fields = fields
 
 

@@ -32,6 +32,7 @@ from .models import (
     Connection,
     Event,
     InterviewSession,
+    Note,
     Participant,
     Question,
     Round,
@@ -1009,6 +1010,67 @@ def signal_report(
     return kept
 
 
+# --- the panel's notes ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_save(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    text: str,
+    answer_id: int | None = None,
+    participant_id: int | None = None,
+    receipt: Receipt | None = None,
+) -> dict:
+    """Keep this interviewer's private note on an answer (``answer_id``) or on a candidate
+    (``participant_id``): the text replaces their earlier note there, an empty one clears it.
+    ``note.updated`` tells the panel alone (``visibility``). Taken after the finish too: the
+    panel writes its notes after the interview as much as during it.
+
+    Statements: the locked session with the answer or the candidate; the note; the event and
+    the receipt together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        "a.id AS answer_id, a.round_id, a.participant_id AS author_id, c.id AS candidate_id",
+        "LEFT JOIN (interview_answer a JOIN interview_round r ON r.id = a.round_id)"
+        " ON a.id = %s AND r.session_id = s.id"
+        " LEFT JOIN interview_participant c ON c.id = %s AND c.session_id = s.id"
+        " AND c.role = 'candidate'",
+        [answer_id, participant_id],
+    )
+    if answer_id is not None and row["answer_id"] is None:
+        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+    if answer_id is None and row["candidate_id"] is None:
+        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+    now = timezone.now()
+    candidate_id = row["author_id"] if answer_id is not None else participant_id
+    Note.objects.update_or_create(
+        author_id=participant.id,
+        candidate_id=candidate_id,
+        answer_id=answer_id,
+        defaults={"session_id": session.pk, "text": text, "updated_at": now},
+    )
+    note = {
+        "participant_id": candidate_id,
+        "answer_id": answer_id,
+        "round_id": row["round_id"],
+        "by": participant.id,
+        "text": text,
+        "updated_at": timestamp(now),
+    }
+    result = {key: note[key] for key in ("participant_id", "answer_id", "updated_at")}
+    sql.writes_together(
+        [
+            *_events_append(session, now, [(EventType.NOTE_UPDATED, note)]),
+            *_recorded(receipt, result, now),
+        ]
+    )
+    return note
+
+
 # --- commands -------------------------------------------------------------------------------
 
 COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
@@ -1020,6 +1082,7 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
     CommandType.SIGNAL_REPORT: signal_report,
     CommandType.TIME_EXTEND: round_extend,
     CommandType.TIME_ACCOMMODATE: participant_accommodate,
+    CommandType.NOTE_SAVE: note_save,
 }
 
 

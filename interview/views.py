@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -30,9 +31,11 @@ from .permissions import ChangesOwnQuestions, IsInterviewer, is_interviewer
 from .serializers import (
     JoinedSerializer,
     JoinSerializer,
+    QuestionPreviewSerializer,
     QuestionSerializer,
     SessionCreatedSerializer,
     SessionCreateSerializer,
+    SessionDetailSerializer,
     SessionSerializer,
 )
 from .visibility import Viewer
@@ -126,6 +129,13 @@ class QuestionViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: QuestionSerializer) -> None:
         serializer.save(owner=self.request.user)
 
+    @extend_schema(responses={200: QuestionPreviewSerializer})
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str) -> Response:
+        """The question with its Markdown rendered, as a round would show it: read before
+        pushing it, which this changes nothing of."""
+        return Response(QuestionPreviewSerializer(self.get_object()).data)
+
     def perform_destroy(self, instance: Question) -> None:
         try:
             instance.delete()
@@ -155,6 +165,15 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self) -> InterviewSession:
         return panel_session(self.request, self.kwargs["code"])
+
+    @extend_schema(responses={200: SessionDetailSerializer})
+    def retrieve(self, request: Request, code: str) -> Response:
+        """A session with its plan and the questions it asked: what "Up next" and "Run again"
+        start from."""
+        session = self.get_object()
+        session.plan = selectors.plan_of(session)
+        session.asked = selectors.questions_asked(session)
+        return Response(SessionDetailSerializer(session).data)
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionCreatedSerializer})
     def create(self, request: Request) -> Response:

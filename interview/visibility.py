@@ -77,6 +77,9 @@ AUDIENCES: dict[str, str] = {
     # Integrity signals (tab hidden, focus lost, paste sizes): the panel's alone, not even
     # the candidate's they are about.
     EventType.CANDIDATE_SIGNAL: AUDIENCE_PANEL,
+    # The panel's private notes on candidates and answers: never a candidate's or a
+    # spectator's, not even the candidate's they are about, not even after the finish.
+    EventType.NOTE_UPDATED: AUDIENCE_PANEL,
 }
 
 

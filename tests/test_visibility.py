@@ -151,3 +151,10 @@ def test_an_answer_in_extra_time_is_the_panels_and_its_authors_alone():
     for viewer in (OTHER, SPECTATOR):
         assert visible_to("answer.submitted", late, viewer) is None
     assert visible_to("answer.submitted", ANSWER, OTHER) is not None
+
+
+def test_a_private_note_is_the_panels_alone_even_for_the_candidate_it_is_about():
+    note = {"participant_id": 10, "answer_id": 5, "round_id": 1, "by": 1, "text": "hesitant"}
+    assert visible_to("note.updated", note, PANEL) == note
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("note.updated", note, viewer) is None

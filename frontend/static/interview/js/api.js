@@ -1,10 +1,12 @@
 // JSON over fetch, with Django's CSRF token and the API's error shape.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  /** `details`: a validation error's messages by field, as the server gave them. */
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -46,6 +48,7 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
       response.status,
       (error && error.code) || "error",
       (error && error.message) || `The request failed (${response.status}).`,
+      (error && error.details) || null,
     );
   }
   return payload;

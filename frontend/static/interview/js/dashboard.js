@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { $, h, show } from "./dom.js";
+import { createdTakeOver, runAgain } from "./plan.js";
 import { seatSave } from "./store.js";
 
 const STATUS = { lobby: "Lobby", live: "Live", finished: "Finished" };
@@ -77,6 +78,16 @@ async function loadSessions() {
           { class: "row-actions" },
           h("a", { href: `/dashboard/s/${session.code}/`, "aria-label": `Open ${session.title}` }, "Open"),
           h("a", { href: `/s/${session.code}/results`, "aria-label": `Results of ${session.title}` }, "Results"),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "button-link",
+              "aria-label": `Run again: ${session.title}`,
+              onclick: (event) => again(session, event.currentTarget),
+            },
+            "Run again",
+          ),
         ),
       ),
     );
@@ -85,6 +96,33 @@ async function loadSessions() {
     status.textContent = rows.length ? "" : "No sessions yet: create one above.";
   } catch (err) {
     status.textContent = `Could not load your sessions: ${err.message}`;
+  }
+}
+
+/** A created session: its seat kept, its links shown (the panel invite only now). */
+function created(session) {
+  seatSave(session.code, "interviewer", {
+    token: session.interviewer_token,
+    participant_id: session.participant_id,
+  });
+  showCreated(session);
+  // A session "Run again" created on its own page comes here to show its links.
+const handedOver = createdTakeOver();
+if (handedOver) created(handedOver);
+else loadSessions();
+}
+
+/** "Run again": a new session with this one's questions and settings. */
+async function again(session, button) {
+  const status = $("sessions-status");
+  button.disabled = true;
+  status.textContent = "";
+  try {
+    created(await runAgain(session.code));
+  } catch (err) {
+    status.textContent = `Could not run ${session.title} again: ${err.message}`;
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -104,14 +142,8 @@ $("create-form").addEventListener("submit", async (event) => {
   const button = event.submitter || event.target.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const created = await api("/api/sessions/", { method: "POST", body });
-    seatSave(created.code, "interviewer", {
-      token: created.interviewer_token,
-      participant_id: created.participant_id,
-    });
-    showCreated(created);
+    created(await api("/api/sessions/", { method: "POST", body }));
     event.target.reset();
-    loadSessions();
   } catch (err) {
     error.textContent = err.message;
   } finally {
@@ -119,4 +151,7 @@ $("create-form").addEventListener("submit", async (event) => {
   }
 });
 
-loadSessions();
+// A session "Run again" created on its own page comes here to show its links.
+const handedOver = createdTakeOver();
+if (handedOver) created(handedOver);
+else loadSessions();

@@ -1,15 +1,17 @@
 // The interviewer's live session: the bank, the open round, answers to score, the room.
 
 import { api } from "./api.js";
+import { Bank } from "./bank.js";
 import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
+import { PanelNotes } from "./notes.js";
+import { UpNext, runAgainButton } from "./plan.js";
 import { signalSummary, signalText } from "./signals.js";
 import { seatLoad, seatSave } from "./store.js";
 import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
 import {
   Countdown,
-  DIFFICULTY,
   Leaderboard,
   clockTime,
   codeBlock,
@@ -29,6 +31,14 @@ let live = null;
 let countdown = null;
 let board = null;
 let skills = null;
+// The bank, the plan ("Up next") and the private notes: bank.js, plan.js, notes.js.
+const bank = new Bank({ username: config.username, categories: config.categories, onPush: pushQuestion });
+const upNext = new UpNext({ code, onPush: pushQuestion });
+const notes = new PanelNotes({
+  send: (type, data) => live.send(type, data),
+  nameOf: (id) => state.nameOf(id),
+  connected: () => Boolean(live && live.connected),
+});
 
 /** A panel seat for this browser: the stored token, or a fresh one (join again). */
 async function panelSeat({ renew = false } = {}) {
@@ -149,7 +159,7 @@ function scoreForm(answer, parts) {
     h(
       "div",
       { class: "field grow" },
-      h("label", { for: parts.feedback.id }, "Feedback"),
+      h("label", { for: parts.feedback.id }, "Feedback to the candidate"),
       parts.feedback,
     ),
     h("div", { class: "field" }, h("button", { type: "submit" }, "Save score")),
@@ -158,7 +168,7 @@ function scoreForm(answer, parts) {
     event.preventDefault();
     saveScore(id, parts);
   });
-  parts.scoring.replaceChildren(form, parts.status, parts.error);
+  parts.scoring.replaceChildren(form, parts.status, parts.error, notes.answerField(answer));
 }
 
 /** The key points this answer covers, ticked; the score they suggest fills an empty form. */
@@ -401,69 +411,10 @@ function renderExtraTime() {
   });
 }
 
-// --- the bank --------------------------------------------------------------------------------
-
-let bankRequest = 0;
-
-async function loadBank() {
-  const form = $("bank-filters");
-  const params = new URLSearchParams({ page_size: "100" });
-  for (const name of ["category", "difficulty", "search"]) {
-    const value = form.elements[name].value.trim();
-    if (value) params.set(name, value);
-  }
-  const request = ++bankRequest;
-  $("bank-status").textContent = "Loading questions…";
-  try {
-    const page = await api(`/api/questions/?${params}`);
-    if (request !== bankRequest) return; // a newer filter won
-    const questions = page.results || [];
-    $("bank").replaceChildren(...questions.map(bankRow));
-    const more = page.count > questions.length ? ` (first ${questions.length} shown)` : "";
-    $("bank-status").textContent =
-      `${page.count} question${page.count === 1 ? "" : "s"}${more}`;
-    updatePushButtons();
-  } catch (err) {
-    if (request === bankRequest) $("bank-status").textContent = `Could not load the bank: ${err.message}`;
-  }
-}
-
-function bankRow(question) {
-  const titleId = `q-${question.id}-title`;
-  return h(
-    "li",
-    { class: "bank-row" },
-    h(
-      "div",
-      { class: "bank-text" },
-      h("p", { class: "bank-title", id: titleId }, question.title),
-      h(
-        "p",
-        { class: "meta" },
-        `${question.category} · ${DIFFICULTY[question.difficulty] || question.difficulty}`,
-        question.kind === "challenge" ? " · scenario" : "",
-        ` · ${question.time_limit_s} s`,
-      ),
-    ),
-    h(
-      "button",
-      {
-        type: "button",
-        class: "push",
-        // "Push" shows; the accessible name says what it does, the description which question.
-        "aria-label": "Push question",
-        "aria-describedby": titleId,
-        "data-question": question.id,
-        onclick: () => pushQuestion(question),
-      },
-      "Push",
-    ),
-  );
-}
+// --- pushing ---------------------------------------------------------------------------------
 
 function updatePushButtons() {
-  const finished = state.status === "finished";
-  for (const button of $("bank").querySelectorAll("button.push")) button.disabled = finished;
+  bank.setFinished(state.status === "finished");
 }
 
 async function pushQuestion(question) {
@@ -485,14 +436,6 @@ async function pushQuestion(question) {
   } catch (err) {
     error.textContent = `Could not push “${question.title}”: ${err.message}`;
   }
-}
-
-function debounce(fn, ms) {
-  let timer = null;
-  return () => {
-    clearTimeout(timer);
-    timer = setTimeout(fn, ms);
-  };
 }
 
 // --- the session -----------------------------------------------------------------------------
@@ -520,6 +463,14 @@ function renderAll() {
   skills.render(state);
   renderPresence($("presence"), state.participants, state.me.participant_id);
   renderExtraTime();
+  renderCandidateNotes();
+}
+
+function renderCandidateNotes() {
+  const candidates = [...state.participants.values()]
+    .filter((p) => p.role === "candidate")
+    .sort((a, b) => a.name.localeCompare(b.name));
+  notes.renderCandidates($("candidate-notes"), candidates);
 }
 
 /** Titles and key points of earlier rounds, for their answers' cards after a reload. */
@@ -547,6 +498,8 @@ async function learnRoundTitles() {
 function onEvent(frame) {
   state.apply(frame);
   skills.apply(frame);
+  upNext.apply(frame);
+  notes.apply(frame);
   const { type, data } = frame;
   switch (type) {
     case "participant.joined":
@@ -556,6 +509,7 @@ function onEvent(frame) {
       skills.render(state);
       renderAnswered();
       renderExtraTime();
+      renderCandidateNotes();
       break;
     case "round.opened":
       announce(`Question ${data.position} is open: ${data.question.title}`);
@@ -617,6 +571,8 @@ async function main() {
     onWelcome(welcome) {
       state.welcome(welcome);
       skills.welcome(welcome.snapshot);
+      notes.welcome(welcome);
+      upNext.welcome(welcome.snapshot);
       renderAll();
       learnRoundTitles();
     },
@@ -647,15 +603,9 @@ async function main() {
       $("finish-error").textContent = err.message;
     }
   });
-  const filters = $("bank-filters");
-  filters.addEventListener("submit", (event) => {
-    event.preventDefault();
-    loadBank();
-  });
-  filters.elements.category.addEventListener("change", loadBank);
-  filters.elements.difficulty.addEventListener("change", loadBank);
-  filters.elements.search.addEventListener("input", debounce(loadBank, 250));
-  loadBank();
+  bank.start();
+  upNext.load();
+  runAgainButton($("run-again"), code, $("run-again-error"));
 }
 
 main();

@@ -17,6 +17,17 @@ const enc = encodeURIComponent(code);
 
 // --- the panel's results ---------------------------------------------------------------------
 
+/** The panel's private notes ("Alice: …"), or nothing: results.js shows them to the panel only. */
+function privateNotes(notes, label) {
+  if (!notes || !notes.length) return null;
+  return h(
+    "section",
+    { class: "private-notes", "aria-label": label },
+    h("h5", {}, label),
+    h("ul", { class: "result-notes" }, notes.map((note) => h("li", {}, h("strong", {}, `${note.by_name}: `), note.text))),
+  );
+}
+
 function panelRound(round, keyPointsByRound) {
   const coverage = round.coverage;
   return h(
@@ -57,6 +68,7 @@ function panelRound(round, keyPointsByRound) {
           ),
         )
       : null,
+    privateNotes(round.notes, "Private notes"),
   );
 }
 
@@ -90,6 +102,7 @@ function renderPanel(results) {
           h("h2", {}, h("span", { class: "rank" }, `#${candidate.rank}`), " ", candidate.name),
           h("p", { class: "total-big" }, `${formatScore(candidate.total)} pts`),
         ),
+        privateNotes(candidate.notes, "Notes on this candidate"),
         h("h3", {}, "Skills map"),
         skillsMap(candidate.skills, candidate.skills_svg, `Mean score per skill area: ${candidate.name}`),
         h("h3", {}, "Answers"),

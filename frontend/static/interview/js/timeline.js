@@ -78,6 +78,12 @@ function describe(item, me) {
     }
     case "time.accommodated":
       return [h("strong", {}, who(data, me)), ` gets +${data.extra_time_pct}% time on later rounds`];
+    case "note.updated": {
+      // The panel's alone: a candidate's timeline never holds one.
+      const about = data.answer_id ? `${who(data, me)}'s answer` : who(data, me);
+      const said = data.text ? [h("span", { class: "timeline-note" }, ` · “${data.text}”`)] : [" (cleared)"];
+      return [h("strong", {}, data.by_name || "The panel"), ` noted privately on ${about}`, ...said];
+    }
     case "session.finished":
       return [h("strong", {}, "Session finished")];
     default:
