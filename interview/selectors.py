@@ -17,6 +17,7 @@ from .models import (
     AnswerRevision,
     Category,
     Connection,
+    Draft,
     Event,
     InterviewSession,
     Participant,
@@ -209,6 +210,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "revision": answer.revision if answer else None,
                     "submitted_at": answer.submitted_at.isoformat() if answer else None,
                     "coverage": answer.coverage if answer else None,
+                    "at_close": answer.at_close if answer else None,
                     "score": mean,
                     "signals": signals_summary(
                         signals.of(rnd.id, row.participant_id),
@@ -296,6 +298,9 @@ RESULTS_CSV_HEADER = [
     "key_points_covered",
     "key_points",
     "suggested_score",
+    # "yes" when the answer's final revision is the draft kept at the round's close, "no"
+    # when it was submitted; empty without an answer.
+    "kept_at_close",
 ]
 
 
@@ -332,6 +337,7 @@ def results_csv_rows(results: dict) -> list[list]:
                 "" if rnd["score"] is None else rnd["score"],
             ]
             tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
+            tail.append({True: "yes", False: "no"}.get(rnd["at_close"], ""))
             if not rnd["scores"]:
                 rows.append(head + body + ["", "", ""] + tail)
             for score in rnd["scores"]:
@@ -521,6 +527,8 @@ def _answer_view(
         "text": answer.text,
         "coverage": answer.coverage,
     }
+    if answer.at_close:
+        payload["at_close"] = True
     submitted_at = answer.submitted_at
     if deadline is not None and submitted_at > deadline:
         payload[IN_EXTRA_TIME] = True
@@ -528,6 +536,7 @@ def _answer_view(
     if view is None and on_time is not None:
         del payload[IN_EXTRA_TIME]
         payload["revision"], submitted_at = on_time.revision, on_time.submitted_at
+        payload.pop("at_close", None)
         view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
     if view is None:
         return None
@@ -651,7 +660,22 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         signals = signals_seen(session, lens)
         snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
+    if in_audience(audience_of(EventType.ANSWER_DRAFTED), lens):
+        snapshot["drafts"] = drafts_of(open_round)
     return snapshot
+
+
+def drafts_of(rnd: Round | None) -> list[dict]:
+    """The candidates' latest drafts in a round, as ``answer.drafted`` gives them: the
+    panel's alone (``visibility``); none without a round."""
+    if rnd is None:
+        return []
+    return [
+        {"round_id": rnd.id, "participant_id": participant_id, "text": text, "at": timestamp(at)}
+        for participant_id, text, at in Draft.objects.filter(round=rnd)
+        .order_by("participant_id")
+        .values_list("participant_id", "text", "saved_at")
+    ]
 
 
 def revisions_on_time(answer_ids: list[int]) -> dict[int, AnswerRevision]:
@@ -721,6 +745,7 @@ def candidate_results(participant: Participant) -> dict:
                     "text": answer.text,
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
+                    "at_close": answer.at_close,
                     "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
                     "scores": scores_given_visible(
                         [
