@@ -284,7 +284,12 @@ function renderDraft(slot, open, parts) {
   const draft = open ? state.draftOf(slot.round_id, slot.participant_id) : null;
   show(parts.draft, Boolean(draft));
   show(parts.waiting, !slot.answer && !draft);
-  if (!draft) return;
+  if (!draft) {
+    // Gone from the card, not only hidden: the card's code is then its answer alone.
+    parts.draft.replaceChildren();
+    parts.draftText = null;
+    return;
+  }
   if (!parts.draftText) {
     parts.draftLabel = h("p", { class: "draft-label" });
     parts.draftText = codeBlock("", "draft-text");
