@@ -1,6 +1,6 @@
-"""Small writes together: a process's integrity signals commit a few per transaction.
+"""Small writes together: a process's integrity signals and drafts commit a few per transaction.
 
-Alone, each ``signal.report`` is a transaction of its own: the session's lock, two
+Alone, each ``signal.report`` or ``answer.draft`` is a transaction of its own: the session's lock, two
 statements and a commit, whose flush to disk costs more than the statements. Under load those
 commits are the limit. Here such commands wait while the process's previous group is being
 written; the next group takes every command that waited, each in a savepoint of its own (a
@@ -32,7 +32,7 @@ from .models import Participant
 from .protocol import Command, CommandType
 
 # The commands written in groups: frequent, small, and each refused or kept on its own.
-GROUPED = frozenset({CommandType.SIGNAL_REPORT})
+GROUPED = frozenset({CommandType.SIGNAL_REPORT, CommandType.ANSWER_DRAFT})
 
 
 @dataclass

@@ -236,6 +236,8 @@ class Answer(models.Model):
     score_count = models.PositiveIntegerField(default=0)
     # The newest revision's key-point coverage, the panel's alone (``interview.coverage``).
     coverage = models.JSONField(null=True, blank=True)
+    # Whether the newest revision is the candidate's draft, kept when the round closed.
+    at_close = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["round_id", "first_submitted_at"]
@@ -290,6 +292,9 @@ class AnswerRevision(models.Model):
     submitted_at = models.DateTimeField()
     # This revision's key-point coverage (``interview.coverage``).
     coverage = models.JSONField(null=True, blank=True)
+    # Not submitted: the candidate's draft, newer than their last revision, kept when the
+    # round closed (``Draft``).
+    at_close = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["answer_id", "revision"]
@@ -299,6 +304,57 @@ class AnswerRevision(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.answer_id} revision {self.revision}"
+
+
+class Draft(models.Model):
+    """A candidate's latest unsubmitted text in a round (``answer.draft``), one row per
+    candidate and round, replaced by each draft in one statement. When the round closes, a
+    draft newer than the candidate's last revision becomes their final revision
+    (``AnswerRevision.at_close``). ``snapshot_at`` and ``snapshots`` say when the last
+    ``DraftSnapshot`` was taken and how many there are, so the next one is decided with the
+    draft's own row."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="drafts")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="drafts")
+    text = models.TextField()
+    saved_at = models.DateTimeField()
+    snapshot_at = models.DateTimeField(null=True, blank=True)
+    snapshots = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round_id", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="draft_one_per_candidate_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft of participant {self.participant_id} in round {self.round_id}"
+
+
+class DraftSnapshot(models.Model):
+    """A draft as it stood at ``taken_at``, for the panel's playback of how an answer was
+    written: at most one every ``protocol.DRAFT_SNAPSHOT_EVERY_S`` seconds and
+    ``protocol.DRAFT_SNAPSHOTS_PER_ROUND`` per candidate and round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="draft_snapshots")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="draft_snapshots"
+    )
+    text = models.TextField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round_id", "participant_id", "taken_at"]
+        indexes = [
+            models.Index(
+                fields=["round", "participant", "taken_at"], name="draft_snapshot_playback"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft snapshot of participant {self.participant_id} at {self.taken_at}"
 
 
 class Score(models.Model):

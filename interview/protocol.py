@@ -28,6 +28,10 @@ COMMANDS_PER_SECOND = 20
 SIGNALS_PER_ROUND = 100
 # A paste's size is reported, never its text; a count beyond this is no real paste.
 MAX_PASTE_CHARS = 10_000_000
+# Drafts (``answer.draft``): besides the latest draft, a snapshot of it for the panel's
+# playback is kept at most this often, and at most this many per candidate and round.
+DRAFT_SNAPSHOT_EVERY_S = 5
+DRAFT_SNAPSHOTS_PER_ROUND = 200
 HELLO_TIMEOUT_S = 10
 
 
@@ -36,6 +40,7 @@ class CommandType(StrEnum):
     QUESTION_PUSH = "question.push"
     QUESTION_CLOSE = "question.close"
     ANSWER_SUBMIT = "answer.submit"
+    ANSWER_DRAFT = "answer.draft"
     ANSWER_SCORE = "answer.score"
     SESSION_FINISH = "session.finish"
     SIGNAL_REPORT = "signal.report"
@@ -62,6 +67,7 @@ class EventType(StrEnum):
     TIME_ACCOMMODATED = "time.accommodated"
     CANDIDATE_SIGNAL = "candidate.signal"
     NOTE_UPDATED = "note.updated"
+    ANSWER_DRAFTED = "answer.drafted"
 
 
 class SignalKind(StrEnum):
@@ -135,6 +141,11 @@ class AnswerSubmitData(serializers.Serializer):
     text = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
+class AnswerDraftData(serializers.Serializer):
+    round_id = StrictIdField()
+    text = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+
 class AnswerScoreData(serializers.Serializer):
     answer_id = StrictIdField()
     score = StrictIntegerField(min_value=0, max_value=10)
@@ -191,6 +202,7 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.QUESTION_PUSH: QuestionPushData,
     CommandType.QUESTION_CLOSE: EmptyData,
     CommandType.ANSWER_SUBMIT: AnswerSubmitData,
+    CommandType.ANSWER_DRAFT: AnswerDraftData,
     CommandType.ANSWER_SCORE: AnswerScoreData,
     CommandType.SESSION_FINISH: EmptyData,
     CommandType.SIGNAL_REPORT: SignalReportData,
@@ -212,6 +224,7 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.QUESTION_PUSH: frozenset({"interviewer"}),
     CommandType.QUESTION_CLOSE: frozenset({"interviewer"}),
     CommandType.ANSWER_SUBMIT: frozenset({"candidate"}),
+    CommandType.ANSWER_DRAFT: frozenset({"candidate"}),
     CommandType.ANSWER_SCORE: frozenset({"interviewer"}),
     CommandType.SESSION_FINISH: frozenset({"interviewer"}),
     CommandType.SIGNAL_REPORT: frozenset({"candidate"}),
@@ -271,6 +284,10 @@ def valid_command_id(command_id: Any) -> bool:
     )
 
 
+# The commands whose ``text`` is an answer: at most MAX_ANSWER_CHARS, or ``too_large``.
+ANSWER_TEXTS = frozenset({CommandType.ANSWER_SUBMIT, CommandType.ANSWER_DRAFT})
+
+
 def command_parse(frame: Any) -> Command:
     """Validate a decoded frame into a Command, or raise ``ProtocolError``."""
     if not isinstance(frame, dict):
@@ -296,7 +313,7 @@ def command_parse(frame: Any) -> Command:
         raise ProtocolError(ErrorCode.INVALID, "data: must be an object.", command_id)
     text = data.get("text")
     too_long = isinstance(text, str) and len(text) > MAX_ANSWER_CHARS
-    if command_type is CommandType.ANSWER_SUBMIT and too_long:
+    if command_type in ANSWER_TEXTS and too_long:
         raise ProtocolError(
             ErrorCode.TOO_LARGE, f"An answer is at most {MAX_ANSWER_CHARS} characters.", command_id
         )

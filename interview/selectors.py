@@ -17,6 +17,7 @@ from .models import (
     AnswerRevision,
     Category,
     Connection,
+    Draft,
     Event,
     InterviewSession,
     Note,
@@ -226,6 +227,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "revision": answer.revision if answer else None,
                     "submitted_at": answer.submitted_at.isoformat() if answer else None,
                     "coverage": answer.coverage if answer else None,
+                    "at_close": answer.at_close if answer else None,
                     "score": mean,
                     "signals": signals_summary(
                         signals.of(rnd.id, row.participant_id),
@@ -318,6 +320,9 @@ RESULTS_CSV_HEADER = [
     # The panel's private notes: on the answer, then on the candidate ("Alice: text; Bob: ...").
     "private_notes",
     "candidate_notes",
+    # "yes" when the answer's final revision is the draft kept at the round's close, "no"
+    # when it was submitted; empty without an answer.
+    "kept_at_close",
 ]
 
 
@@ -356,6 +361,7 @@ def results_csv_rows(results: dict) -> list[list]:
             ]
             tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
             tail += [notes_text(rnd.get("notes", [])), about_candidate]
+            tail.append({True: "yes", False: "no"}.get(rnd["at_close"], ""))
             if not rnd["scores"]:
                 rows.append(head + body + ["", "", ""] + tail)
             for score in rnd["scores"]:
@@ -603,6 +609,8 @@ def _answer_view(
         "text": answer.text,
         "coverage": answer.coverage,
     }
+    if answer.at_close:
+        payload["at_close"] = True
     submitted_at = answer.submitted_at
     if deadline is not None and submitted_at > deadline:
         payload[IN_EXTRA_TIME] = True
@@ -610,6 +618,7 @@ def _answer_view(
     if view is None and on_time is not None:
         del payload[IN_EXTRA_TIME]
         payload["revision"], submitted_at = on_time.revision, on_time.submitted_at
+        payload.pop("at_close", None)
         view = visible_to(EventType.ANSWER_SUBMITTED, payload, viewer)
     if view is None:
         return None
@@ -735,7 +744,22 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         snapshot |= {"signals": signals.kept, "signals_dropped": signals.dropped_list()}
     if in_audience(audience_of(EventType.NOTE_UPDATED), lens):
         snapshot["notes"] = notes_seen(session, lens).kept
+    if in_audience(audience_of(EventType.ANSWER_DRAFTED), lens):
+        snapshot["drafts"] = drafts_of(open_round)
     return snapshot
+
+
+def drafts_of(rnd: Round | None) -> list[dict]:
+    """The candidates' latest drafts in a round, as ``answer.drafted`` gives them: the
+    panel's alone (``visibility``); none without a round."""
+    if rnd is None:
+        return []
+    return [
+        {"round_id": rnd.id, "participant_id": participant_id, "text": text, "at": timestamp(at)}
+        for participant_id, text, at in Draft.objects.filter(round=rnd)
+        .order_by("participant_id")
+        .values_list("participant_id", "text", "saved_at")
+    ]
 
 
 def revisions_on_time(answer_ids: list[int]) -> dict[int, AnswerRevision]:
@@ -805,6 +829,7 @@ def candidate_results(participant: Participant) -> dict:
                     "text": answer.text,
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
+                    "at_close": answer.at_close,
                     "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
                     "scores": scores_given_visible(
                         [

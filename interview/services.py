@@ -45,7 +45,15 @@ from .names import (
     display_names_clash,
 )
 from .permissions import is_interviewer
-from .protocol import SIGNALS_PER_ROUND, Command, CommandType, EventType, timestamp
+from .protocol import (
+    DRAFT_SNAPSHOT_EVERY_S,
+    DRAFT_SNAPSHOTS_PER_ROUND,
+    SIGNALS_PER_ROUND,
+    Command,
+    CommandType,
+    EventType,
+    timestamp,
+)
 from .selectors import (
     PRESENCE_GRACE,
     PRESENCE_STALE_AFTER,
@@ -457,8 +465,8 @@ def round_open(
     ``deadline`` if it is due).
 
     Statements: the locked session with the question, the open round and the last position;
-    the open round's close; the new round (its id back); the session, the events and the
-    receipt together.
+    the open round's close with its drafts to keep (``_drafts_kept``); the new round (its id
+    back); the kept drafts, the session, the events and the receipt together.
     """
     accommodations = sql.joined_text("c.id || '/' || c.extra_time_pct")
     row = _session_locked(
@@ -480,10 +488,14 @@ def round_open(
     if row["question_id"] is None:
         raise ServiceError("not_found", f"No question with id {question_id}.")
     now = timezone.now()
-    events = []
+    events: list[tuple[str, dict]] = []
+    kept: list[sql.Statement] = []
     if row["open_round_id"] is not None:
         reason = "deadline" if _open_round_due(row, now) else "next_question"
-        sql.writes_together([_round_close(row["open_round_id"], reason, now)])
+        drafts = _drafts_kept(
+            row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
+        )
+        kept, events = drafts.writes, drafts.events
         events.append(_round_closed(row["open_round_id"], reason))
     session.settings = sql.json_value(row["settings"])
     limit = time_limit_s or session.settings.get("time_limit_s") or row["question_time_limit_s"]
@@ -538,6 +550,7 @@ def round_open(
     )
     sql.writes_together(
         [
+            *kept,
             *([_personal_deadlines_insert(rnd.id, own_deadlines)] if own_deadlines else []),
             *_events_append(session, now, events, **starts),
             *_recorded(receipt, {"round_id": rnd.id}, now),
@@ -551,7 +564,8 @@ def round_close(
     *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
 ) -> Round:
     """Close the open round now, at the interviewer's word: for everyone, whatever time some
-    candidates have left."""
+    candidates have left. Drafts newer than their candidates' last revisions are kept
+    (``_drafts_kept``), as at every close."""
     row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
     _refuse_if_finished(session)
     now = timezone.now()
@@ -564,10 +578,13 @@ def round_close(
         closed_at=now,
         close_reason=Round.CloseReason.INTERVIEWER,
     )
+    drafts = _drafts_kept(rnd.id, now, [_round_close(rnd.id, rnd.close_reason, now)])
+    kept, events = drafts.writes, drafts.events
+    events.append(_round_closed(rnd.id, rnd.close_reason))
     sql.writes_together(
         [
-            _round_close(rnd.id, rnd.close_reason, now),
-            *_events_append(session, now, [_round_closed(rnd.id, rnd.close_reason)]),
+            *kept,
+            *_events_append(session, now, events),
             *_recorded(receipt, {"round_id": rnd.id}, now),
         ]
     )
@@ -597,9 +614,9 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
                 closed_at=now, close_reason=Round.CloseReason.DEADLINE
             )
             if claimed:
-                sql.writes_together(
-                    _events_append(session, now, [_round_closed(round_id, "deadline")])
-                )
+                drafts = _drafts_kept(round_id, now)
+                events = [*drafts.events, _round_closed(round_id, "deadline")]
+                sql.writes_together([*drafts.writes, *_events_append(session, now, events)])
                 closed += 1
     return closed
 
@@ -938,7 +955,8 @@ def answer_score(
 def session_finish(
     *, session: InterviewSession, participant: Participant, receipt: Receipt | None = None
 ) -> None:
-    """End the session (its owner only): the open round closes, the leaderboard is final."""
+    """End the session (its owner only): the open round closes, keeping its drafts
+    (``_drafts_kept``), and the leaderboard is final."""
     row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
     if participant.user_id != session.owner_id:
         raise ServiceError("forbidden", "Only the session's owner can finish it.")
@@ -947,8 +965,14 @@ def session_finish(
     writes, events = [], []
     if row["open_round_id"] is not None:
         reason = "deadline" if _open_round_due(row, now) else "interviewer"
-        writes.append(_round_close(row["open_round_id"], reason, now))
-        events.append(_round_closed(row["open_round_id"], reason))
+        drafts = _drafts_kept(
+            row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
+        )
+        writes = drafts.writes
+        events = [*drafts.events, _round_closed(row["open_round_id"], reason)]
+        if drafts.standings_moved:  # the final leaderboard reads the tie-breaks they moved
+            sql.writes_together(writes)
+            writes = []
     events.append(("session.finished", {"leaderboard": _leaderboard_payload(session)}))
     finished = {"status": InterviewSession.Status.FINISHED, "finished_at": now}
     sql.writes_together(
@@ -1008,6 +1032,176 @@ def signal_report(
         writes += _events_append(session, now, [(EventType.CANDIDATE_SIGNAL, event)])
     sql.writes_together([*writes, *_recorded(receipt, {}, now)])
     return kept
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_draft(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    round_id: int,
+    text: str,
+    receipt: Receipt | None = None,
+) -> None:
+    """Keep a candidate's unsubmitted draft on an open round: the latest per candidate and
+    round, and a snapshot of it for the panel's playback when the last one is at least
+    ``DRAFT_SNAPSHOT_EVERY_S`` old (at most ``DRAFT_SNAPSHOTS_PER_ROUND``). The panel alone
+    hears of it (``answer.drafted``); the round's close keeps a draft newer than the
+    candidate's last revision as their final one (``_drafts_kept``).
+
+    Refused like an answer (``_refuse_unless_open``). Statements: the locked session with the
+    round and the candidate's draft; the draft, its snapshot, the event and the receipt
+    together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        f"{_CANDIDATE_ROUND_COLUMNS}, d.snapshot_at, d.snapshots",
+        f"{_CANDIDATE_ROUND} LEFT JOIN interview_draft d"
+        " ON d.round_id = r.id AND d.participant_id = %s",
+        [round_id, participant.id, participant.id],
+    )
+    now = _refuse_unless_open(session, row, round_id, "the draft was not kept")
+    last_snapshot = sql.moment(row["snapshot_at"])
+    snapshots = row["snapshots"] or 0
+    snapshot = snapshots < DRAFT_SNAPSHOTS_PER_ROUND and (
+        last_snapshot is None or now - last_snapshot >= timedelta(seconds=DRAFT_SNAPSHOT_EVERY_S)
+    )
+    saved = sql.moment_param(now)
+    if snapshot:
+        last_snapshot, snapshots = now, snapshots + 1
+    writes = [
+        (
+            "INSERT INTO interview_draft"
+            " (round_id, participant_id, text, saved_at, snapshot_at, snapshots)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (round_id, participant_id)"
+            " DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at,"
+            " snapshot_at = excluded.snapshot_at, snapshots = excluded.snapshots",
+            [round_id, participant.id, text, saved, sql.moment_param(last_snapshot), snapshots],
+        )
+    ]
+    if snapshot:
+        writes.append(
+            (
+                "INSERT INTO interview_draftsnapshot (round_id, participant_id, text, taken_at)"
+                " VALUES (%s, %s, %s, %s)",
+                [round_id, participant.id, text, saved],
+            )
+        )
+    event = {"round_id": round_id, "participant_id": participant.id, "text": text}
+    event["at"] = timestamp(now)
+    sql.writes_together(
+        [
+            *writes,
+            *_events_append(session, now, [(EventType.ANSWER_DRAFTED, event)]),
+            *_recorded(receipt, {}, now),
+        ]
+    )
+
+
+@dataclass
+class KeptDrafts:
+    """What a round's close does with its drafts (``_drafts_kept``): the writes that store
+    them as revisions, their ``answer.submitted`` events (they go before the round's
+    ``round.closed``), and whether a scored answer's new
+    revision moved its candidate's tie-break on the leaderboard."""
+
+    writes: list[sql.Statement]
+    events: list[tuple[str, dict]]
+    standings_moved: bool = False
+
+
+def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] = ()) -> KeptDrafts:
+    """The drafts of a closing round that become their candidates' final revisions: each one
+    newer than the candidate's last revision (or with no revision at all), with other text,
+    and not blank. Such a revision is marked ``at_close``, timed when its draft was saved,
+    and has its key-point coverage like any other.
+
+    For every way a round closes, under the session's lock: ``closing`` (the round's close)
+    and the read of its drafts are one statement on PostgreSQL. The writes returned (the
+    answers in one upsert, the revisions in one insert, a scored answer's tie-break) go with
+    the close's events, one statement with them.
+    """
+    rows = sql.rows_after_writes(
+        closing,
+        "SELECT d.participant_id, d.text, d.saved_at, r.key_points, r.deadline,"
+        " a.id AS answer_id, a.revision, a.first_submitted_at, a.score_count,"
+        " st.scored_submitted_at,"
+        f" CASE WHEN a.id IS NULL THEN {sql.next_id('interview_answer')} END AS new_answer_id"
+        " FROM interview_draft d JOIN interview_round r ON r.id = d.round_id"
+        " LEFT JOIN interview_answer a"
+        " ON a.round_id = d.round_id AND a.participant_id = d.participant_id"
+        " LEFT JOIN interview_standing st ON st.participant_id = d.participant_id"
+        " WHERE d.round_id = %s"
+        " AND (a.id IS NULL OR (d.saved_at > a.submitted_at AND d.text <> a.text))"
+        " ORDER BY d.participant_id",
+        [round_id],
+    )
+    for row, new_id in zip(
+        rows, sql.next_ids_distinct([row["new_answer_id"] for row in rows]), strict=True
+    ):
+        row["new_answer_id"] = new_id
+    rows = [row for row in rows if row["text"].strip()]
+    if not rows:
+        return KeptDrafts(writes=[], events=[])
+    key_points = sql.json_value(rows[0]["key_points"]) or []
+    deadline = sql.moment(rows[0]["deadline"])
+    answers, revisions, writes, events = [], [], [], []
+    standings_moved = False
+    for row in rows:
+        saved_at = sql.moment(row["saved_at"])
+        coverage = coverage_of(row["text"], key_points)
+        answer_id = row["answer_id"] or row["new_answer_id"]
+        revision = (row["revision"] or 0) + 1
+        first = sql.moment(row["first_submitted_at"]) or saved_at
+        saved, scored = sql.moment_param(saved_at), sql.json_param(coverage)
+        answers += [answer_id, round_id, row["participant_id"], row["text"], revision]
+        answers += [sql.moment_param(first), saved, scored]
+        revisions += [answer_id, revision, row["text"], saved, scored]
+        if row["score_count"]:
+            # As for a submit: the tie-break is the newest submitted_at of the scored answers.
+            newest = max(sql.moment(row["scored_submitted_at"]) or saved_at, saved_at)
+            writes.append(
+                (
+                    "UPDATE interview_standing SET scored_submitted_at = %s"
+                    " WHERE participant_id = %s",
+                    [sql.moment_param(newest), row["participant_id"]],
+                )
+            )
+            standings_moved = True
+        event = {
+            "round_id": round_id,
+            "answer_id": answer_id,
+            "participant_id": row["participant_id"],
+            "revision": revision,
+            "text": row["text"],
+            "coverage": coverage,
+            "at_close": True,
+        }
+        if saved_at > deadline:
+            event[IN_EXTRA_TIME] = True  # typed in the candidate's own extra time
+        events.append((EventType.ANSWER_SUBMITTED, event))
+    writes[:0] = [
+        (
+            "INSERT INTO interview_answer (id, round_id, participant_id, text, revision,"
+            " first_submitted_at, submitted_at, coverage, score_sum, score_count, at_close)"
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s, 0, 0, TRUE)'] * len(rows))}"
+            " ON CONFLICT (id) DO UPDATE SET text = excluded.text,"
+            " revision = excluded.revision, submitted_at = excluded.submitted_at,"
+            " coverage = excluded.coverage, at_close = excluded.at_close",
+            answers,
+        ),
+        (
+            "INSERT INTO interview_answerrevision"
+            " (answer_id, revision, text, submitted_at, coverage, at_close)"
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, TRUE)'] * len(rows))}",
+            revisions,
+        ),
+    ]
+    return KeptDrafts(writes=writes, events=events, standings_moved=standings_moved)
 
 
 # --- the panel's notes ------------------------------------------------------------------------
@@ -1077,6 +1271,7 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
     CommandType.QUESTION_PUSH: round_open,
     CommandType.QUESTION_CLOSE: round_close,
     CommandType.ANSWER_SUBMIT: answer_submit,
+    CommandType.ANSWER_DRAFT: answer_draft,
     CommandType.ANSWER_SCORE: answer_score,
     CommandType.SESSION_FINISH: session_finish,
     CommandType.SIGNAL_REPORT: signal_report,

@@ -26,6 +26,14 @@ def one_row(sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
 
+def dict_rows(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """Every row of a query, by column name."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
 def all_rows(sql: str, params: Sequence[Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -53,6 +61,22 @@ def writes_together(statements: Iterable[Statement]) -> None:
         )
 
 
+def rows_after_writes(
+    statements: Iterable[Statement], query: str, params: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Run independent writes, then a query that does not depend on them, and return its rows
+    by column name: one statement on PostgreSQL (the writes as data-modifying CTEs before the
+    query, which sees the rows as they were before them), one after another on SQLite."""
+    statements = list(statements)
+    if connection.vendor != "postgresql" or not statements:
+        writes_together(statements)
+        return dict_rows(query, params)
+    chain = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(statements))
+    return dict_rows(
+        f"WITH {chain} {query}", [*(param for _, ps in statements for param in ps), *params]
+    )
+
+
 def for_update_of(alias: str) -> str:
     """Lock the selected rows of ``alias`` only; SQLite has no row locks (it runs one writer
     at a time, from the transaction's first statement: settings' ``IMMEDIATE``)."""
@@ -66,6 +90,20 @@ def next_id(table: str) -> str:
     if connection.vendor == "postgresql":
         return f"nextval(pg_get_serial_sequence('{table}', 'id'))"
     return f"(SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence WHERE name = '{table}')"
+
+
+def next_ids_distinct(ids: Sequence[int | None]) -> list[int | None]:
+    """Ids read with ``next_id`` in one query, one for each row that needs one (None for the
+    others), made distinct: PostgreSQL's sequence gave each row its own already; SQLite's
+    counter gave every row the same first id, so they become first, first + 1, ...."""
+    if connection.vendor == "postgresql":
+        return list(ids)
+    given = 0
+    distinct: list[int | None] = []
+    for new_id in ids:
+        distinct.append(None if new_id is None else new_id + given)
+        given += new_id is not None
+    return distinct
 
 
 def joined_text(expression: str) -> str:

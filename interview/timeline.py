@@ -19,9 +19,9 @@ from difflib import SequenceMatcher
 
 from django.db.models import Q
 
-from .models import AnswerRevision, Event, InterviewSession, Participant, Round
+from .models import AnswerRevision, DraftSnapshot, Event, InterviewSession, Participant, Round
 from .protocol import EventType, timestamp
-from .visibility import Viewer, visible_to
+from .visibility import Viewer, audience_of, in_audience, lens_of, visible_to
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -50,9 +50,10 @@ class TimelinePage:
 
 def _scoped(events, viewer: Viewer):
     """The events that make up the viewer's timeline, before visibility: all of them for the
-    panel, the candidate's part for a candidate."""
+    panel but the drafts (one every 2 s of typing; the playback steps through their
+    snapshots), the candidate's part for a candidate."""
     if viewer.role == Participant.Role.INTERVIEWER:
-        return events
+        return events.exclude(type=EventType.ANSWER_DRAFTED)
     return events.filter(
         Q(type__in=SESSION_EVENTS)
         | Q(type__in=AUTHORED_EVENTS, payload__participant_id=viewer.participant_id)
@@ -183,6 +184,50 @@ def _item(
         "round_id": round_id,
         "t": None if started is None else round((event.created_at - started).total_seconds(), 1),
         "data": data,
+    }
+
+
+# --- playback: how an answer was written ----------------------------------------------------
+
+
+def playback_for(
+    session: InterviewSession, viewer: Viewer, *, round_id: int, participant_id: int
+) -> dict | None:
+    """How a candidate's answer to a round was written, as steps in time: the snapshots of
+    their draft (``kind`` ``draft``) and their revisions (``revision``, the one kept at the
+    close marked ``at_close``), in order, each with ``t``, its seconds since the push.
+
+    The drafts are the panel's alone (``answer.drafted``'s audience), so anyone else gets
+    None; None too for a round of another session. Two queries and the round's.
+    """
+    if not in_audience(audience_of(EventType.ANSWER_DRAFTED), lens_of(viewer, None)):
+        return None
+    rnd = Round.objects.filter(session=session, id=round_id).first()
+    if rnd is None:
+        return None
+    steps = [
+        {"at": taken_at, "kind": "draft", "text": text}
+        for text, taken_at in DraftSnapshot.objects.filter(
+            round=rnd, participant_id=participant_id
+        ).values_list("text", "taken_at")
+    ]
+    steps += [
+        {"at": submitted_at, "kind": "revision", "text": text, "revision": revision}
+        | ({"at_close": True} if at_close else {})
+        for text, submitted_at, revision, at_close in AnswerRevision.objects.filter(
+            answer__round=rnd, answer__participant_id=participant_id
+        ).values_list("text", "submitted_at", "revision", "at_close")
+    ]
+    # A revision kept at the close is its last draft, timed alike: the revision goes after.
+    steps.sort(key=lambda step: (step["at"], step["kind"] == "revision"))
+    for step in steps:
+        step["t"] = round((step["at"] - rnd.opened_at).total_seconds(), 1)
+        step["at"] = timestamp(step["at"])
+    return {
+        "round_id": rnd.id,
+        "participant_id": participant_id,
+        "opened_at": timestamp(rnd.opened_at),
+        "steps": steps,
     }
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
         name="session-results-csv",
     ),
     path("sessions/<str:code>/timeline", views.TimelineView.as_view(), name="session-timeline"),
+    path("sessions/<str:code>/playback", views.PlaybackView.as_view(), name="session-playback"),
     path(
         "sessions/<str:code>/my-results",
         views.CandidateResultsView.as_view(),

@@ -310,3 +310,31 @@ class TimelineView(APIView):
                 f"{request.path}?after={page.next_after}&limit={query.validated_data['limit']}"
             )
         return Response({"next": following, "results": page.items})
+
+
+class PlaybackQuery(serializers.Serializer):
+    round_id = IdField()
+    participant_id = IdField()
+
+
+class PlaybackView(APIView):
+    """How one candidate's answer to one round was written: the snapshots of their draft and
+    their revisions, each timed from the push. The panel's alone, like the drafts."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("round_id", int, required=True, description="The round"),
+            OpenApiParameter("participant_id", int, required=True, description="The candidate"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        query = PlaybackQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        session = session_by_code(request, code)
+        seat = panel_seat(request, session)
+        viewer = Viewer(participant_id=seat.id, role=seat.role)
+        playback = timeline.playback_for(session, viewer, **query.validated_data)
+        if playback is None:
+            raise NotFound("No such round in this session.")
+        return Response(playback)

@@ -43,7 +43,12 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "key_points": PANEL_ONLY,
         "key_points_html": PANEL_ONLY,
     },
-    EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR, "coverage": PANEL_ONLY},
+    # ``at_close``: the revision is the candidate's draft, kept when the round closed.
+    EventType.ANSWER_SUBMITTED: {
+        "text": PANEL_AND_AUTHOR,
+        "coverage": PANEL_ONLY,
+        "at_close": PANEL_AND_AUTHOR,
+    },
     EventType.SCORE_UPDATED: {
         "by": PANEL_AND_AUTHOR,
         "feedback": PANEL_AND_AUTHOR,
@@ -80,6 +85,10 @@ AUDIENCES: dict[str, str] = {
     # The panel's private notes on candidates and answers: never a candidate's or a
     # spectator's, not even the candidate's they are about, not even after the finish.
     EventType.NOTE_UPDATED: AUDIENCE_PANEL,
+    # A candidate's unsubmitted draft, as they type: the panel's alone, not even echoed to
+    # its own candidate (their page has the text). Its snapshots (the results' playback) go
+    # by the same rule.
+    EventType.ANSWER_DRAFTED: AUDIENCE_PANEL,
 }
 
 

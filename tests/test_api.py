@@ -3,9 +3,12 @@
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import override_settings
+from django.utils import timezone
 
 from interview import selectors, services
 from interview.models import Category, Participant, Question
@@ -774,3 +777,110 @@ def test_a_candidates_own_results_carry_only_their_own_skills_map(anonymous, int
     assert all(skill["mean"] is None for skill in bens["skills"])  # Ben was not scored
     assert "Skills map of Ben" in bens["skills_svg"]
     assert "Ann" not in bens["skills_svg"]
+
+
+# --- drafts: kept at the close, and played back ----------------------------------------------
+
+
+def drafted_session(interviewer):
+    """A finished session whose one round Ann never submitted, only drafted (at 0 s, 2 s and
+    6 s from the push), and Ben submitted once and then drafted over."""
+    session = session_for(interviewer)
+    panel = owner_seat(session)
+    ann = services.participant_join(session=session, role="candidate", display_name="Ann")
+    ben = services.participant_join(session=session, role="candidate", display_name="Ben")
+    question_id = Question.objects.first().id
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        rnd = services.round_open(session=session, participant=panel, question_id=question_id)
+    steps = [(ann, 0, "draft", "def"), (ann, 2, "draft", "def f"), (ann, 6, "draft", "ANN-DRAFT")]
+    steps += [(ben, 1, "submit", "BEN-FIRST"), (ben, 3, "draft", "BEN-DRAFT")]
+    for who, seconds, kind, text in steps:
+        service = services.answer_submit if kind == "submit" else services.answer_draft
+        with time_machine.travel(start + timedelta(seconds=seconds), tick=False):
+            service(session=session, participant=who.participant, round_id=rnd.id, text=text)
+    with time_machine.travel(start + timedelta(seconds=8), tick=False):
+        services.session_finish(session=session, participant=panel)
+    return session, rnd, ann, ben
+
+
+def test_a_draft_kept_at_the_close_is_in_the_results_csv_my_results_and_timeline(
+    api, anonymous, interviewer, bank
+):
+    session, _, ann, _ = drafted_session(interviewer)
+    code = session.code
+    results = api.get(f"/api/sessions/{code}/results").json()
+    answered = {candidate["name"]: candidate["rounds"][0] for candidate in results["candidates"]}
+    assert (answered["Ann"]["text"], answered["Ann"]["revision"]) == ("ANN-DRAFT", 1)
+    assert (answered["Ben"]["text"], answered["Ben"]["revision"]) == ("BEN-DRAFT", 2)
+    assert answered["Ann"]["at_close"] is answered["Ben"]["at_close"] is True
+    assert answered["Ann"]["coverage"] is not None
+
+    header, *rows = csv.reader(
+        io.StringIO(api.get(f"/api/sessions/{code}/results.csv").content.decode())
+    )
+    kept = {row[header.index("candidate")]: row[header.index("kept_at_close")] for row in rows}
+    assert kept == {"Ann": "yes", "Ben": "yes"}
+
+    mine = anonymous.get(f"/api/sessions/{code}/my-results", HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    answer = mine.json()["rounds"][0]["answer"]
+    assert (answer["text"], answer["at_close"]) == ("ANN-DRAFT", True)
+
+    items = api.get(f"/api/sessions/{code}/timeline").json()["results"]
+    assert [item["type"] for item in items] == [
+        "round.opened",
+        "answer.submitted",
+        "answer.submitted",
+        "answer.submitted",
+        "round.closed",
+        "session.finished",
+    ]
+    assert [(i["data"]["name"], i["data"].get("at_close")) for i in items[1:4]] == [
+        ("Ben", None),
+        ("Ann", True),
+        ("Ben", True),
+    ]
+    assert items[3]["data"]["diff"] == [["=", "BEN-"], ["-", "FIRST"], ["+", "DRAFT"]]
+    theirs = anonymous.get(
+        f"/api/sessions/{code}/timeline", HTTP_X_PARTICIPANT_TOKEN=ann.token
+    ).json()["results"]
+    assert [i["data"].get("at_close") for i in theirs if i["type"] == "answer.submitted"] == [True]
+    assert "BEN-DRAFT" not in str(theirs)
+    assert "answer.drafted" not in str(theirs)
+
+
+def test_the_playback_steps_through_an_answers_drafts_and_revisions_for_the_panel_alone(
+    api, anonymous, interviewer, bank
+):
+    session, rnd, ann, ben = drafted_session(interviewer)
+    url = f"/api/sessions/{session.code}/playback"
+    query = f"?round_id={rnd.id}&participant_id={ann.participant.id}"
+    played = api.get(url + query).json()
+    assert (played["round_id"], played["participant_id"]) == (rnd.id, ann.participant.id)
+    # Snapshots at most every 5 s: the first draft and the one at 6 s; then the kept revision.
+    assert [(s["t"], s["kind"], s["text"]) for s in played["steps"]] == [
+        (0.0, "draft", "def"),
+        (6.0, "draft", "ANN-DRAFT"),
+        (6.0, "revision", "ANN-DRAFT"),
+    ]
+    assert played["steps"][-1] | {"at": None} == {
+        "at": None,
+        "t": 6.0,
+        "kind": "revision",
+        "text": "ANN-DRAFT",
+        "revision": 1,
+        "at_close": True,
+    }
+    bens = api.get(f"{url}?round_id={rnd.id}&participant_id={ben.participant.id}").json()
+    assert [(s["t"], s["kind"]) for s in bens["steps"]] == [
+        (1.0, "revision"),
+        (3.0, "draft"),
+        (3.0, "revision"),
+    ]
+    assert anonymous.get(url + query).status_code == 401
+    assert anonymous.get(url + query, HTTP_X_PARTICIPANT_TOKEN=ann.token).status_code == 401
+    assert client_for(make_interviewer("carol")).get(url + query).status_code == 403
+    for bad in ("", f"?round_id={rnd.id}", "?round_id=x&participant_id=1"):
+        assert api.get(url + bad).status_code == 400, bad
+    other = session_for(interviewer, title="Another")
+    assert api.get(f"/api/sessions/{other.code}/playback{query}").status_code == 404

@@ -757,7 +757,9 @@ async def test_a_paste_in_the_candidates_editor_reaches_the_dashboard_within_a_s
     assert shown - sent < 1000, f"the paste reached the dashboard after {shown - sent} ms"
     card = panel.get_by_role("article", name="Answer by Cara")
     summary = card.locator(".signal-summary")
-    await expect(card).to_contain_text("No answer yet.")
+    # The paste is typing too: her draft shows in place of "No answer yet." (issue 17).
+    await expect(card.get_by_text("typing…")).to_be_visible()
+    await expect(card.get_by_text("No answer yet.")).to_be_hidden()
     await expect(summary).to_have_text("Focus and pastes: pasted 26 characters")
     await expect(card.get_by_role("button", name="Save score")).to_have_count(0)
     await screenshot(panel, "dashboard-signals-no-answer", of=card)

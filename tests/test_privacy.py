@@ -420,3 +420,69 @@ async def test_an_answer_given_in_extra_time_tells_the_room_nothing(layer, inter
     await owner.disconnect()
     for client in viewers.values():
         await client.disconnect()
+
+
+async def test_drafts_reach_the_panel_alone_live_replayed_and_in_snapshots(
+    layer, interviewer, bank
+):
+    """A draft is the panel's: no candidate (its own included) or spectator receives a frame
+    of it, live, replayed from seq 0 or in the welcome's snapshot. Kept at the close, it is
+    an answer like any: its text for the panel and its author, that it was kept too."""
+    room, ids, question_id, owner, viewers = await extra_time_room(interviewer)
+    pushed = await owner.command("question.push", {"question_id": question_id})
+    round_id = pushed["data"]["round_id"]
+    drafts = {"Ann": "DRAFT-Ann-typed", "Ben": "DRAFT-Ben-typed"}
+    for name, text in drafts.items():
+        ack = await viewers[name].command("answer.draft", {"round_id": round_id, "text": text})
+        assert (ack["type"], ack["data"]) == ("ack", {})
+        heard = await owner.next("answer.drafted")
+        assert heard["data"]["participant_id"] == ids[name]
+        assert heard["data"]["text"] == text
+    await viewers["Cy"].command("answer.submit", {"round_id": round_id, "text": "Cy, on time"})
+    for name, client in viewers.items():
+        submitted = await client.next("answer.submitted")
+        assert submitted["prev"] == submitted["seq"] - 3, name  # the two drafts were not theirs
+        assert client.nothing_missed(), name
+
+    again = {name: Client(room.code) for name in viewers}  # welcome and replay from seq 0
+    for name, client in again.items():
+        welcome = await client.hello(room.seats[name])
+        assert "drafts" not in welcome["data"]["snapshot"], name
+        await client.drain()
+    panel_again = Client(room.code)
+    welcome = await panel_again.hello(room.owner)
+    assert welcome["data"]["snapshot"]["drafts"] == [
+        {"round_id": round_id, "participant_id": ids[name], "text": text, "at": at}
+        for (name, text), at in zip(
+            drafts.items(),
+            [f["ts"] for f in owner.frames if f["type"] == "answer.drafted"],
+            strict=True,
+        )
+    ]
+    replayed = [
+        f["data"]["text"] for f in await panel_again.drain() if f["type"] == "answer.drafted"
+    ]
+    assert replayed == list(drafts.values())
+
+    await owner.command("question.close")
+    for name, client in viewers.items():
+        await client.next("round.closed")
+        kept = {
+            f["data"]["participant_id"]: f["data"]
+            for f in client.frames
+            if f["type"] == "answer.submitted" and f["data"]["participant_id"] != ids["Cy"]
+        }
+        assert set(kept) == {ids["Ann"], ids["Ben"]}, name
+        for other, data in kept.items():
+            mine = other == ids.get(name)
+            assert ("text" in data, "at_close" in data) == (mine, mine), (name, other)
+    for name in viewers:
+        frames = [json.dumps(f) for f in viewers[name].frames + again[name].frames]
+        for text in frames:
+            assert '"answer.drafted"' not in text, name
+            assert '"drafts"' not in text, name
+            for other, typed in drafts.items():
+                if other != name:
+                    assert typed not in text, (name, other)
+    for client in [owner, panel_again, *viewers.values(), *again.values()]:
+        await client.disconnect()

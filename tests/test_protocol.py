@@ -11,6 +11,7 @@ from interview.protocol import (
     CommandType,
     ErrorCode,
     ProtocolError,
+    command_authorise,
     command_parse,
     event_frame,
     frame_after,
@@ -85,9 +86,21 @@ def test_a_bad_frame_is_refused_with_its_code(frame, code):
     assert refusal(frame).code is code
 
 
-def test_an_answer_over_the_limit_is_too_large():
-    frame = {"type": "answer.submit", "data": {"round_id": 1, "text": "x" * (MAX_ANSWER_CHARS + 1)}}
+@pytest.mark.parametrize("kind", ["answer.submit", "answer.draft"])
+def test_an_answer_or_a_draft_over_the_limit_is_too_large(kind):
+    frame = {"type": kind, "data": {"round_id": 1, "text": "x" * (MAX_ANSWER_CHARS + 1)}}
     assert refusal(frame).code is ErrorCode.TOO_LARGE
+
+
+def test_a_draft_is_a_round_and_any_text_and_for_candidates_only():
+    command = command_parse({"type": "answer.draft", "data": {"round_id": 3, "text": ""}})
+    assert (command.type, command.data) == (CommandType.ANSWER_DRAFT, {"round_id": 3, "text": ""})
+    assert refusal({"type": "answer.draft", "data": {"round_id": 3}}).code is ErrorCode.INVALID
+    for role in ("interviewer", "spectator"):
+        with pytest.raises(ProtocolError) as refused:
+            command_authorise(command, role)
+        assert refused.value.code is ErrorCode.FORBIDDEN
+    command_authorise(command, "candidate")
 
 
 def test_the_refusal_carries_the_commands_id():

@@ -158,3 +158,19 @@ def test_a_private_note_is_the_panels_alone_even_for_the_candidate_it_is_about()
     assert visible_to("note.updated", note, PANEL) == note
     for viewer in (AUTHOR, OTHER, SPECTATOR):
         assert visible_to("note.updated", note, viewer) is None
+
+
+def test_a_candidates_draft_is_the_panels_alone_even_for_its_candidate():
+    drafted = {"round_id": 1, "participant_id": 10, "text": "half typed", "at": "t"}
+    assert visible_to("answer.drafted", drafted, PANEL) == drafted
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("answer.drafted", drafted, viewer) is None
+
+
+def test_that_an_answer_was_kept_at_the_close_is_told_to_the_panel_and_its_author_only():
+    kept = {**ANSWER, "at_close": True}
+    assert visible_to("answer.submitted", kept, PANEL)["at_close"] is True
+    assert visible_to("answer.submitted", kept, AUTHOR)["at_close"] is True
+    for viewer in (OTHER, SPECTATOR):
+        seen = visible_to("answer.submitted", kept, viewer)
+        assert seen == {key: value for key, value in ANSWER.items() if key != "text"}

@@ -95,9 +95,11 @@ function closeForm() {
   $("submit-answer").disabled = true;
   $("time-up").hidden = true;
   const saved = ownAnswer(roundId);
-  answerStatus.textContent = saved
-    ? `Round closed. Your answer (revision ${saved.revision}) was saved.`
-    : "Round closed. No answer was saved.";
+  answerStatus.textContent = !saved
+    ? "Round closed. No answer was saved."
+    : saved.at_close
+      ? `Round closed. Your answer as you last typed it was kept at the close (revision ${saved.revision}).`
+      : `Round closed. Your answer (revision ${saved.revision}) was saved.`;
   if (saved && draftLoad(code, roundId) === saved.text) draftForget(code, roundId);
   // The question stays readable until the next one; the form no longer takes input.
   show($("question"), state.status !== "finished");
@@ -117,6 +119,7 @@ async function submitAnswer(event) {
   answerStatus.dataset.state = "saving";
   answerStatus.textContent = live.connected ? "Saving…" : "Offline: it is sent when you reconnect.";
   draftSave(code, round.round_id, text);
+  draftSubmitted(round.round_id, text);
   try {
     const ack = await live.send("answer.submit", { round_id: round.round_id, text });
     if (draftLoad(code, round.round_id) === text) draftForget(code, round.round_id);
@@ -164,12 +167,67 @@ function answerKeys(event) {
 function answerEdited() {
   if (!state.round || shownRoundId !== state.round.round_id) return;
   draftSave(code, state.round.round_id, answer.value);
+  draftSoon();
   const saved = ownAnswer(state.round.round_id);
   if (saved && saved.text === answer.value) savedStatus(saved.revision);
   else {
     answerStatus.textContent = "Unsaved changes.";
     answerStatus.dataset.state = "dirty";
   }
+}
+
+// --- the draft, on the server as it is typed ----------------------------------------------------
+
+// The panel sees the answer as it is typed, and what is typed when the round closes is kept
+// as the answer (docs/protocol.md, "Drafts"): `answer.draft` at most every DRAFT_EVERY_MS while
+// typing, at once when the page is hidden or left. Each goes now or never (`queue: false`):
+// after a reconnect the page sends the latest text once, never a backlog.
+const DRAFT_EVERY_MS = 2000;
+const sentDraft = { roundId: null, text: null, at: 0 }; // what the server has, as far as known
+let draftTimer = null;
+
+/** The text to send, or null: the open round's answer, while it takes input, if changed. */
+function draftPending() {
+  const round = state.round;
+  if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return null;
+  const text = answer.value;
+  if (sentDraft.roundId === round.round_id && sentDraft.text === text) return null;
+  const saved = ownAnswer(round.round_id);
+  if (sentDraft.roundId !== round.round_id && (saved ? saved.text === text : text === "")) return null;
+  return text;
+}
+
+function draftNow() {
+  clearTimeout(draftTimer);
+  draftTimer = null;
+  const text = draftPending();
+  if (text === null || !live.connected) return;
+  const roundId = state.round.round_id;
+  Object.assign(sentDraft, { roundId, text, at: Date.now() });
+  live.send("answer.draft", { round_id: roundId, text }, { queue: false }).catch(() => {
+    // Not kept (offline, or the round closed meanwhile): the next edit or reconnect retries.
+    if (sentDraft.roundId === roundId && sentDraft.text === text) sentDraft.text = null;
+  });
+}
+
+/** Send the draft now if the last went long enough ago, else once that time has passed. */
+function draftSoon() {
+  if (draftTimer !== null) return;
+  const wait = sentDraft.at + DRAFT_EVERY_MS - Date.now();
+  if (wait <= 0) draftNow();
+  else draftTimer = setTimeout(draftNow, wait);
+}
+
+/** What was submitted is what the server has: no draft of the same text follows. */
+function draftSubmitted(roundId, text) {
+  Object.assign(sentDraft, { roundId, text });
+}
+
+function watchDrafts() {
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") draftNow();
+  });
+  addEventListener("pagehide", draftNow);
 }
 
 /** The code editor in the textarea's place, with what was typed meanwhile. */
@@ -312,6 +370,7 @@ async function main() {
   });
   $("answer-form").addEventListener("submit", submitAnswer);
   watchIntegrity($("answer-form"), reportSignal);
+  watchDrafts();
   live = new LiveSession({
     code,
     role: ROLE,
@@ -319,6 +378,7 @@ async function main() {
     onWelcome(welcome) {
       state.welcome(welcome);
       renderAll();
+      draftSoon(); // what was typed while the socket was down
     },
     onEvent,
     async onRejected() {

@@ -109,6 +109,7 @@ function answerCard(participantId) {
     mean: h("p", { class: "meta" }),
     coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
     scoring: h("div", { class: "scoring" }),
+    draft: h("section", { class: "draft", "aria-label": "Draft, not submitted", hidden: true }),
     signals: h("p", { class: "meta signal-summary" }),
     timeline: h("ol", { class: "signal-timeline", "aria-label": "Focus and paste timeline" }),
   };
@@ -119,6 +120,7 @@ function answerCard(participantId) {
     h("header", { class: "answer-head" }, h("h3", {}, name), parts.revision),
     parts.waiting,
     parts.text,
+    parts.draft,
     parts.signals,
     h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
     parts.mean,
@@ -212,8 +214,8 @@ async function saveScore(answerId, parts) {
   }
 }
 
-/** The cards to show: every answer, and every candidate with signals in a round they have
- * not answered; the open round's first, then the newest rounds, by name. */
+/** The cards to show: every answer, and every candidate with signals or a draft in a round
+ * they have not answered; the open round's first, then the newest rounds, by name. */
 function cardSlots() {
   const slots = new Map();
   for (const answer of state.answers.values()) {
@@ -224,7 +226,7 @@ function cardSlots() {
       answer,
     });
   }
-  for (const { round_id, participant_id } of state.signalled()) {
+  for (const { round_id, participant_id } of [...state.signalled(), ...state.drafts.values()]) {
     const key = cardKey(round_id, participant_id);
     if (!slots.has(key)) slots.set(key, { round_id, participant_id, answer: null });
   }
@@ -252,7 +254,7 @@ function renderAnswers() {
     const { answer } = slot;
     const open = slot.round_id === currentRound;
     parts.round.textContent = `${state.roundLabel(slot.round_id)}${open ? " · open" : ""}`;
-    show(parts.waiting, !answer);
+    renderDraft(slot, open, parts);
     show(parts.text, Boolean(answer));
     if (!answer) {
       parts.waiting.textContent = open ? "No answer yet." : "No answer.";
@@ -261,7 +263,12 @@ function renderAnswers() {
         card.answerId = answer.answer_id;
         scoreForm(answer, parts);
       }
-      parts.revision.textContent = answer.revision > 1 ? `revision ${answer.revision}` : "";
+      parts.revision.textContent = [
+        answer.revision > 1 ? `revision ${answer.revision}` : "",
+        answer.at_close ? "kept at the close" : "",
+      ]
+        .filter(Boolean)
+        .join(" · ");
       showCode(parts.text, answer.text);
       parts.mean.textContent =
         answer.score === null || answer.score === undefined
@@ -274,6 +281,47 @@ function renderAnswers() {
     const here = list.children[index];
     if (here !== card.article) list.insertBefore(card.article, here || null);
   });
+}
+
+// --- drafts: what a candidate is typing, live -------------------------------------------------
+
+/**
+ * The candidate's draft on their card while the round is open and they type something they
+ * have not submitted: "typing…" and the text, under their last submitted answer if they have
+ * one, or in place of "No answer yet."
+ */
+function renderDraft(slot, open, parts) {
+  const draft = open ? state.draftOf(slot.round_id, slot.participant_id) : null;
+  show(parts.draft, Boolean(draft));
+  show(parts.waiting, !slot.answer && !draft);
+  if (!draft) {
+    // Gone from the card, not only hidden: the card's code is then its answer alone.
+    parts.draft.replaceChildren();
+    parts.draftText = null;
+    return;
+  }
+  if (!parts.draftText) {
+    parts.draftLabel = h("p", { class: "draft-label" });
+    parts.draftText = codeBlock("", "draft-text");
+    parts.draft.replaceChildren(parts.draftLabel, parts.draftText);
+  }
+  parts.draftLabel.replaceChildren(
+    h("strong", {}, "typing…"),
+    ` ${slot.answer ? "changes not submitted yet" : "not submitted yet"} · ${new Date(draft.at).toLocaleTimeString()}`,
+  );
+  showCode(parts.draftText, draft.text);
+}
+
+/** A draft came: its card alone changes, or their first card appears. */
+function draftArrived(draft) {
+  const card = cards.get(cardKey(draft.round_id, draft.participant_id));
+  if (!card) {
+    renderAnswers();
+    return;
+  }
+  const answer = card.answerId === null ? null : state.answers.get(card.answerId);
+  const open = Boolean(state.round) && state.round.round_id === draft.round_id;
+  renderDraft({ ...draft, answer }, open, card.parts);
 }
 
 /** A card's line on its candidate's focus changes and pastes in the round, and their timeline. */
@@ -530,6 +578,9 @@ function onEvent(frame) {
       break;
     case "candidate.signal":
       signalArrived(data);
+      break;
+    case "answer.drafted":
+      draftArrived(data);
       break;
     case "round.closed":
       announce("The round is closed.");

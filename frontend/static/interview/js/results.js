@@ -4,6 +4,7 @@
 
 import { ApiError, api } from "./api.js";
 import { $, h, keyPoints, pageConfig, showMarkdown } from "./dom.js";
+import { playbackSection } from "./playback.js";
 import { skillsMap } from "./skills.js";
 import { seatLoad } from "./store.js";
 import { Timeline } from "./timeline.js";
@@ -43,6 +44,7 @@ function panelRound(round, keyPointsByRound) {
       { class: "score-line" },
       round.score === null ? "Not scored" : h("strong", {}, `${formatScore(round.score)} / 10`),
       round.revision > 1 ? h("span", { class: "meta" }, ` · revision ${round.revision}`) : null,
+      round.at_close ? h("span", { class: "meta kept-at-close" }, " · kept at the close") : null,
     ),
     coverage && coverage.points.length
       ? h(
@@ -112,6 +114,7 @@ function renderPanel(results) {
     timeline,
   );
   new Timeline(timeline, { code }).load();
+  timeline.append(playbackSection(code, results));
 }
 
 // --- a candidate's own results ---------------------------------------------------------------
@@ -145,6 +148,9 @@ function candidateRound(round) {
               "p",
               { class: "score-line" },
               answer.score === null ? "Not scored" : h("strong", {}, `${formatScore(answer.score)} / 10`),
+              answer.at_close
+                ? h("span", { class: "meta kept-at-close" }, " · kept at the close, as you had typed it")
+                : null,
             )
           : null,
         answer && answer.scores.some((x) => x.feedback)

@@ -21,6 +21,9 @@ export class SessionState {
     // (round, candidate)'s bound that were only counted, by `${round_id}:${participant_id}`.
     this.signals = [];
     this.signalsDropped = new Map();
+    // The panel's alone: each candidate's latest draft of the open round, as they type it
+    // (answer.drafted), by `${round_id}:${participant_id}` -> {round_id, participant_id, text, at}.
+    this.drafts = new Map();
     this.closedAt = new Map(); // round_id -> when it closed (ms): the snapshot's, then round.closed
     this.roundTitles = roundTitlesLoad(code);
     this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
@@ -50,6 +53,7 @@ export class SessionState {
     for (const round of snap.rounds || []) {
       if (round.closed_at) this.closedAt.set(round.round_id, Date.parse(round.closed_at));
     }
+    this.drafts = new Map((snap.drafts || []).map((d) => [`${d.round_id}:${d.participant_id}`, d]));
     this.signals = snap.signals || [];
     this.signalsDropped = new Map(
       (snap.signals_dropped || []).map((d) => [`${d.round_id}:${d.participant_id}`, d.dropped]),
@@ -76,7 +80,9 @@ export class SessionState {
         break;
       case "answer.submitted": {
         const known = this.answers.get(data.answer_id) || { scores: [], score: null };
-        this.answers.set(data.answer_id, { ...known, ...data });
+        // A submit's time is its event's; a draft kept at the close keeps its draft's.
+        const timed = data.at_close || !frame.ts ? {} : { submitted_at: frame.ts };
+        this.answers.set(data.answer_id, { ...known, ...data, ...timed });
         if (this.round && this.round.round_id === data.round_id) {
           if (!this.round.answered.includes(data.participant_id)) {
             this.round.answered = [...this.round.answered, data.participant_id];
@@ -86,6 +92,9 @@ export class SessionState {
       }
       case "candidate.signal":
         this.signals.push(data);
+        break;
+      case "answer.drafted":
+        this.drafts.set(`${data.round_id}:${data.participant_id}`, data);
         break;
       case "round.extended":
         if (this.round && this.round.round_id === data.round_id) {
@@ -203,6 +212,22 @@ export class SessionState {
       const [roundId, participantId] = key.split(":").map(Number);
       return { round_id: roundId, participant_id: participantId };
     });
+  }
+
+  /**
+   * A candidate's draft of a round while they are still typing it: the latest one, when it is
+   * newer than their last revision and says something else; null otherwise.
+   */
+  draftOf(roundId, participantId) {
+    const draft = this.drafts.get(`${roundId}:${participantId}`);
+    if (!draft) return null;
+    const answer = [...this.answers.values()].find(
+      (a) => a.round_id === roundId && a.participant_id === participantId,
+    );
+    if (answer && (answer.text === draft.text || Date.parse(answer.submitted_at) >= Date.parse(draft.at))) {
+      return null;
+    }
+    return draft;
   }
 
   answersOf(participantId) {

@@ -51,7 +51,9 @@ function describe(item, me) {
     case "answer.submitted": {
       const head = [
         h("strong", {}, who(data, me)),
-        ` submitted revision ${data.revision}`,
+        data.at_close
+          ? `: revision ${data.revision} kept at the close, as typed`
+          : ` submitted revision ${data.revision}`,
         data.chars !== undefined ? ` (${data.chars} characters)` : "",
       ];
       return data.diff ? [h("p", { class: "timeline-what" }, head), diffBlock(data.diff)] : head;
