@@ -1,12 +1,12 @@
 """Small writes together: a process's integrity signals and drafts commit a few per transaction.
 
-Alone, each ``signal.report`` or ``answer.draft`` is a transaction of its own: the session's lock, two
-statements and a commit, whose flush to disk costs more than the statements. Under load those
-commits are the limit. Here such commands wait while the process's previous group is being
-written; the next group takes every command that waited, each in a savepoint of its own (a
-refused command rolls back only itself), under one commit. A group stops taking commands
-after ``GROUP_COMMIT_BUDGET_S`` of work or ``GROUP_COMMIT_MAX`` commands; the rest go in the
-next one. A command's ``ack`` still waits for its commit. An idle process adds no wait: a
+Alone, each ``signal.report`` or ``answer.draft`` is a transaction of its own: the session's
+lock, two statements and a commit, whose flush to disk costs more than the statements. Under
+load those commits are the limit. Here such commands wait while the process's previous group
+is being written; the next group takes every command that waited, each in a savepoint of its
+own (a refused command rolls back only itself), under one commit. A group stops taking
+commands after ``GROUP_COMMIT_BUDGET_S`` of work or ``GROUP_COMMIT_MAX`` commands; the rest go
+in the next one. A command's ``ack`` still waits for its commit. An idle process adds no wait: a
 command that finds no group being written is a group of one, at once.
 
 Sessions are locked in the order of their ids within a group, so two processes' groups never

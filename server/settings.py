@@ -139,9 +139,9 @@ DB_THREADS = int(os.environ.get("DB_THREADS", "3"))
 # How long an event that overtook an earlier one waits for it before the room reads the gap
 # from the database (interview/delivery.py). docs/benchmarks.md measures the choice.
 DELIVERY_GAP_WAIT_S = 0.3
-# Integrity signals and drafts commit a few per transaction (interview/groupcommit.py): a group takes at
-# most this many commands and stops taking more after this much work, so a command waits for
-# at most one group before its own. GROUP_COMMIT=0 gives each its own transaction.
+# Integrity signals and drafts commit a few per transaction (interview/groupcommit.py): a
+# group takes at most this many commands and stops taking more after this much work, so a
+# command waits for at most one group before its own. GROUP_COMMIT=0 gives each its own transaction.
 GROUP_COMMIT = os.environ.get("GROUP_COMMIT", "1") != "0"
 GROUP_COMMIT_MAX = 50
 GROUP_COMMIT_BUDGET_S = 0.05
