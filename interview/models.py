@@ -290,6 +290,9 @@ class AnswerRevision(models.Model):
     submitted_at = models.DateTimeField()
     # This revision's key-point coverage (``interview.coverage``).
     coverage = models.JSONField(null=True, blank=True)
+    # What changed since the revision before (``timeline.text_diff``): computed the first
+    # time a timeline shows it, then kept.
+    diff = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["answer_id", "revision"]

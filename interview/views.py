@@ -212,6 +212,8 @@ class JoinView(APIView):
 class ResultsView(APIView):
     """Per-candidate totals, per-round scores and feedback, per-category breakdown."""
 
+    throttle_classes = [throttling.ReadThrottle]
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         return Response(selectors.results_for(panel_session(request, code)))
@@ -219,6 +221,8 @@ class ResultsView(APIView):
 
 class ResultsCsvView(APIView):
     """The results as CSV: a row per candidate, round and interviewer score."""
+
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
@@ -244,6 +248,7 @@ class CandidateResultsView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
@@ -263,6 +268,7 @@ class TimelineView(APIView):
     its panel; for a candidate (``X-Participant-Token``, once finished) their own part."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(
         parameters=[

@@ -286,8 +286,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["interview.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
-    # codes (31^8 of them) gets nowhere at a join a second.
-    "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},
+    # codes (31^8 of them) gets nowhere at a join a second. Reads of a session (results, CSV,
+    # a candidate's results, the timeline: a page of the timeline may cost 50 ms) the same.
+    "DEFAULT_THROTTLE_RATES": {
+        "join": os.environ.get("JOIN_RATE", "60/min"),
+        "read": os.environ.get("READ_RATE", "300/min"),
+    },
     "NUM_PROXIES": NUM_PROXIES,
 }
 

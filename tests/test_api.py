@@ -774,3 +774,28 @@ def test_a_candidates_own_results_carry_only_their_own_skills_map(anonymous, int
     assert all(skill["mean"] is None for skill in bens["skills"])  # Ben was not scored
     assert "Skills map of Ben" in bens["skills_svg"]
     assert "Ann" not in bens["skills_svg"]
+
+
+def test_the_sessions_reads_share_one_limit_per_address_whoever_asks(
+    api, anonymous, interviewer, bank, settings
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "read": "4/min",
+        },
+    }
+    session, panel, ann, _ = played_session(interviewer)
+    services.session_finish(session=session, participant=panel)
+    base = f"/api/sessions/{session.code}"
+    for path in ("timeline", "results", "results.csv"):
+        assert api.get(f"{base}/{path}").status_code == 200, path
+    mine = anonymous.get(f"{base}/my-results", HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert mine.status_code == 200
+    # The fifth read from this address, by another reader, waits.
+    later = anonymous.get(f"{base}/timeline", HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert (later.status_code, error_of(later)["code"]) == (429, "rate_limited")
+    assert int(later["Retry-After"]) > 0
+    elsewhere = api.get(f"{base}/timeline", REMOTE_ADDR="192.0.2.7")
+    assert elsewhere.status_code == 200
