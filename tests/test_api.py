@@ -107,6 +107,8 @@ def test_an_interviewer_adds_edits_and_deletes_a_question(api, bank):
         ({"key_points": "not a list"}, "key_points"),
         ({"title": ""}, "title"),
         ({"slug": "python-decorators"}, "slug"),
+        ({"prompt": "x" * 20_001}, "prompt"),
+        ({"model_answer": "x" * 50_001}, "model_answer"),
     ],
 )
 def test_an_invalid_question_is_refused_naming_the_field(api, bank, change, field):
