@@ -156,6 +156,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_object(self) -> InterviewSession:
         return panel_session(self.request, self.kwargs["code"])
 
+    def get_throttles(self) -> list:
+        return [throttling.SessionCreateThrottle()] if self.action == "create" else []
+
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionCreatedSerializer})
     def create(self, request: Request) -> Response:
         """Open a new session in the lobby; the response's token is shown only once."""

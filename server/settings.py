@@ -271,6 +271,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Sessions one interviewer may own that have not finished (409 too_many_sessions past it).
+MAX_LIVE_SESSIONS_PER_USER = int(os.environ.get("MAX_LIVE_SESSIONS_PER_USER", "20"))
+
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -291,6 +294,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "join": os.environ.get("JOIN_RATE", "60/min"),
         "read": os.environ.get("READ_RATE", "300/min"),
+        # New sessions per interviewer (per user, not address).
+        "sessions": os.environ.get("SESSION_CREATE_RATE", "30/min"),
     },
     "NUM_PROXIES": NUM_PROXIES,
 }

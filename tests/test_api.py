@@ -801,3 +801,29 @@ def test_the_sessions_reads_share_one_limit_per_address_whoever_asks(
     assert int(later["Retry-After"]) > 0
     elsewhere = api.get(f"{base}/timeline", REMOTE_ADDR="192.0.2.7")
     assert elsewhere.status_code == 200
+
+
+def test_an_interviewer_opens_sessions_at_a_limited_rate_counted_per_user(api, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "sessions": "3/min"},
+    }
+    for number in range(3):
+        assert api.post("/api/sessions/", {"title": f"P{number}"}, "json").status_code == 201
+    refused = api.post("/api/sessions/", {"title": "P4"}, "json")
+    assert (refused.status_code, error_of(refused)["code"]) == (429, "rate_limited")
+    assert api.get("/api/sessions/").status_code == 200  # reading is not creating
+    colleague = client_for(make_interviewer("carol"))
+    assert colleague.post("/api/sessions/", {"title": "Hers"}, "json").status_code == 201
+
+
+def test_an_interviewer_has_at_most_so_many_sessions_not_finished(api, interviewer, settings):
+    settings.MAX_LIVE_SESSIONS_PER_USER = 2
+    first = session_for(interviewer)
+    session_for(interviewer)
+    refused = api.post("/api/sessions/", {"title": "Third"}, "json")
+    assert (refused.status_code, error_of(refused)["code"]) == (409, "too_many_sessions")
+    assert "finish one" in error_of(refused)["message"]
+    services.session_finish(session=first, participant=owner_seat(first))
+    assert api.post("/api/sessions/", {"title": "Third"}, "json").status_code == 201
