@@ -3,8 +3,9 @@ FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 RUN useradd --create-home --uid 10001 app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Every package at the version and with the hashes the lock pins (make lock).
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
 # Static files are collected at build time; the nginx stage below serves them.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0

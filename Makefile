@@ -19,19 +19,31 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 DAPHNE_BACKLOG := 1024
 
 .PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack \
-	stack-stop bench vendor
+	stack-stop bench vendor lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+# Installed from the lock files: every package, transitive ones included, at the version and
+# with the hashes they pin (`make lock` writes them from requirements*.txt; README).
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.runtime
+
+# The lock files from requirements.txt and requirements-dev.txt: the pins they name, and for
+# every other package the version the lock already has (a new one's newest), for any
+# platform, with the hashes of all its files. The same inputs give the same files; a pin is
+# moved by editing requirements*.txt, or `make lock UPGRADE=twisted` for a transitive one.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--no-header $(if $(UPGRADE),--upgrade-package $(UPGRADE))
+lock: $(VENV)/.dev
+	$(UV_COMPILE) -o requirements.lock requirements.txt
+	$(UV_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 # The embedded set-up: SQLite, the in-memory channel layer, one daphne process.
 setup: $(VENV)/.runtime

@@ -90,10 +90,7 @@ def measure() -> dict:
         runs[kind] = figures(samples)
     return {
         "meta": {
-            "date": time.strftime("%Y-%m-%d"),
-            "commit": _commit(),
-            "python": platform.python_version(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            **stamp(),
             "answer_chars": ANSWER_CHARS,
             "questions": len(entries),
             "rounds": ROUNDS,
@@ -101,6 +98,16 @@ def measure() -> dict:
         },
         "first_call": figures(first),
         "runs": runs,
+    }
+
+
+def stamp() -> dict[str, str]:
+    """When, where and at which commit figures were measured."""
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "commit": _commit(),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
 
 

@@ -879,6 +879,42 @@ def coverage_section(data: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def timeline_section(data: dict[str, Any] | None) -> list[str]:
+    """What a page of the timeline costs at worst (``bench/timeline_cost.py``)."""
+    if data is None:
+        return []
+    meta = data["meta"]
+    runs = data["runs"]
+    worst = max(max(f["first_page_p50_ms"], f["kept_p50_ms"]) for f in runs.values())
+    verdict = "met" if worst <= meta["target_ms"] else "**missed**"
+    return [
+        "## The timeline's worst page",
+        "",
+        f"`bench/timeline_cost.py` has a candidate submit {meta['revisions']} answers of "
+        f"{meta['answer_chars']:,} characters, two texts of each shape in turn, and times "
+        "`GET /api/sessions/{code}/timeline` in the server process's CPU (the view, its "
+        "queries on SQLite, the diffs, the JSON), first page after page while the diffs are "
+        "computed (a page ends where its diffs reach their budget), then the full page of "
+        f"200 items with every diff kept, {meta['kept_reads']} times. Target: at most "
+        f"{meta['target_ms']:g} ms a page: {verdict} (worst p50 {worst:.1f} ms; the "
+        "maxima are the garbage collector's full collections). Measured "
+        f"{meta['date']} at {meta['commit']}, Python {meta['python']}, {meta['machine']}, "
+        "while the machine ran other work. Before (issue 18), difflib took 0.4 s for one "
+        "diff of the first shape, and a page of such revisions many seconds.",
+        "",
+        "| revisions | pages while diffing | such a page p50 | max | kept page of 200 p50 | "
+        "max | its size |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {name} | {f['first_pages']} | {f['first_page_p50_ms']:.1f} ms | "
+            f"{f['first_page_max_ms']:.1f} ms | {f['kept_p50_ms']:.1f} ms | "
+            f"{f['kept_max_ms']:.1f} ms | {f['kept_page_bytes']:,} bytes |"
+            for name, f in runs.items()
+        ],
+        "",
+    ]
+
+
 def findings_section(meta: dict[str, Any]) -> list[str]:
     """Where the time goes, as found with this benchmark (dated by the commit it was on)."""
     measured = meta.get("commit", "?")
@@ -1016,6 +1052,7 @@ def write(doc: Path, results: Path, prefix: str = "") -> None:
     lines += compare_section(compare)
     lines += experiments_section(_load(results / f"{prefix}experiments.json"))
     lines += coverage_section(_load(results / "coverage.json"))
+    lines += timeline_section(_load(results / "timeline.json"))
     if FINDINGS:
         lines += findings_section(meta)
     doc.write_text("\n".join(lines).rstrip() + "\n")

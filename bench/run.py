@@ -274,6 +274,9 @@ class Stack:
             REDIS_URL=REDIS_URL,
             REDIS_PREFIX=f"bench{secrets.token_hex(3)}",
             JOIN_RATE="1000000/min",
+            # One interviewer opens every session of the load.
+            SESSION_CREATE_RATE="1000000/min",
+            MAX_LIVE_SESSIONS_PER_USER="1000000",
             CHANNEL_LAYER=layer,
             GC_TUNE=gc_tune,
         )

@@ -52,9 +52,27 @@ class ManySocketsConsumer(AsyncWebsocketConsumer):
         await getattr(self, get_handler_name(message))(message)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        """Close with a plain int: daphne refuses an ``IntEnum`` member as a close code."""
-        code = int(code) if isinstance(code, int) and not isinstance(code, bool) else code
+        """Close with a code daphne sends: a plain int (it refuses an ``IntEnum`` member), and
+        one an application may send (``application_close_code``)."""
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = application_close_code(int(code))
         await super().close(code=code, reason=reason)
+
+
+def application_close_code(code: int) -> int:
+    """``code`` as an application can close a socket with it through daphne.
+
+    Autobahn's ``sendClose`` takes only 1000 and 3000-4999 from an application (RFC 6455
+    leaves 1001-2999 to the protocol itself) and raises for the rest: the close was lost,
+    and the socket stayed open or went down with daphne's 1011. So 1001-1999 close as their
+    mirror in the 4000s, as 4012 and 4013 mirror 1012 and 1013: 1009 as 4009, 1011 as 4011;
+    anything else unsendable as 4011.
+    """
+    if code == 1000 or 3000 <= code <= 4999:
+        return code
+    if 1001 <= code <= 1999:
+        return code + 3000
+    return 4011
 
 
 def daphne_websocket_factory_install() -> None:

@@ -30,6 +30,7 @@ HTTP_STATUS = {
     "round_closed": status.HTTP_409_CONFLICT,
     "session_finished": status.HTTP_409_CONFLICT,
     "not_finished": status.HTTP_409_CONFLICT,
+    "too_many_sessions": status.HTTP_409_CONFLICT,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 

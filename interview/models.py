@@ -295,6 +295,9 @@ class AnswerRevision(models.Model):
     # Not submitted: the candidate's draft, newer than their last revision, kept when the
     # round closed (``Draft``).
     at_close = models.BooleanField(default=False, db_default=False)
+    # What changed since the revision before (``timeline.text_diff``): computed the first
+    # time a timeline shows it, then kept.
+    diff = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["answer_id", "revision"]

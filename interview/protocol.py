@@ -94,6 +94,8 @@ class ErrorCode(StrEnum):
 
 
 class CloseCode(IntEnum):
+    # From daphne itself, run with --websocket-max-message-size 65536. A server run without
+    # it closes such a frame itself, with the mirror 4009 (adapters.application_close_code).
     MESSAGE_TOO_BIG = 1009
     # Daphne lets an application close only with 1000 or 3000-4999 (1009 comes from daphne
     # itself, run with --websocket-max-message-size 65536), so these mirror 1012 and 1013:

@@ -13,7 +13,10 @@ and pickling to save a few milliseconds, once per text per process, and a change
 (a new release) starts new processes with empty caches.
 """
 
+import contextvars
 import functools
+import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -33,6 +36,21 @@ CODE_STYLE = "xcode"
 CODE_BACKGROUND = "#f6f8fa"
 # Distinct texts kept rendered per process: a bank's worth of questions, a few MB at most.
 CACHE_SIZE = 512
+
+# What a text may ask of the renderer. markdown-it's inline rules cost microseconds per
+# delimiter (about 10 us per "[", 16 per "![", 8 per "*" or "_"; issue 18): a text with more
+# than this many of them, or of block lines below, shows as plain text, escaped, its lines
+# kept (``rendered_plain``). Pygments costs about
+# 7 us per character: past this many characters of code in one text, the rest of its code
+# blocks show unhighlighted. With the bank's bounds (serializers.MAX_MODEL_ANSWER_CHARS) a
+# text renders in tens of milliseconds at worst (docs/benchmarks.md), once per process.
+MAX_MARKUP = 2_000
+MAX_HIGHLIGHTED_CHARS = 5_000
+_MARKUP = re.compile(r"[\[\]*_<>|`!&]")
+# Lines that open a block (heading, list item, quote) cost about 35 us each the same way.
+MAX_BLOCKS = 1_000
+_BLOCKS = re.compile(r"^[ \t]*(?:#|[-+*>] |\d+[.)])", re.MULTILINE)
+_highlight_left: contextvars.ContextVar[int] = contextvars.ContextVar("highlight_left", default=0)
 
 # Pygments' token classes: the only classes rendered HTML may carry.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
@@ -67,7 +85,12 @@ def _lexer(language: str) -> Lexer:
 
 
 def _highlighted(code: str, language: str, _attributes: str) -> str:
-    """A code block's inside, highlighted: the ``highlight`` option of markdown-it."""
+    """A code block's inside, highlighted: the ``highlight`` option of markdown-it; escaped
+    only once the text's ``MAX_HIGHLIGHTED_CHARS`` are spent."""
+    left = _highlight_left.get() - len(code)
+    _highlight_left.set(left)
+    if left < 0:
+        return html.escape(code, quote=False)
     return highlight(code, _lexer(language.strip().lower()), _CODE_FORMATTER)
 
 
@@ -95,14 +118,38 @@ _MARKDOWN = _markdown()
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def markdown_html(source: str) -> str:
-    """A block of Markdown (a prompt, a model answer) as sanitised HTML."""
+    """A block of Markdown (a prompt, a model answer) as sanitised HTML; plain text, its
+    lines kept, when it holds more than ``MAX_MARKUP`` delimiters."""
+    if rendered_plain(source):
+        return _plain_html(source)
+    _highlight_left.set(MAX_HIGHLIGHTED_CHARS)
     return html_sanitised(_MARKDOWN.render(source))
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def markdown_inline_html(source: str) -> str:
     """One line of Markdown (a key point) as sanitised inline HTML: no paragraph around it."""
+    if rendered_plain(source):
+        return html.escape(source, quote=False)
+    _highlight_left.set(MAX_HIGHLIGHTED_CHARS)
     return html_sanitised(_MARKDOWN.renderInline(source))
+
+
+def rendered_plain(source: str) -> bool:
+    """Whether a text asks more of the renderer than a text may: then it shows as text."""
+    return len(_MARKUP.findall(source)) > MAX_MARKUP or len(_BLOCKS.findall(source)) > MAX_BLOCKS
+
+
+def _plain_html(source: str) -> str:
+    """A text as plain HTML: its paragraphs (between blank lines), their lines kept."""
+    paragraphs = re.split(r"\n\s*\n", source.strip())
+    return "".join(
+        "<p>"
+        + "<br>\n".join(html.escape(line, quote=False) for line in part.splitlines())
+        + "</p>\n"
+        for part in paragraphs
+        if part.strip()
+    )
 
 
 def html_sanitised(html: str) -> str:

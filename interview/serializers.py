@@ -6,6 +6,11 @@ from .fields import IdField
 from .models import InterviewSession, Question
 from .rendering import key_points_html, markdown_html
 
+# A question's texts at most (issue 18: a push of 1 MB texts took seconds, and every
+# spectator got 2 MB): through the API, bank files and the admin alike, which all validate here.
+MAX_PROMPT_CHARS = 20_000
+MAX_MODEL_ANSWER_CHARS = 50_000
+
 BANK_FIELDS = [
     "slug",
     "kind",
@@ -52,6 +57,10 @@ class QuestionSerializer(serializers.ModelSerializer):
         model = Question
         fields = ["id", *BANK_FIELDS, "owner", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "prompt": {"max_length": MAX_PROMPT_CHARS},
+            "model_answer": {"max_length": MAX_MODEL_ANSWER_CHARS},
+        }
 
     def validate_key_points(self, value: object) -> list[str]:
         return _strings(value, field="key_points", low=1, high=10, max_length=300)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -128,7 +129,17 @@ def session_create(
     question_ids: list[int] | None = None,
     time_limit_s: int | None = None,
 ) -> SessionCreated:
-    """A new session in the lobby, its owner seated as the first interviewer."""
+    """A new session in the lobby, its owner seated as the first interviewer; refused while
+    the owner has ``MAX_LIVE_SESSIONS_PER_USER`` sessions not finished."""
+    live = InterviewSession.objects.filter(owner=owner).exclude(
+        status=InterviewSession.Status.FINISHED
+    )
+    limit = django_settings.MAX_LIVE_SESSIONS_PER_USER
+    if live.count() >= limit:
+        raise ServiceError(
+            "too_many_sessions",
+            f"You have {limit} sessions that have not finished: finish one to open another.",
+        )
     question_ids = list(question_ids or [])
     if question_ids:
         found = set(Question.objects.filter(id__in=question_ids).values_list("id", flat=True))

@@ -13,11 +13,16 @@ would allow.
 """
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
+from itertools import repeat
 
-from django.db.models import Q
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Func, JSONField, Q, QuerySet
+from django.db.models.functions import Length
+from django.db.models.sql.compiler import SQLCompiler
 
 from .models import AnswerRevision, DraftSnapshot, Event, InterviewSession, Participant, Round
 from .protocol import EventType, timestamp
@@ -33,9 +38,19 @@ AUTHORED_EVENTS = (EventType.ANSWER_SUBMITTED, EventType.SCORE_UPDATED, EventTyp
 # A diff is a list of operations: ["=", text] unchanged, ["-", text] removed, ["+", text]
 # added, ["~", n] n unchanged characters left out. Unchanged runs keep this much context.
 DIFF_CONTEXT_CHARS = 120
-# A changed block of lines is diffed word by word when, its common start and end set aside,
-# it is this long or shorter; a longer one shows as removed and added whole.
+# A changed block of lines is diffed word by word when it is this long or shorter; a longer
+# one shows as removed and added whole (its common start and end kept).
 WORD_DIFF_MAX_CHARS = 4_000
+# The work one diff may do, lines and words together (``_BudgetedMatcher``), and the
+# operations it may show: past either, the changed middle shows as rewritten, with its sizes.
+# difflib matches in time quadratic in the equal elements it pairs: two revisions of
+# thousands of equal lines took seconds. Measured in bench/timeline_cost.py.
+DIFF_BUDGET = 20_000
+DIFF_MAX_OPS = 200
+# The diffs one page may compute, in the same units: a page that reaches it ends at that
+# revision (its ``next`` goes on from there), so a page of revisions never diffed costs about
+# what a page of kept diffs does.
+PAGE_DIFF_BUDGET = 60_000
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -65,20 +80,27 @@ def timeline_page(
 ) -> TimelinePage:
     """The viewer's timeline items after ``seq`` ``after``, at most ``limit`` of them.
 
-    Constant queries per page: the events, the rounds, the names, the revisions before the
-    page's answers.
+    Constant queries per page: the events, the rounds, the names, the diffs of the page's
+    revisions; and where some were never computed, the revisions before them and one write
+    that keeps the new diffs. A page that computes ``PAGE_DIFF_BUDGET`` units of diffs ends
+    at that revision, so that no page costs more than a page of kept diffs and that much.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     scoped = _scoped(Event.objects.filter(session=session, seq__gt=after), viewer)
-    rows = list(scoped.order_by("seq")[: limit + 1])
+    shown = scoped.defer("payload").annotate(shown=WithoutText("payload"))
+    rows = list(shown.order_by("seq")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     seen = [
         (event, data)
         for event in rows
-        if (data := visible_to(event.type, event.payload, viewer, audience=event.audience))
+        if (data := visible_to(event.type, event.shown, viewer, audience=event.audience))
         is not None
     ]
+    diffs, stopped_at = _revision_diffs(seen)
+    if stopped_at is not None:
+        seen = [(event, data) for event, data in seen if event.seq <= stopped_at]
+        rows, more = [event for event in rows if event.seq <= stopped_at], True
     timings = list(
         Round.objects.filter(session=session)
         .order_by("opened_at")
@@ -87,9 +109,8 @@ def timeline_page(
     rounds = [(round_id, opened_at) for round_id, opened_at, _ in timings]
     deadlines = {round_id: deadline for round_id, _, deadline in timings}
     names = _names(session, seen)
-    earlier = _revisions_before(seen)
     items = [
-        _item(event, data, rounds=rounds, deadlines=deadlines, names=names, earlier=earlier)
+        _item(event, data, rounds=rounds, deadlines=deadlines, names=names, diffs=diffs)
         for event, data in seen
     ]
     return TimelinePage(items=items, next_after=rows[-1].seq if more else None)
@@ -108,24 +129,79 @@ def _names(session: InterviewSession, seen: list[tuple[Event, dict]]) -> dict[in
     )
 
 
-def _revisions_before(seen: list[tuple[Event, dict]]) -> dict[tuple[int, int], str]:
-    """The text of the revision before each visible revision on the page, by (answer, revision)."""
-    wanted = {
-        (data["answer_id"], data["revision"] - 1)
-        for event, data in seen
-        if event.type == EventType.ANSWER_SUBMITTED and "text" in data and data["revision"] > 1
-    }
-    if not wanted:
-        return {}
+def _revisions(keys: Iterable[tuple[int, int]]) -> QuerySet[AnswerRevision]:
+    """The revisions with these (answer, revision) keys: one condition per answer."""
+    by_answer: dict[int, list[int]] = {}
+    for answer_id, revision in keys:
+        by_answer.setdefault(answer_id, []).append(revision)
     condition = Q()
-    for answer_id, revision in wanted:
-        condition |= Q(answer_id=answer_id, revision=revision)
-    return {
+    for answer_id, revisions in by_answer.items():
+        condition |= Q(answer_id=answer_id, revision__in=revisions)
+    return AnswerRevision.objects.filter(condition)
+
+
+def _revision_diffs(
+    seen: list[tuple[Event, dict]],
+) -> tuple[dict[tuple[int, int], tuple[int, list[list]]], int | None]:
+    """The length and diff of each visible revision on the page, by (answer, revision): kept
+    diffs read, the others computed against the revision before and kept. Computing stops
+    once it has spent ``PAGE_DIFF_BUDGET``: then also the ``seq`` of the last revision it
+    diffed, where the page ends (else None)."""
+    seqs = {
+        (data["answer_id"], data["revision"]): event.seq
+        for event, data in seen
+        if event.type == EventType.ANSWER_SUBMITTED and "text" in data
+    }
+    if not seqs:
+        return {}, None
+    rows = {
+        (answer_id, revision): (row_id, chars, diff)
+        for row_id, answer_id, revision, chars, diff in _revisions(seqs).values_list(
+            "id", "answer_id", "revision", Length("text"), "diff"
+        )
+    }
+    shown = {key: (chars, diff) for key, (_, chars, diff) in rows.items() if diff is not None}
+    missing = sorted((seq, key) for key, seq in seqs.items() if key not in shown and key in rows)
+    if not missing:
+        return shown, None
+    wanted = {key for _, key in missing} | {(a, r - 1) for _, (a, r) in missing if r > 1}
+    texts = {
         (answer_id, revision): text
-        for answer_id, revision, text in AnswerRevision.objects.filter(condition).values_list(
+        for answer_id, revision, text in _revisions(wanted).values_list(
             "answer_id", "revision", "text"
         )
     }
+    computed, spent, stopped_at = [], 0, None
+    for seq, (answer_id, revision) in missing:
+        budget = Budget(DIFF_BUDGET)
+        text = texts[(answer_id, revision)]
+        diff = text_diff(texts.get((answer_id, revision - 1), ""), text, budget=budget)
+        shown[(answer_id, revision)] = (len(text), diff)
+        computed.append(AnswerRevision(id=rows[(answer_id, revision)][0], diff=diff))
+        spent += min(budget.spent, DIFF_BUDGET)
+        if spent >= PAGE_DIFF_BUDGET and seq != missing[-1][0]:
+            stopped_at = seq
+            break
+    AnswerRevision.objects.bulk_update(computed, ["diff"])
+    return shown, stopped_at
+
+
+class WithoutText(Func):
+    """An event's payload with its ``text``, where it has one, replaced by "": the timeline
+    shows a revision's length and diff from its row, and decoding 200 answers of JSON was
+    most of what a page cost."""
+
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple:
+        return self.as_sql(
+            compiler, connection, template="json_replace(%(expressions)s, '$.text', '')"
+        )
+
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple:
+        return self.as_sql(
+            compiler, connection, template="""jsonb_set(%(expressions)s, '{text}', '""', false)"""
+        )
 
 
 def _round_at(rounds: list[tuple[int, datetime]], moment: datetime) -> tuple[int, datetime] | None:
@@ -145,7 +221,7 @@ def _item(
     rounds: list[tuple[int, datetime]],
     deadlines: dict[int, datetime],
     names: dict[int, str],
-    earlier: dict[tuple[int, int], str],
+    diffs: dict[tuple[int, int], tuple[int, list[list]]],
 ) -> dict:
     """One event as a timeline item: what it says, shortened, with its time in its round."""
     data = dict(data)
@@ -159,10 +235,8 @@ def _item(
             "time_limit_s": data.get("time_limit_s"),
         }
     if event.type == EventType.ANSWER_SUBMITTED and "text" in data:
-        text = data.pop("text")
-        before = earlier.get((data["answer_id"], data["revision"] - 1), "")
-        data["chars"] = len(text)
-        data["diff"] = text_diff(before, text)
+        del data["text"]
+        data["chars"], data["diff"] = diffs.get((data["answer_id"], data["revision"]), (0, []))
     if event.type == EventType.ROUND_EXTENDED and data.get("round_id") in deadlines:
         # "+90 s": how far past the round's own deadline this candidate may answer.
         own = datetime.fromisoformat(data["deadline"])
@@ -234,48 +308,138 @@ def playback_for(
 # --- the diff between two revisions -----------------------------------------------------------
 
 
-def text_diff(before: str, after: str) -> list[list]:
+class _OverBudgetError(Exception):
+    """The matching would look at more pairs than a diff may."""
+
+
+class Budget:
+    """The work one diff may do, in units of about one step of difflib's inner loop."""
+
+    def __init__(self, units: int) -> None:
+        self.left = units
+        self.spent = 0
+
+    def charge(self, units: int) -> None:
+        self.spent += units
+        self.left -= units
+        if self.left < 0:
+            raise _OverBudgetError
+
+
+class _BudgetedMatcher(SequenceMatcher):
+    """difflib's matcher, charging each search for a longest match what it will cost before
+    it runs: the elements of ``a`` it walks, and every occurrence in ``b`` of each of them,
+    which is where a text of many equal lines (or words) makes it quadratic."""
+
+    def __init__(self, a: list[str], b: list[str], budget: Budget) -> None:
+        budget.charge(len(a) + len(b))  # indexing both
+        self.budget = budget
+        super().__init__(None, a, b, autojunk=False)
+        self.occurrences = {element: len(places) for element, places in self.b2j.items()}
+
+    def find_longest_match(
+        self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
+    ) -> Match:
+        ahi = len(self.a) if ahi is None else ahi
+        walked = self.a[alo:ahi]
+        self.budget.charge(len(walked) + sum(map(self.occurrences.get, walked, repeat(0))))
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def text_diff(before: str, after: str, *, budget: Budget | None = None) -> list[list]:
     """What changed from ``before`` to ``after``: line by line, and word by word inside a
-    changed block of lines; long unchanged runs keep ``DIFF_CONTEXT_CHARS`` of context."""
-    old_lines = before.splitlines(keepends=True)
-    new_lines = after.splitlines(keepends=True)
-    ops: list[list] = []
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        old, new = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        if tag == "equal":
-            ops.append(["=", old])
-        elif tag == "replace":
-            ops.extend(_word_diff(old, new))
+    changed block of lines; long unchanged runs keep ``DIFF_CONTEXT_CHARS`` of context.
+
+    The lines both texts start and end with are set aside first (in C, whatever their
+    number); the changed middle is matched within ``budget`` (``DIFF_BUDGET`` units of work
+    when not given) and in at most ``DIFF_MAX_OPS`` operations, else it shows as
+    ``["*", removed_chars, added_chars]``: rewritten, too changed to show piece by piece.
+    """
+    budget = budget or Budget(DIFF_BUDGET)
+    head = _common_head(before, after)
+    tail = _common_tail(before[head:], after[head:])
+    old, new = before[head : len(before) - tail], after[head : len(after) - tail]
+    try:
+        middle = _line_diff(old, new, budget)
+        if len(middle) > DIFF_MAX_OPS:
+            raise _OverBudgetError
+    except _OverBudgetError:
+        middle = [["*", len(old), len(new)]]
+    ops = _merged([["=", before[:head]], *middle, ["=", before[len(before) - tail :]]])
+    return _elided(ops)
+
+
+def _common_head(a: str, b: str) -> int:
+    """How many characters of whole lines ``a`` and ``b`` start with alike."""
+    same = _common_prefix(a, b)
+    if same == len(a) == len(b):
+        return same
+    return a.rfind("\n", 0, same) + 1
+
+
+def _common_tail(a: str, b: str) -> int:
+    """How many characters of whole lines ``a`` and ``b`` end with alike."""
+    same = _common_prefix(a[::-1], b[::-1])
+    starts = len(a) - same, len(b) - same
+    if all(at == 0 or text[at - 1] == "\n" for text, at in zip((a, b), starts, strict=True)):
+        return same
+    # The run starts inside a line: it counts from that line's end on.
+    line_end = a.find("\n", starts[0])
+    return 0 if line_end < 0 else len(a) - line_end - 1
+
+
+def _common_prefix(a: Sequence, b: Sequence) -> int:
+    """How many elements ``a`` and ``b`` start with alike: a binary search whose
+    comparisons run in C, each over the part not yet known equal."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
         else:
-            ops.extend([["-", old], ["+", new]])
-    return _elided(_merged(ops))
+            high = middle - 1
+    return low
 
 
-def _word_diff(old: str, new: str) -> list[list]:
+def _line_diff(old: str, new: str, budget: Budget) -> list[list]:
+    """The changed middle line by line, a changed block word by word."""
+    if not old or not new:
+        return [["-", old], ["+", new]]
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    ops: list[list] = []
+    matcher = _BudgetedMatcher(old_lines, new_lines, budget)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        if tag == "equal":
+            ops.append(["=", removed])
+        elif tag == "replace":
+            ops.extend(_word_diff(removed, added, budget))
+        else:
+            ops.extend([["-", removed], ["+", added]])
+        budget.charge(1)
+    return _merged(ops)
+
+
+def _word_diff(old: str, new: str, budget: Budget) -> list[list]:
     """A changed block word by word: its common start and end kept, the middle matched by
-    words when short enough (matching grows quadratically), else removed and added whole."""
+    words when short enough, else removed and added whole."""
     old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
-    start = 0
-    while start < min(len(old_tokens), len(new_tokens)) and old_tokens[start] == new_tokens[start]:
-        start += 1
-    end = 0
-    while end < min(len(old_tokens), len(new_tokens)) - start and (
-        old_tokens[-1 - end] == new_tokens[-1 - end]
-    ):
-        end += 1
+    start = _common_prefix(old_tokens, new_tokens)
+    end = _common_prefix(old_tokens[start:][::-1], new_tokens[start:][::-1])
     old_middle = old_tokens[start : len(old_tokens) - end]
     new_middle = new_tokens[start : len(new_tokens) - end]
     ops: list[list] = [["=", "".join(old_tokens[:start])]]
     if sum(map(len, old_middle)) + sum(map(len, new_middle)) > WORD_DIFF_MAX_CHARS:
         ops.extend([["-", "".join(old_middle)], ["+", "".join(new_middle)]])
     else:
-        matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+        matcher = _BudgetedMatcher(old_middle, new_middle, budget)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 ops.append(["=", "".join(old_middle[i1:i2])])
             else:
                 ops.extend([["-", "".join(old_middle[i1:i2])], ["+", "".join(new_middle[j1:j2])]])
+            budget.charge(1)
     ops.append(["=", "".join(old_tokens[len(old_tokens) - end :])])
     return ops
 
@@ -283,13 +447,17 @@ def _word_diff(old: str, new: str) -> list[list]:
 def _merged(ops: list[list]) -> list[list]:
     """Adjacent operations of one kind as one; empty ones dropped."""
     merged: list[list] = []
-    for op, text in ops:
+    for op in ops:
+        if op[0] == "*":
+            merged.append(op)
+            continue
+        kind, text = op
         if not text:
             continue
-        if merged and merged[-1][0] == op:
+        if merged and merged[-1][0] == kind:
             merged[-1][1] += text
         else:
-            merged.append([op, text])
+            merged.append([kind, text])
     return merged
 
 
@@ -298,11 +466,12 @@ def _elided(ops: list[list]) -> list[list]:
     last, both ends of those between."""
     kept: list[list] = []
     last = len(ops) - 1
-    for index, (op, text) in enumerate(ops):
+    for index, (op, *rest) in enumerate(ops):
+        text = rest[0]
         head = 0 if index == 0 else DIFF_CONTEXT_CHARS
         tail = 0 if index == last else DIFF_CONTEXT_CHARS
         if op != "=" or len(text) <= head + tail + DIFF_CONTEXT_CHARS or len(ops) == 1:
-            kept.append([op, text])
+            kept.append([op, *rest])
             continue
         if head:
             kept.append(["=", text[:head]])

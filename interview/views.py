@@ -175,6 +175,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         session.asked = selectors.questions_asked(session)
         return Response(SessionDetailSerializer(session).data)
 
+    def get_throttles(self) -> list:
+        return [throttling.SessionCreateThrottle()] if self.action == "create" else []
+
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionCreatedSerializer})
     def create(self, request: Request) -> Response:
         """Open a new session in the lobby; the response's token is shown only once."""
@@ -231,6 +234,8 @@ class JoinView(APIView):
 class ResultsView(APIView):
     """Per-candidate totals, per-round scores and feedback, per-category breakdown."""
 
+    throttle_classes = [throttling.ReadThrottle]
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         return Response(selectors.results_for(panel_session(request, code)))
@@ -238,6 +243,8 @@ class ResultsView(APIView):
 
 class ResultsCsvView(APIView):
     """The results as CSV: a row per candidate, round and interviewer score."""
+
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
@@ -263,6 +270,7 @@ class CandidateResultsView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
@@ -282,6 +290,7 @@ class TimelineView(APIView):
     its panel; for a candidate (``X-Participant-Token``, once finished) their own part."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [throttling.ReadThrottle]
 
     @extend_schema(
         parameters=[

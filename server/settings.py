@@ -281,6 +281,9 @@ AXES_HANDLER = "interview.sign_in.SignInLockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Sessions one interviewer may own that have not finished (409 too_many_sessions past it).
+MAX_LIVE_SESSIONS_PER_USER = int(os.environ.get("MAX_LIVE_SESSIONS_PER_USER", "20"))
+
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -296,8 +299,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["interview.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
-    # codes (31^8 of them) gets nowhere at a join a second.
-    "DEFAULT_THROTTLE_RATES": {"join": os.environ.get("JOIN_RATE", "60/min")},
+    # codes (31^8 of them) gets nowhere at a join a second. Reads of a session (results, CSV,
+    # a candidate's results, the timeline: a page of the timeline may cost 50 ms) the same.
+    "DEFAULT_THROTTLE_RATES": {
+        "join": os.environ.get("JOIN_RATE", "60/min"),
+        "read": os.environ.get("READ_RATE", "300/min"),
+        # New sessions per interviewer (per user, not address).
+        "sessions": os.environ.get("SESSION_CREATE_RATE", "30/min"),
+    },
     "NUM_PROXIES": NUM_PROXIES,
 }
 

@@ -95,6 +95,8 @@ QUESTION_FORM = {
         ({"key_points": json.dumps("not a list")}, "must be a list of strings"),
         ({"tags": json.dumps([f"t{n}" for n in range(13)])}, "must have 0 to 12 entries"),
         ({"tags": json.dumps(["x" * 41])}, "at most 40 characters"),
+        ({"prompt": "x" * 20_001}, "no more than 20000 characters"),
+        ({"model_answer": "x" * 50_001}, "no more than 50000 characters"),
     ],
 )
 def test_a_question_saved_in_the_admin_is_refused_as_the_api_refuses_it(

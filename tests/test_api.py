@@ -110,6 +110,8 @@ def test_an_interviewer_adds_edits_and_deletes_a_question(api, bank):
         ({"key_points": "not a list"}, "key_points"),
         ({"title": ""}, "title"),
         ({"slug": "python-decorators"}, "slug"),
+        ({"prompt": "x" * 20_001}, "prompt"),
+        ({"model_answer": "x" * 50_001}, "model_answer"),
     ],
 )
 def test_an_invalid_question_is_refused_naming_the_field(api, bank, change, field):
@@ -884,3 +886,54 @@ def test_the_playback_steps_through_an_answers_drafts_and_revisions_for_the_pane
         assert api.get(url + bad).status_code == 400, bad
     other = session_for(interviewer, title="Another")
     assert api.get(f"/api/sessions/{other.code}/playback{query}").status_code == 404
+
+
+def test_the_sessions_reads_share_one_limit_per_address_whoever_asks(
+    api, anonymous, interviewer, bank, settings
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "read": "4/min",
+        },
+    }
+    session, panel, ann, _ = played_session(interviewer)
+    services.session_finish(session=session, participant=panel)
+    base = f"/api/sessions/{session.code}"
+    for path in ("timeline", "results", "results.csv"):
+        assert api.get(f"{base}/{path}").status_code == 200, path
+    mine = anonymous.get(f"{base}/my-results", HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert mine.status_code == 200
+    # The fifth read from this address, by another reader, waits.
+    later = anonymous.get(f"{base}/timeline", HTTP_X_PARTICIPANT_TOKEN=ann.token)
+    assert (later.status_code, error_of(later)["code"]) == (429, "rate_limited")
+    assert int(later["Retry-After"]) > 0
+    elsewhere = api.get(f"{base}/timeline", REMOTE_ADDR="192.0.2.7")
+    assert elsewhere.status_code == 200
+
+
+def test_an_interviewer_opens_sessions_at_a_limited_rate_counted_per_user(api, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "sessions": "3/min"},
+    }
+    for number in range(3):
+        assert api.post("/api/sessions/", {"title": f"P{number}"}, "json").status_code == 201
+    refused = api.post("/api/sessions/", {"title": "P4"}, "json")
+    assert (refused.status_code, error_of(refused)["code"]) == (429, "rate_limited")
+    assert api.get("/api/sessions/").status_code == 200  # reading is not creating
+    colleague = client_for(make_interviewer("carol"))
+    assert colleague.post("/api/sessions/", {"title": "Hers"}, "json").status_code == 201
+
+
+def test_an_interviewer_has_at_most_so_many_sessions_not_finished(api, interviewer, settings):
+    settings.MAX_LIVE_SESSIONS_PER_USER = 2
+    first = session_for(interviewer)
+    session_for(interviewer)
+    refused = api.post("/api/sessions/", {"title": "Third"}, "json")
+    assert (refused.status_code, error_of(refused)["code"]) == (409, "too_many_sessions")
+    assert "finish one" in error_of(refused)["message"]
+    services.session_finish(session=first, participant=owner_seat(first))
+    assert api.post("/api/sessions/", {"title": "Third"}, "json").status_code == 201

@@ -98,6 +98,11 @@ def test_a_bad_file_is_refused_whole_naming_entry_and_field(tmp_path, bank):
         (GOOD_ENTRY.format(slug="twice", difficulty=1) * 2, "entry 2 (twice): field 'slug'"),
         (GOOD_ENTRY.format(slug="x", difficulty=1).replace("Core Python", "Cooking"), "category"),
         (GOOD_ENTRY.format(slug="x", difficulty=1).replace("[one, two, three]", "[]"), "key_p"),
+        (GOOD_ENTRY.format(slug="x", difficulty=1).replace("Ask it.", "a" * 20_001), "prompt"),
+        (
+            GOOD_ENTRY.format(slug="x", difficulty=1).replace("The answer.", "a" * 50_001),
+            "model_answer",
+        ),
     ],
 )
 def test_bank_read_names_what_is_wrong(text, fault):

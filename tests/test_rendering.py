@@ -200,3 +200,40 @@ def test_the_code_stylesheet_uses_only_scoped_classes():
     for selector in selectors:
         for part in selector.split(","):
             assert part.strip().startswith((".md pre", ".tok-", ".code-view", ".code-editor"))
+
+
+# --- what a text may ask of the renderer ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pathological",
+    [
+        "[" * 20_000,  # link openers: markdown-it matched each (about 10 us a "[")
+        "![x" * 6_000,
+        "*_" * 10_000,
+        "- item\n" * 2_800,  # list items: a block each
+        "# heading\n" * 2_000,
+    ],
+)
+def test_a_text_asking_too_much_of_the_renderer_shows_as_plain_text(pathological):
+    markdown_html.cache_clear()
+    html = markdown_html("Intro <b>bold</b>\n\n" + pathological)
+    assert html.startswith("<p>Intro &lt;b&gt;bold&lt;/b&gt;</p>")
+    for tag in ("<a", "<li>", "<em>", "<h3>"):
+        assert tag not in html
+
+
+def test_a_text_within_the_bounds_is_still_markdown():
+    html = markdown_html("# Title\n\n" + "[a link](https://example.com) " * 500)
+    assert "<h3>Title</h3>" in html
+    assert html.count("<a ") == 500
+
+
+def test_past_the_highlighted_characters_code_shows_unhighlighted():
+    markdown_html.cache_clear()
+    code = "x = compute(1, 2, 3)\n" * 300  # 6,300 characters: past what a text highlights
+    html = markdown_html(f"```python\ndef f(): pass\n```\n\n```python\n{code}```\n")
+    first, second = html.split("</pre>")[:2]
+    assert '<span class="k">def</span>' in first
+    assert "<span" not in second
+    assert "x = compute(1, 2, 3)" in second

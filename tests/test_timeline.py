@@ -1,13 +1,18 @@
 """The session timeline: built from the event log, diffed, paged, and cut per viewer."""
 
+import difflib
+import sys
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
-from interview import services
-from interview.models import Event, InterviewSession, Question
-from interview.timeline import DIFF_CONTEXT_CHARS, text_diff, timeline_page
+from interview import services, timeline
+from interview.models import AnswerRevision, Event, InterviewSession, Question
+from interview.protocol import MAX_ANSWER_CHARS
+from interview.timeline import DIFF_BUDGET, DIFF_CONTEXT_CHARS, text_diff, timeline_page
 from interview.visibility import Viewer
 
 from .factories import owner_seat, seat, session_for
@@ -249,6 +254,129 @@ def test_a_diff_of_two_long_answers_is_quick():
 
 def test_a_page_costs_the_same_few_queries_however_long(played, django_assert_num_queries):
     session, panel, *_ = played
-    # The events, the rounds, the names, the revisions before the page's answers.
+    # The events, the kept diffs, the rounds, the names; the first time also the revisions
+    # before the page's answers, and the write that keeps their diffs.
+    with django_assert_num_queries(6):
+        timeline_page(session, viewer_of(panel))
     with django_assert_num_queries(4):
         timeline_page(session, viewer_of(panel))
+
+
+# --- the worst revisions an answer allows ---------------------------------------------------
+
+
+def worst_revisions() -> tuple[str, str]:
+    """Two answers of the largest size, of one line repeated, changed at both ends: difflib
+    paired every line of one with every line of the other (seconds a diff)."""
+    lines = "a\n" * (MAX_ANSWER_CHARS // 2 - 2)
+    return "b\n" + lines + "c\n", "c\n" + lines + "b\n"
+
+
+class DifflibSteps:
+    """Counts the lines of difflib that run (its inner loops are Python), and stops a run
+    that goes far past any budget instead of letting it take minutes."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling, self.count = ceiling, 0
+
+    def __enter__(self) -> "DifflibSteps":
+        self.previous = sys.gettrace()
+        sys.settrace(self.trace)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self.previous)
+
+    def trace(self, frame, event, arg):
+        if frame.f_code.co_filename != difflib.__file__:
+            return None
+        if event == "line":
+            self.count += 1
+            if self.count > self.ceiling:
+                raise RuntimeError(f"difflib ran more than {self.ceiling} lines")
+        return self.trace
+
+
+def test_the_worst_revisions_are_diffed_within_the_budget_and_shown_as_rewritten():
+    before, after = worst_revisions()
+    with DifflibSteps(ceiling=50 * DIFF_BUDGET) as steps:
+        diff = text_diff(before, after)
+    assert diff == [["*", len(before), len(after)]]
+    # One unit of the budget is about one pass of difflib's inner loop, a few lines each.
+    assert steps.count <= 10 * DIFF_BUDGET
+
+
+def test_a_diff_over_its_budget_keeps_the_unchanged_lines_around_the_rewritten_middle():
+    before, after = worst_revisions()
+    diff = text_diff("intro\n" + before + "outro\n", "intro\n" + after + "outro\n")
+    assert diff == [["=", "intro\n"], ["*", len(before), len(after)], ["=", "outro\n"]]
+
+
+def test_a_diff_of_many_separate_changes_is_shown_as_rewritten():
+    before = "".join(f"line {n}\nsame\n" for n in range(400))
+    after = before.replace("line", "LINE")
+    assert text_diff(before, after)[0][0] == "*"
+
+
+@given(
+    st.lists(st.sampled_from(["a\n", "b\n", "a b\n", "\n", "c"]), max_size=30),
+    st.lists(st.sampled_from(["a\n", "b\n", "a b\n", "\n", "c"]), max_size=30),
+)
+def test_a_diff_rebuilds_both_revisions(old, new):
+    before, after = "".join(old), "".join(new)
+    diff = text_diff(before, after)
+    assert all(op in "=-+" for op, *_ in diff)  # short texts: nothing left out
+    assert "".join(text for op, text in diff if op in "=-") == before
+    assert "".join(text for op, text in diff if op in "=+") == after
+
+
+@pytest.fixture
+def worst_answers(interviewer, bank):
+    """A session whose candidate submitted 200 revisions, each of the largest size and each
+    the worst to diff against the one before."""
+    session = session_for(interviewer)
+    panel, ann = owner_seat(session), seat(session, "Ann")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    texts = worst_revisions()
+    for number in range(200):
+        services.answer_submit(
+            session=session, participant=ann, round_id=rnd.id, text=texts[number % 2]
+        )
+    return session, panel
+
+
+def test_each_revision_is_diffed_once_and_no_page_diffs_more_than_its_budget(
+    worst_answers, monkeypatch
+):
+    session, panel = worst_answers
+    diffed = []
+    real = timeline.text_diff
+
+    def counted(before, after, **options):
+        diffed.append(after)
+        return real(before, after, **options)
+
+    monkeypatch.setattr(timeline, "text_diff", counted)
+    pages, diffed_per_page, after = [], [], 0
+    while after is not None:
+        page = timeline_page(session, viewer_of(panel), after=after, limit=200)
+        pages.append(page.items)
+        diffed_per_page.append(len(diffed) - sum(diffed_per_page))
+        after = page.next_after
+    # A page of revisions never diffed ends where its diffs reach the page's budget (the
+    # first revision, against nothing, costs nothing).
+    assert max(diffed_per_page) <= timeline.PAGE_DIFF_BUDGET // DIFF_BUDGET + 1
+    assert len(diffed) == 200
+    revisions = [item for items in pages for item in items if item["type"] == "answer.submitted"]
+    assert [item["data"]["revision"] for item in revisions] == list(range(1, 201))
+    assert revisions[1]["data"]["diff"] == [["*", MAX_ANSWER_CHARS, MAX_ANSWER_CHARS]]
+    assert not AnswerRevision.objects.filter(diff=None).exists()
+
+    # Kept: a full page reads them back and diffs nothing again.
+    diffed.clear()
+    full = timeline_page(session, viewer_of(panel), limit=200)
+    assert len(full.items) == 200
+    assert diffed == []
+    assert [item["data"] for item in full.items[1:]] == [item["data"] for item in revisions][:199]

@@ -27,10 +27,13 @@ export function diffBlock(diff) {
   return h(
     "pre",
     { class: "diff" },
-    diff.map(([op, text]) => {
+    diff.map(([op, text, added]) => {
       if (op === "+") return h("ins", {}, text);
       if (op === "-") return h("del", {}, text);
       if (op === "~") return h("span", { class: "diff-skip" }, `… ${text} unchanged characters …`);
+      if (op === "*") {
+        return h("span", { class: "diff-skip" }, `… rewritten: ${text} characters replaced by ${added} …`);
+      }
       return text;
     }),
   );
