@@ -996,10 +996,12 @@ def signal_report(
     round_id: int,
     kind: str,
     chars: int | None = None,
+    load: str | None = None,
     receipt: Receipt | None = None,
 ) -> bool:
-    """Keep one of a candidate's integrity signals on an open round: the tab hidden or shown,
-    the window's focus lost or regained, a paste's size. True when it was kept as a
+    """Keep one of a candidate's integrity signals on an open round: the tab hidden or shown
+    (``load`` when shown by the page loading), the window's focus lost or regained, a paste's
+    size. True when it was kept as a
     ``candidate.signal`` event (the panel's alone); past ``SIGNALS_PER_ROUND`` in the round
     only the candidate's counter of dropped signals rises.
 
@@ -1029,6 +1031,8 @@ def signal_report(
         event = {"participant_id": participant.id, "round_id": round_id, "kind": kind}
         if chars is not None:
             event["chars"] = chars
+        if load is not None:
+            event["load"] = load
         event["at"] = timestamp(now)
         writes += _events_append(session, now, [(EventType.CANDIDATE_SIGNAL, event)])
     sql.writes_together([*writes, *_recorded(receipt, {}, now)])

@@ -3,7 +3,7 @@
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
-import { watchIntegrity } from "./signals.js";
+import { pageLoad, watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
 import {
@@ -28,6 +28,10 @@ let countdown = null;
 let board = null;
 let shownRoundId = null; // the round whose question the form shows
 let tabReleased = false; // Esc pressed: the next Tab moves focus instead of indenting
+// How the page loaded (signals.js, pageLoad), told with its first `visible` in a round; null
+// once told, or when the page loaded with no round open.
+let loadUntold = pageLoad();
+let awayRoundId = null; // the round of a `hidden` sent with no `visible` acknowledged after it
 
 const answerBox = $("answer");
 // What the page reads and sets: the textarea, until the code editor takes its place
@@ -192,7 +196,35 @@ function reportSignal(kind, extra = {}) {
   const round = state.round;
   if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return;
   const data = { round_id: round.round_id, kind, ...extra };
-  live.send("signal.report", data, { queue: false }).catch(() => {});
+  if (kind === "visible" && loadUntold) {
+    data.load = loadUntold;
+    loadUntold = null;
+  }
+  if (kind === "hidden") awayRoundId = round.round_id;
+  const sent = live.send("signal.report", data, { queue: false });
+  sent
+    .then(() => {
+      if (kind === "visible" && awayRoundId === round.round_id) awayRoundId = null;
+    })
+    .catch(() => {});
+}
+
+/**
+ * On every welcome: a page that has just loaded while a round is open says it is visible
+ * (`load`: opened or reloaded) and focused; after a reconnect, a page that went away while
+ * offline, or whose `visible` was lost with the socket, says it is back. The panel's count
+ * of time away then ends when the candidate is back, not at the round's close.
+ */
+function reportPresence() {
+  const round = state.round;
+  if (!round) loadUntold = null; // loaded between rounds: nothing to tell
+  if (!round || document.visibilityState !== "visible") return;
+  if (loadUntold) {
+    reportSignal("visible");
+    if (document.hasFocus()) reportSignal("focus");
+  } else if (awayRoundId === round.round_id) {
+    reportSignal("visible");
+  }
 }
 
 // --- scores ----------------------------------------------------------------------------------
@@ -313,6 +345,7 @@ async function main() {
     onWelcome(welcome) {
       state.welcome(welcome);
       renderAll();
+      reportPresence();
     },
     onEvent,
     async onRejected() {
