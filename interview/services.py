@@ -872,7 +872,8 @@ def answer_score(
     feedback: str | None = None,
     receipt: Receipt | None = None,
 ) -> float:
-    """Keep this interviewer's score of the answer; returns the panel's mean.
+    """Keep this interviewer's score of the answer; returns the panel's mean. Taken after the
+    session's finish too: only what changes the session's course is refused then.
 
     A rescore replaces the score, and the feedback too when given; without feedback it keeps
     the interviewer's earlier words. Statements: the locked session with the answer, this
@@ -898,7 +899,7 @@ def answer_score(
     )
     if row["author_id"] is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
-    _refuse_if_finished(session)
+    # Not refused after the finish: the panel scores and gives feedback after the interviews.
     now = timezone.now()
     earlier = row["earlier_score"]
     if feedback is None:
