@@ -11,6 +11,7 @@ import {
   Leaderboard,
   formatScore,
   joinWithName,
+  showJoined,
   loadCode,
   questionMeta,
   renderPresence,
@@ -60,6 +61,7 @@ function renderQuestion() {
       : "Waiting for the first question";
   if (!round) {
     countdown.stop();
+    show($("extra-time-note"), false);
     if (shownRoundId !== null) closeForm();
     return;
   }
@@ -69,7 +71,11 @@ function renderQuestion() {
   showMarkdown($("question-prompt"), round.question.prompt_html, round.question.prompt);
   // The candidate's own deadline: later than the round's when the panel gave them more time.
   const me = state.me.participant_id;
-  countdown.set(state.deadlineOf(me), round.time_limit_s + state.extraSecondsOf(me));
+  const extra = state.extraSecondsOf(me);
+  countdown.set(state.deadlineOf(me), round.time_limit_s + extra);
+  // Said in words beside the timer, not only to a screen reader: it explains the countdown.
+  $("extra-time-note").textContent = extra ? `You have ${extra} s more` : "";
+  show($("extra-time-note"), extra > 0);
   if (shownRoundId !== round.round_id) {
     shownRoundId = round.round_id;
     answerError.textContent = "";
@@ -133,6 +139,14 @@ async function submitAnswer(event) {
         ? "The round closed before your answer arrived; it was not saved."
         : `Not saved: ${err.message}`;
   }
+}
+
+/** Ctrl+Enter (⌘+Enter on a Mac) submits, in the code editor and the textarea alike. */
+function submitKeys(event) {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+  event.preventDefault();
+  event.stopPropagation(); // before the editor's own Enter handling
+  if (!$("submit-answer").disabled) $("answer-form").requestSubmit();
 }
 
 /** In the textarea, Tab indents; Esc, then Tab, leaves it (the keyboard never gets stuck). */
@@ -322,7 +336,7 @@ async function main() {
   editorInstead();
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);
-  show($("live"));
+  showJoined();
   countdown = new Countdown(
     $("question-timer"),
     () => (live ? live.serverNow() : Date.now()),
@@ -337,6 +351,7 @@ async function main() {
     tabReleased = false;
   });
   $("answer-form").addEventListener("submit", submitAnswer);
+  $("answer-form").addEventListener("keydown", submitKeys, { capture: true });
   watchIntegrity($("answer-form"), reportSignal);
   live = new LiveSession({
     code,
@@ -351,9 +366,9 @@ async function main() {
     async onRejected() {
       // The seat is gone (a reset database, a cleared session): join again with a name.
       seatForget(code, ROLE);
-      show($("live"), false);
+      showJoined(false);
       const fresh = await joinWithName(code, ROLE);
-      show($("live"));
+      showJoined();
       board.me = fresh.participant_id;
       return fresh.token;
     },

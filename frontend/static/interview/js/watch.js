@@ -1,6 +1,6 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
-import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
+import { $, announce, h, pageConfig, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -9,6 +9,7 @@ import {
   Leaderboard,
   formatScore,
   joinWithName,
+  showJoined,
   questionMeta,
   renderPresence,
   renderWatching,
@@ -110,7 +111,7 @@ function onEvent(frame) {
 async function main() {
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);
-  show($("live"));
+  showJoined();
   countdown = new Countdown($("stage-timer"), () => (live ? live.serverNow() : Date.now()));
   board = new Leaderboard($("leaderboard"));
   live = new LiveSession({
@@ -127,9 +128,9 @@ async function main() {
     onEvent,
     async onRejected() {
       seatForget(code, ROLE);
-      show($("live"), false);
+      showJoined(false);
       const fresh = await joinWithName(code, ROLE);
-      show($("live"));
+      showJoined();
       return fresh.token;
     },
   }).start();
