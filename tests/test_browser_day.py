@@ -134,6 +134,22 @@ async def test_a_reload_mid_round_is_not_leaving_the_tab_and_its_time_away_stays
     timeline = card.get_by_role("list", name="Focus and paste timeline")
     await expect(timeline).to_contain_text("reloaded the page")
 
+    # She leaves the tab, her connection drops, she comes back before it returns: the page
+    # says so at the reconnect, and her time away ends there, not at the round's close.
+    await cara.evaluate(shared.TAB, "hidden")
+    await expect(summary).to_contain_text("left the tab 1×")
+    await cara.context.set_offline(True)
+    await expect(cara.get_by_text("You are offline")).to_be_visible()
+    await cara.evaluate(shared.TAB, "visible")
+    await cara.context.set_offline(False)
+    await expect(timeline.get_by_role("listitem").last).to_contain_text("came back to the tab")
+    shown = await summary.text_content()
+    stored, _, signals = await database_sync_to_async(signals_stored)(room.code)
+    assert (stored["left_tab"], stored["reloads"]) == (1, 1)
+    later = selectors.signals_summary(signals, until=django_now() + timedelta(hours=1))
+    assert later == stored
+    assert shown == f"Focus and pastes: {stored['summary']}"
+
     await panel.goto(f"/s/{room.code}/results")
     results = panel.get_by_role("region", name="Results of Cara")
     await expect(results.locator(".signal-summary")).to_have_text(shown)
