@@ -294,7 +294,11 @@ async def test_every_view_fits_a_phone_and_a_laptop_with_long_lines_in_it(
     cara = await tabs.open("cara", f"/s/{room.code}/")
     await join_with_name(cara, name)
     wall = await tabs.open("wall", f"/s/{room.code}/watch")
+    # The spectator's header says nothing of a connection before they have joined either.
+    await expect(wall.get_by_label("Display name")).to_be_visible()
+    await expect(wall.get_by_text(re.compile("connecting", re.IGNORECASE))).to_be_hidden()
     await join_with_name(wall, "W" * 40)
+    await expect(wall.locator("#session-status")).to_have_text("lobby")
     await expect(panel.get_by_role("list", name="Who is here")).to_contain_text(name)
     await panel.get_by_label("Search").fill("whose title runs on")
     await expect(panel.get_by_role("button", name="Push question")).to_have_count(1)
