@@ -81,6 +81,14 @@ class SignalKind(StrEnum):
     PASTE = "paste"
 
 
+class PageLoad(StrEnum):
+    """Why the candidate's page reports ``visible``: it has just loaded while a round is open,
+    opened anew (``opened``) or reloaded in the same tab (``reloaded``)."""
+
+    OPENED = "opened"
+    RELOADED = "reloaded"
+
+
 class ErrorCode(StrEnum):
     BAD_JSON = "bad_json"
     UNKNOWN_TYPE = "unknown_type"
@@ -162,17 +170,26 @@ class SignalReportData(serializers.Serializer):
     kind = StrictCharField()
     # A paste's size in characters: given with a paste, and only then.
     chars = StrictIntegerField(min_value=0, max_value=MAX_PASTE_CHARS, required=False)
+    # A ``visible`` sent as the page loads: opened anew, or reloaded.
+    load = StrictCharField(required=False)
 
     def validate_kind(self, kind: str) -> str:
         if kind not in set(SignalKind):
             raise serializers.ValidationError(f"must be one of {', '.join(SignalKind)}.")
         return kind
 
+    def validate_load(self, load: str) -> str:
+        if load not in set(PageLoad):
+            raise serializers.ValidationError(f"must be one of {', '.join(PageLoad)}.")
+        return load
+
     def validate(self, data: dict) -> dict:
         if data["kind"] == SignalKind.PASTE and "chars" not in data:
             raise serializers.ValidationError({"chars": "a paste says how many characters."})
         if data["kind"] != SignalKind.PASTE and "chars" in data:
             raise serializers.ValidationError({"chars": "only a paste has characters."})
+        if data["kind"] != SignalKind.VISIBLE and "load" in data:
+            raise serializers.ValidationError({"load": "only a visible page has loaded."})
         return data
 
 

@@ -28,7 +28,7 @@ from .models import (
     Score,
     SignalTally,
 )
-from .protocol import EventType, SignalKind, event_frame, frame_text, timestamp
+from .protocol import EventType, PageLoad, SignalKind, event_frame, frame_text, timestamp
 from .radar import Spoke, radar_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
@@ -311,6 +311,7 @@ RESULTS_CSV_HEADER = [
     "signals",
     "left_tab",
     "away_s",
+    "reloads",
     "lost_focus",
     "pastes",
     "pasted_chars",
@@ -371,7 +372,7 @@ def results_csv_rows(results: dict) -> list[list]:
 
 
 def _signals_cells(signals: dict) -> list:
-    keys = ("summary", "left_tab", "away_s", "lost_focus", "pastes", "pasted_chars")
+    keys = ("summary", "left_tab", "away_s", "reloads", "lost_focus", "pastes", "pasted_chars")
     return [signals[key] for key in keys]
 
 
@@ -498,33 +499,49 @@ def _duration_text(seconds: int) -> str:
 def signals_summary(signals: list[dict], *, dropped: int = 0, until: datetime) -> dict:
     """One candidate's signals of one round, summed up for the panel.
 
-    ``away_s`` adds up the intervals from each ``hidden`` to the next ``visible`` (one still
-    open counts until ``until``: the round's close, or now), rounded to whole seconds. The
+    A ``hidden`` opens a spell away from the page; the next ``visible`` or ``focus`` closes
+    it (the page reports both when it loads, and ``visible`` again when its socket comes
+    back), and one still open at the end closes at ``until``: the round's close, or now.
+    A spell closed by a page's reload (``visible`` with ``load: "reloaded"``) is a reload,
+    not the tab left; a reload whose ``hidden`` never arrived counts too, with no time.
+    ``away_s`` is the time of both kinds of spell, each kind rounded to whole seconds. The
     dashboard's ``signalSummary`` (frontend/static/interview/js/signals.js) says the same in
-    the same words: "left the tab 3× (42 s), lost focus 4×, pasted 380 characters".
+    the same words: "left the tab 3× (42 s), reloaded the page 1× (1 s), lost focus 4×,
+    pasted 380 characters".
     """
-    left = lost_focus = pastes = pasted = away_ms = 0
+    left = reloads = lost_focus = pastes = pasted = left_ms = reload_ms = 0
     hidden_since: datetime | None = None
+    hiddens = 0  # the ``hidden`` signals of the open spell
     for signal in signals:
         at = sql.moment(signal["at"])
         kind = signal["kind"]
         if kind == SignalKind.HIDDEN:
-            left += 1
+            hiddens += 1
             hidden_since = hidden_since or at
-        elif kind == SignalKind.VISIBLE and hidden_since is not None:
-            away_ms += max(0, (at - hidden_since) // timedelta(milliseconds=1))
-            hidden_since = None
-        elif kind == SignalKind.BLUR:
+            continue
+        if kind == SignalKind.VISIBLE and signal.get("load") == PageLoad.RELOADED:
+            reloads += 1
+            if hidden_since is not None:
+                reload_ms += max(0, (at - hidden_since) // timedelta(milliseconds=1))
+                hidden_since, hiddens = None, 0
+        elif kind in (SignalKind.VISIBLE, SignalKind.FOCUS) and hidden_since is not None:
+            left += hiddens
+            left_ms += max(0, (at - hidden_since) // timedelta(milliseconds=1))
+            hidden_since, hiddens = None, 0
+        if kind == SignalKind.BLUR:
             lost_focus += 1
         elif kind == SignalKind.PASTE:
             pastes += 1
             pasted += signal.get("chars", 0)
     if hidden_since is not None:
-        away_ms += max(0, (until - hidden_since) // timedelta(milliseconds=1))
-    away_s = (away_ms + 500) // 1000
+        left += hiddens
+        left_ms += max(0, (until - hidden_since) // timedelta(milliseconds=1))
+    left_s, reload_s = (left_ms + 500) // 1000, (reload_ms + 500) // 1000
     parts = []
     if left:
-        parts.append(f"left the tab {left}× ({_duration_text(away_s)})")
+        parts.append(f"left the tab {left}× ({_duration_text(left_s)})")
+    if reloads:
+        parts.append(f"reloaded the page {reloads}× ({_duration_text(reload_s)})")
     if lost_focus:
         parts.append(f"lost focus {lost_focus}×")
     if pastes:
@@ -533,7 +550,8 @@ def signals_summary(signals: list[dict], *, dropped: int = 0, until: datetime) -
         parts.append(f"{dropped} more signal{'' if dropped == 1 else 's'} not kept")
     return {
         "left_tab": left,
-        "away_s": away_s,
+        "away_s": left_s + reload_s,
+        "reloads": reloads,
         "lost_focus": lost_focus,
         "pastes": pastes,
         "pasted_chars": pasted,

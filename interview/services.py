@@ -875,7 +875,8 @@ def answer_score(
     feedback: str | None = None,
     receipt: Receipt | None = None,
 ) -> float:
-    """Keep this interviewer's score of the answer; returns the panel's mean.
+    """Keep this interviewer's score of the answer; returns the panel's mean. Taken after the
+    session's finish too: only what changes the session's course is refused then.
 
     A rescore replaces the score, and the feedback too when given; without feedback it keeps
     the interviewer's earlier words. Statements: the locked session with the answer, this
@@ -901,7 +902,7 @@ def answer_score(
     )
     if row["author_id"] is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
-    _refuse_if_finished(session)
+    # Not refused after the finish: the panel scores and gives feedback after the interviews.
     now = timezone.now()
     earlier = row["earlier_score"]
     if feedback is None:
@@ -1006,10 +1007,12 @@ def signal_report(
     round_id: int,
     kind: str,
     chars: int | None = None,
+    load: str | None = None,
     receipt: Receipt | None = None,
 ) -> bool:
-    """Keep one of a candidate's integrity signals on an open round: the tab hidden or shown,
-    the window's focus lost or regained, a paste's size. True when it was kept as a
+    """Keep one of a candidate's integrity signals on an open round: the tab hidden or shown
+    (``load`` when shown by the page loading), the window's focus lost or regained, a paste's
+    size. True when it was kept as a
     ``candidate.signal`` event (the panel's alone); past ``SIGNALS_PER_ROUND`` in the round
     only the candidate's counter of dropped signals rises.
 
@@ -1039,6 +1042,8 @@ def signal_report(
         event = {"participant_id": participant.id, "round_id": round_id, "kind": kind}
         if chars is not None:
             event["chars"] = chars
+        if load is not None:
+            event["load"] = load
         event["at"] = timestamp(now)
         writes += _events_append(session, now, [(EventType.CANDIDATE_SIGNAL, event)])
     sql.writes_together([*writes, *_recorded(receipt, {}, now)])

@@ -277,6 +277,7 @@ async def test_a_whole_session_runs_in_four_browsers(server, interviewer, questi
     await assert_accessible(wall, "spectator page")
 
     await panel.get_by_role("button", name="Finish session").click()
+    await panel.get_by_role("dialog").get_by_role("button", name="Finish session").click()
     for page in (ann, ben):
         await page.get_by_role("link", name="See your results").click()
         await expect(page.get_by_role("heading", name="Model answer")).to_be_visible()
@@ -600,6 +601,7 @@ async def test_names_answers_feedback_and_a_hostile_question_run_nothing(
     await expect(leaderboard(wall).first).to_contain_text(XSS)
 
     await panel.get_by_role("button", name="Finish session").click()
+    await panel.get_by_role("dialog").get_by_role("button", name="Finish session").click()
     await mallory.get_by_role("link", name="See your results").click()
     timeline = mallory.get_by_role("region", name="Timeline").get_by_role("listitem")
     await expect(timeline.filter(has_text="Session finished")).to_be_visible()
@@ -814,6 +816,9 @@ async def test_signals_while_offline_are_never_sent_in_a_burst_that_refuses_the_
     panel = await peers.hello(server, room.code, room.owner_token)
     cara = await tabs.open("cara", f"/s/{room.code}/")
     await join_with_name(cara, "Cara")
+    # Welcomed before the push: a page that loads with a round open says so (issue 17).
+    await expect(cara.get_by_role("heading", name="Waiting for the first question")).to_be_visible()
+    await expect(cara.locator("#session-status")).to_have_text("lobby")
     await pushed(panel, questions[0].id)
     await expect(cara.get_by_role("heading", name=questions[0].title)).to_be_visible()
     answer = await answer_editor(cara)
@@ -836,21 +841,45 @@ async def test_signals_while_offline_are_never_sent_in_a_burst_that_refuses_the_
     await expect(cara.get_by_text("Saved (revision 1).")).to_be_visible()
     submitted = await panel.next("answer.submitted")
     assert submitted["data"]["text"] == "written offline"
-    # None of the switches was sent late, timed by the server at the reconnect.
-    stored = await Event.objects.filter(session__code=room.code, type="candidate.signal").acount()
-    assert stored == 0
+    # None of the switches was sent late, timed by the server at the reconnect: the page only
+    # says where it is now, back on the tab (issue 17), which ends the time away.
+    stored = Event.objects.filter(session__code=room.code, type="candidate.signal")
+    kinds = [payload["kind"] async for payload in stored.values_list("payload", flat=True)]
+    assert kinds == ["visible"]
 
 
+RELOADED, OPENED = {"load": "reloaded"}, {"load": "opened"}
 SUMMARY_CASES = [
-    # (kinds at seconds, signals dropped, the round's end in seconds)
+    # (kinds at seconds with their other fields, signals dropped, the round's end in seconds)
     (
-        [("blur", 1), ("hidden", 1.2), ("visible", 20.2), ("paste", 30, 300), ("hidden", 40)],
+        [
+            ("blur", 1),
+            ("hidden", 1.2),
+            ("visible", 20.2),
+            ("paste", 30, {"chars": 300}),
+            ("hidden", 40),
+        ],
         0,
         52.6,
     ),
-    ([("hidden", 0.4), ("hidden", 1), ("visible", 2.9), ("paste", 3, 1), ("focus", 4)], 2, 9),
+    (
+        [
+            ("hidden", 0.4),
+            ("hidden", 1),
+            ("visible", 2.9),
+            ("paste", 3, {"chars": 1}),
+            ("focus", 4),
+        ],
+        2,
+        9,
+    ),
     ([("hidden", 10)], 1, 135.5),
     ([], 0, 10),
+    # Pages that load (issue 17): a reload is not the tab left; focus ends a time away.
+    ([("hidden", 10), ("visible", 10.8, RELOADED), ("focus", 10.9)], 0, 300),
+    ([("visible", 3, RELOADED), ("hidden", 20), ("focus", 27.6)], 1, 300),
+    ([("hidden", 5), ("visible", 65, OPENED), ("hidden", 100)], 0, 130.4),
+    ([("hidden", 1), ("hidden", 2), ("visible", 2.4, RELOADED), ("blur", 9)], 0, 20),
 ]
 
 
@@ -865,7 +894,7 @@ async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
     for kinds, dropped, end in SUMMARY_CASES:
         signals = [
             {"participant_id": 1, "round_id": 1, "kind": kind, "at": timestamp(at(second))}
-            | ({"chars": rest[0]} if rest else {})
+            | (rest[0] if rest else {})
             for kind, second, *rest in kinds
         ]
         cases.append({"signals": signals, "dropped": dropped, "until": timestamp(at(end))})
@@ -886,6 +915,12 @@ async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
     assert on_server[1]["summary"] == (
         "left the tab 2× (3 s), pasted 1 character, 2 more signals not kept"
     )
+    assert [s["summary"] for s in on_server[4:]] == [
+        "reloaded the page 1× (1 s)",
+        "left the tab 1× (8 s), reloaded the page 1× (0 s), 1 more signal not kept",
+        "left the tab 2× (1 min 30 s)",
+        "reloaded the page 1× (1 s), lost focus 1×",
+    ]
 
 
 # --- 7. extra time ------------------------------------------------------------------------------
@@ -936,7 +971,7 @@ async def test_an_extension_moves_one_candidates_countdown_and_not_anothers(
     await Round.objects.filter(closed_at=None).aupdate(deadline=django_now() - timedelta(seconds=1))
     ben = people["Ben"]
     await ben.reload()
-    await expect(ben.get_by_role("timer", name="Time left")).to_have_text("Time is up")
+    await expect(ben.get_by_role("timer", name="Time left")).to_have_text("Time's up")
     await expect(ben.get_by_role("button", name="Submit answer")).to_be_disabled()
     await expect(ben.get_by_text("Your time is up")).to_be_visible()
     await (await answer_editor(ann)).fill("Still answering, with extra time.")

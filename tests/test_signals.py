@@ -111,6 +111,29 @@ async def test_each_kind_of_signal_is_accepted_and_only_a_paste_has_characters(
     await close_all(owner, ann)
 
 
+async def test_a_page_that_loads_says_so_with_its_visible_and_nothing_else_may(
+    layer, interviewer, question_id
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    round_id = await round_opened(owner, question_id)
+    for load in ("opened", "reloaded"):
+        data = {"round_id": round_id, "kind": "visible", "load": load}
+        assert (await ann.command("signal.report", data))["type"] == "ack"
+    refused = [
+        {"round_id": round_id, "kind": "visible", "load": "restored"},
+        {"round_id": round_id, "kind": "visible", "load": True},
+        {"round_id": round_id, "kind": "focus", "load": "reloaded"},
+        {"round_id": round_id, "kind": "hidden", "load": "opened"},
+    ]
+    for data in refused:
+        reply = await ann.command("signal.report", data)
+        assert (reply["type"], reply["data"]["code"]) == ("error", "invalid"), data
+    loads = [f["data"].get("load") for f in await owner.drain() if f["type"] == "candidate.signal"]
+    assert loads == ["opened", "reloaded"]
+    await close_all(owner, ann)
+
+
 async def test_only_candidates_report_signals(layer, interviewer, question_id):
     room = await room_create(interviewer)
     owner, wall = await joined(room, "owner", "Wall")
@@ -253,6 +276,7 @@ async def test_the_results_sum_up_each_candidates_signals_per_round(
     assert ann_round["signals"] == {
         "left_tab": 0,
         "away_s": 0,
+        "reloads": 0,
         "lost_focus": 1,
         "pastes": 2,
         "pasted_chars": 380,

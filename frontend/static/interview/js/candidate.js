@@ -4,7 +4,7 @@
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { showFinishedNotice } from "./room.js";
-import { watchIntegrity } from "./signals.js";
+import { pageLoad, watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
 import {
@@ -12,6 +12,7 @@ import {
   Leaderboard,
   formatScore,
   joinWithName,
+  showJoined,
   loadCode,
   questionMeta,
   renderPresence,
@@ -29,6 +30,10 @@ let countdown = null;
 let board = null;
 let shownRoundId = null; // the round whose question the form shows
 let tabReleased = false; // Esc pressed: the next Tab moves focus instead of indenting
+// How the page loaded (signals.js, pageLoad), told with its first `visible` in a round; null
+// once told, or when the page loaded with no round open.
+let loadUntold = pageLoad();
+let awayRoundId = null; // the round of a `hidden` sent with no `visible` acknowledged after it
 
 const answerBox = $("answer");
 // What the page reads and sets: the textarea, until the code editor takes its place
@@ -57,6 +62,7 @@ function renderQuestion() {
       : "Waiting for the first question";
   if (!round) {
     countdown.stop();
+    show($("extra-time-note"), false);
     if (shownRoundId !== null) closeForm();
     return;
   }
@@ -66,7 +72,11 @@ function renderQuestion() {
   showMarkdown($("question-prompt"), round.question.prompt_html, round.question.prompt);
   // The candidate's own deadline: later than the round's when the panel gave them more time.
   const me = state.me.participant_id;
-  countdown.set(state.deadlineOf(me), round.time_limit_s + state.extraSecondsOf(me));
+  const extra = state.extraSecondsOf(me);
+  countdown.set(state.deadlineOf(me), round.time_limit_s + extra);
+  // Said in words beside the timer, not only to a screen reader: it explains the countdown.
+  $("extra-time-note").textContent = extra ? `You have ${extra} s more` : "";
+  show($("extra-time-note"), extra > 0);
   if (shownRoundId !== round.round_id) {
     shownRoundId = round.round_id;
     answerError.textContent = "";
@@ -133,6 +143,14 @@ async function submitAnswer(event) {
         ? "The round closed before your answer arrived; it was not saved."
         : `Not saved: ${err.message}`;
   }
+}
+
+/** Ctrl+Enter (⌘+Enter on a Mac) submits, in the code editor and the textarea alike. */
+function submitKeys(event) {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+  event.preventDefault();
+  event.stopPropagation(); // before the editor's own Enter handling
+  if (!$("submit-answer").disabled) $("answer-form").requestSubmit();
 }
 
 /** In the textarea, Tab indents; Esc, then Tab, leaves it (the keyboard never gets stuck). */
@@ -251,7 +269,35 @@ function reportSignal(kind, extra = {}) {
   const round = state.round;
   if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return;
   const data = { round_id: round.round_id, kind, ...extra };
-  live.send("signal.report", data, { queue: false }).catch(() => {});
+  if (kind === "visible" && loadUntold) {
+    data.load = loadUntold;
+    loadUntold = null;
+  }
+  if (kind === "hidden") awayRoundId = round.round_id;
+  const sent = live.send("signal.report", data, { queue: false });
+  sent
+    .then(() => {
+      if (kind === "visible" && awayRoundId === round.round_id) awayRoundId = null;
+    })
+    .catch(() => {});
+}
+
+/**
+ * On every welcome: a page that has just loaded while a round is open says it is visible
+ * (`load`: opened or reloaded) and focused; after a reconnect, a page that went away while
+ * offline, or whose `visible` was lost with the socket, says it is back. The panel's count
+ * of time away then ends when the candidate is back, not at the round's close.
+ */
+function reportPresence() {
+  const round = state.round;
+  if (!round) loadUntold = null; // loaded between rounds: nothing to tell
+  if (!round || document.visibilityState !== "visible") return;
+  if (loadUntold) {
+    reportSignal("visible");
+    if (document.hasFocus()) reportSignal("focus");
+  } else if (awayRoundId === round.round_id) {
+    reportSignal("visible");
+  }
 }
 
 // --- scores ----------------------------------------------------------------------------------
@@ -354,7 +400,7 @@ async function main() {
   editorInstead();
   let seat = seatLoad(code, ROLE);
   if (!seat) seat = await joinWithName(code, ROLE);
-  show($("live"));
+  showJoined();
   countdown = new Countdown(
     $("question-timer"),
     () => (live ? live.serverNow() : Date.now()),
@@ -369,6 +415,7 @@ async function main() {
     tabReleased = false;
   });
   $("answer-form").addEventListener("submit", submitAnswer);
+  $("answer-form").addEventListener("keydown", submitKeys, { capture: true });
   watchIntegrity($("answer-form"), reportSignal);
   watchDrafts();
   live = new LiveSession({
@@ -379,14 +426,15 @@ async function main() {
       state.welcome(welcome);
       renderAll();
       draftSoon(); // what was typed while the socket was down
+      reportPresence();
     },
     onEvent,
     async onRejected() {
       // The seat is gone (a reset database, a cleared session): join again with a name.
       seatForget(code, ROLE);
-      show($("live"), false);
+      showJoined(false);
       const fresh = await joinWithName(code, ROLE);
-      show($("live"));
+      showJoined();
       board.me = fresh.participant_id;
       return fresh.token;
     },

@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { Bank } from "./bank.js";
+import { confirmFirst } from "./confirm.js";
 import { $, announce, h, keyPoints, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { PanelNotes } from "./notes.js";
@@ -13,6 +14,7 @@ import { SessionState } from "./state.js";
 import {
   Countdown,
   Leaderboard,
+  clockText,
   clockTime,
   codeBlock,
   coverageView,
@@ -465,6 +467,58 @@ function updatePushButtons() {
   bank.setFinished(state.status === "finished");
 }
 
+// --- asking before the open round ends --------------------------------------------------------
+
+/** The open round's time left, in ms, to its last deadline (a candidate's extra time included). */
+function openRoundLeftMs() {
+  const round = state.round;
+  const deadlines = [round.deadline, ...Object.values(round.deadlines)].map((d) => Date.parse(d));
+  return Math.max(...deadlines) - live.serverNow();
+}
+
+/** "1 candidate has not answered", "every candidate has answered", or "" without candidates. */
+function unansweredText() {
+  const candidates = [...state.participants.values()].filter((p) => p.role === "candidate");
+  const waiting = candidates.filter((p) => !state.round.answered.includes(p.participant_id)).length;
+  if (!candidates.length) return "";
+  if (!waiting) return "every candidate has answered";
+  return `${waiting} candidate${waiting === 1 ? " has" : "s have"} not answered`;
+}
+
+/** "Question 1 has 3:31 left and 1 candidate has not answered", of the open round. */
+function openRoundText() {
+  const left = openRoundLeftMs();
+  const time = left > 0 ? `has ${clockText(left)} left` : "is open, its time up";
+  const waiting = unansweredText();
+  return `Question ${state.round.position} ${time}${waiting ? ` and ${waiting}` : ""}`;
+}
+
+/** With time left on the open round, whether to close it for the next question. */
+async function pushConfirmed() {
+  if (!state.round || openRoundLeftMs() <= 0) return true;
+  const next = state.round.position + 1;
+  return confirmFirst({
+    title: "Close the open question?",
+    describe: () =>
+      state.round
+        ? `${openRoundText()}. Close it and push question ${next}?`
+        : `Push question ${next}?`,
+    confirm: "Close it and push",
+  });
+}
+
+function finishConfirmed() {
+  return confirmFirst({
+    title: "Finish the session?",
+    describe: () =>
+      state.round
+        ? `${openRoundText()}. Finishing closes it and ends the session; ` +
+          "answers can still be scored afterwards."
+        : "No question is open. Finishing ends the session; answers can still be scored afterwards.",
+    confirm: "Finish session",
+  });
+}
+
 async function pushQuestion(question) {
   const error = $("push-error");
   error.textContent = "";
@@ -479,6 +533,7 @@ async function pushQuestion(question) {
     }
     data.time_limit_s = seconds;
   }
+  if (!(await pushConfirmed())) return;
   try {
     await live.send("question.push", data);
   } catch (err) {
@@ -497,7 +552,7 @@ function renderSession() {
     finished
       ? h("span", {}, "The session has finished. ", h("a", { href: `/s/${code}/results` }, "See the results"), ".")
       : owner
-        ? "Finishing closes the open round and makes the leaderboard final."
+        ? "Finishing closes the open round and ends the session; answers can still be scored."
         : "Only the session's owner can finish it.",
   );
   updatePushButtons();
@@ -648,6 +703,7 @@ async function main() {
   });
   $("finish").addEventListener("click", async () => {
     $("finish-error").textContent = "";
+    if (!(await finishConfirmed())) return;
     try {
       await live.send("session.finish");
     } catch (err) {

@@ -25,6 +25,12 @@ export function watchIntegrity(answerArea, report) {
   );
 }
 
+/** How this page came to be: reloaded in the same tab (`reloaded`), or `opened` anew. */
+export function pageLoad() {
+  const [navigation] = performance.getEntriesByType("navigation");
+  return navigation && navigation.type === "reload" ? "reloaded" : "opened";
+}
+
 function durationText(seconds) {
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
@@ -33,42 +39,65 @@ function durationText(seconds) {
 
 /**
  * One candidate's signals of one round (the `candidate.signal` data, in order), summed up:
- * `{left_tab, away_s, lost_focus, pastes, pasted_chars, signals_dropped, summary}` as the
- * results give it. Time away adds up each `hidden` to the next `visible`; one still open
- * counts until `until` (ms since the epoch: the round's close, or now).
+ * `{left_tab, away_s, reloads, lost_focus, pastes, pasted_chars, signals_dropped, summary}`
+ * as the results give it. A `hidden` opens a spell away; the next `visible` or `focus`
+ * closes it, and one still open closes at `until` (ms since the epoch: the round's close, or
+ * now). A spell closed by a reload (`visible` with `load: "reloaded"`) is a reload, not the
+ * tab left; `away_s` is the time of both, each kind rounded to whole seconds.
  */
 export function signalSummary(signals, { dropped = 0, until = Date.now() } = {}) {
   let left = 0;
+  let reloads = 0;
   let lostFocus = 0;
   let pastes = 0;
   let pasted = 0;
-  let awayMs = 0;
+  let leftMs = 0;
+  let reloadMs = 0;
   let hiddenSince = null;
+  let hiddens = 0; // the `hidden` signals of the open spell
   for (const signal of signals) {
     const at = Date.parse(signal.at);
     if (signal.kind === "hidden") {
-      left += 1;
+      hiddens += 1;
       if (hiddenSince === null) hiddenSince = at;
-    } else if (signal.kind === "visible" && hiddenSince !== null) {
-      awayMs += Math.max(0, at - hiddenSince);
+      continue;
+    }
+    if (signal.kind === "visible" && signal.load === "reloaded") {
+      reloads += 1;
+      if (hiddenSince !== null) {
+        reloadMs += Math.max(0, at - hiddenSince);
+        hiddenSince = null;
+        hiddens = 0;
+      }
+    } else if ((signal.kind === "visible" || signal.kind === "focus") && hiddenSince !== null) {
+      left += hiddens;
+      leftMs += Math.max(0, at - hiddenSince);
       hiddenSince = null;
-    } else if (signal.kind === "blur") {
+      hiddens = 0;
+    }
+    if (signal.kind === "blur") {
       lostFocus += 1;
     } else if (signal.kind === "paste") {
       pastes += 1;
       pasted += signal.chars || 0;
     }
   }
-  if (hiddenSince !== null) awayMs += Math.max(0, until - hiddenSince);
-  const awayS = Math.floor((awayMs + 500) / 1000);
+  if (hiddenSince !== null) {
+    left += hiddens;
+    leftMs += Math.max(0, until - hiddenSince);
+  }
+  const leftS = Math.floor((leftMs + 500) / 1000);
+  const reloadS = Math.floor((reloadMs + 500) / 1000);
   const parts = [];
-  if (left) parts.push(`left the tab ${left}× (${durationText(awayS)})`);
+  if (left) parts.push(`left the tab ${left}× (${durationText(leftS)})`);
+  if (reloads) parts.push(`reloaded the page ${reloads}× (${durationText(reloadS)})`);
   if (lostFocus) parts.push(`lost focus ${lostFocus}×`);
   if (pastes) parts.push(`pasted ${pasted} character${pasted === 1 ? "" : "s"}`);
   if (dropped) parts.push(`${dropped} more signal${dropped === 1 ? "" : "s"} not kept`);
   return {
     left_tab: left,
-    away_s: awayS,
+    away_s: leftS + reloadS,
+    reloads,
     lost_focus: lostFocus,
     pastes,
     pasted_chars: pasted,
@@ -84,8 +113,11 @@ const SAID = {
   focus: "came back to the window",
 };
 
+const LOADED = { opened: "opened the page", reloaded: "reloaded the page" };
+
 /** One signal in words, after the candidate's name or a time: "pasted 380 characters". */
 export function signalText(signal) {
+  if (signal.kind === "visible" && LOADED[signal.load]) return LOADED[signal.load];
   if (signal.kind === "paste") return `pasted ${signal.chars} character${signal.chars === 1 ? "" : "s"}`;
   return SAID[signal.kind] || signal.kind;
 }

@@ -58,7 +58,7 @@ export class Countdown {
 
   tick() {
     const left = Math.min(this.limitMs, this.deadline - this.serverNow());
-    const text = left > 0 ? clockText(left) : "Time is up";
+    const text = left > 0 ? clockText(left) : "Time's up";
     if (this.el.textContent !== text) this.el.textContent = text;
     this.el.classList.toggle("urgent", left > 0 && left <= 30_000);
     this.el.classList.toggle("expired", left <= 0);
@@ -216,6 +216,16 @@ export function joinWithName(code, role) {
       }
     };
   });
+}
+
+/**
+ * The candidate's or spectator's page once they have joined (or, with false, while they join
+ * again): the session and, in the header, their name and the connection's state; nothing of
+ * the connection shows before they have joined.
+ */
+export function showJoined(joined = true) {
+  show($("live"), joined);
+  show($("session-meta"), joined);
 }
 
 export function setStatusPill(el, status) {

@@ -1,6 +1,6 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
-import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
+import { $, announce, h, pageConfig, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { renderPodium, showFinishedNotice } from "./room.js";
 import { seatForget, seatLoad } from "./store.js";
@@ -10,6 +10,7 @@ import {
   Leaderboard,
   formatScore,
   joinWithName,
+  showJoined,
   questionMeta,
   renderPresence,
   renderWatching,
@@ -132,7 +133,7 @@ async function main() {
     if (!seat) return;
   }
   if (!seat) seat = await joinWithName(code, ROLE);
-  show($("live"));
+  showJoined();
   countdown = new Countdown($("stage-timer"), () => (live ? live.serverNow() : Date.now()));
   board = new Leaderboard($("leaderboard"));
   live = new LiveSession({
@@ -149,9 +150,9 @@ async function main() {
     onEvent,
     async onRejected() {
       seatForget(code, ROLE);
-      show($("live"), false);
+      showJoined(false);
       const fresh = await joinWithName(code, ROLE);
-      show($("live"));
+      showJoined();
       return fresh.token;
     },
   }).start();
