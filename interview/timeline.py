@@ -20,7 +20,7 @@ from difflib import Match, SequenceMatcher
 from itertools import repeat
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Func, JSONField, Q, QuerySet
+from django.db.models import Case, F, Func, JSONField, Q, QuerySet, When
 from django.db.models.functions import Length
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -87,7 +87,15 @@ def timeline_page(
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     scoped = _scoped(Event.objects.filter(session=session, seq__gt=after), viewer)
-    shown = scoped.defer("payload").annotate(shown=WithoutText("payload"))
+    # An answer's text is read from its revision's row; every other event's text (a note's)
+    # is the event's own.
+    shown = scoped.defer("payload").annotate(
+        shown=Case(
+            When(type=EventType.ANSWER_SUBMITTED, then=WithoutText("payload")),
+            default=F("payload"),
+            output_field=JSONField(),
+        )
+    )
     rows = list(shown.order_by("seq")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -187,7 +195,7 @@ def _revision_diffs(
 
 
 class WithoutText(Func):
-    """An event's payload with its ``text``, where it has one, replaced by "": the timeline
+    """An answer's event's payload with its ``text`` replaced by "": the timeline
     shows a revision's length and diff from its row, and decoding 200 answers of JSON was
     most of what a page cost."""
 

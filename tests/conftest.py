@@ -91,6 +91,13 @@ def interviewer(db):
 
 
 @pytest.fixture
+def unbounded_sessions(settings) -> None:
+    """No cap on an interviewer's live sessions: for properties that open one per example
+    (the cap itself is tested in test_api.py)."""
+    settings.MAX_LIVE_SESSIONS_PER_USER = 10**9
+
+
+@pytest.fixture
 def other_interviewer(db):
     return make_interviewer("bob")
 

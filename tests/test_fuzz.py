@@ -116,7 +116,9 @@ async def test_random_frames_get_errors_and_change_nothing(layer, fuzz_seats, ba
         if reply["type"] == "error":
             assert reply["data"]["code"] in ERROR_CODES
     if client.closed_with is not None:
-        assert client.closed_with == 1009
+        # A frame over the limit: the consumer's own close, 1009's mirror (daphne's frame limit,
+        # in front of it in production, closes with 1009 itself).
+        assert client.closed_with == 4009
     else:
         await client.disconnect()
 

@@ -669,7 +669,7 @@ plays = st.lists(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_the_kept_leaderboard_is_the_one_computed_from_scratch(
-    interviewer, other_interviewer, third_interviewer, bank, plays
+    interviewer, other_interviewer, third_interviewer, bank, unbounded_sessions, plays
 ):
     session = session_for(interviewer)
     panel = [owner_seat(session)] + [
@@ -1402,7 +1402,7 @@ typing = st.lists(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_nothing_typed_is_lost_whatever_was_submitted_or_drafted_and_however_it_closed(
-    interviewer, bank, moves, close
+    interviewer, bank, unbounded_sessions, moves, close
 ):
     """After the close, each candidate's answer is the last text they sent, submitted or
     drafted, unless that is a blank draft (the text cleared: their last submit stands); a

@@ -48,7 +48,10 @@ GUESSABLE = [
 def three_guesses(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"join": "3/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "join": "3/min",
+        },
     }
 
 
