@@ -58,6 +58,7 @@ class EventType(StrEnum):
     ROUND_EXTENDED = "round.extended"
     TIME_ACCOMMODATED = "time.accommodated"
     CANDIDATE_SIGNAL = "candidate.signal"
+    FEEDBACK_UPDATED = "feedback.updated"
 
 
 class SignalKind(StrEnum):

@@ -174,7 +174,10 @@ def test_each_candidates_results_carry_their_skills_and_radar(interviewer, bank)
     assert first["name"] == "Ann"
     means = {skill["area"]: skill["mean"] for skill in first["skills"]}
     assert (means["Core Python"], means["Version Control"], means["Soft Skills"]) == (8, 5, None)
-    assert first["skills_svg"].count("<circle") == len(Category.values)
+    # Two areas asked: a labelled bar each, not a radar collapsed to a line.
+    assert first["skills_svg"].count("<circle") == 0
+    assert first["skills_svg"].count('class="bar"') == 2
+    assert 'data-area="Core Python"' in first["skills_svg"]
     assert 'id="skills-' + str(ann.id) + '"' in first["skills_svg"]
     assert all(skill["mean"] is None for skill in second["skills"])
     assert second["name"] == "Ben"
