@@ -80,26 +80,7 @@ def radar_svg(
     hollow point.
     """
     count = len(spokes)
-    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": SVG_NS,
-            "id": element_id,
-            "class": "radar",
-            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
-            "width": str(WIDTH),
-            "height": str(HEIGHT),
-            "role": "img",
-            "aria-labelledby": f"{title_id} {desc_id}",
-        },
-    )
-    _sub(svg, "title", title, id=title_id)
-    description = "; ".join(
-        f"{spoke.area}: {'not scored' if spoke.mean is None else f'{spoke.mean:g} of 10'}"
-        for spoke in spokes
-    )
-    _sub(svg, "desc", description, id=desc_id)
+    svg = _chart("radar", spokes, title, element_id, HEIGHT)
     if count == 0:
         return ET.tostring(svg, encoding="unicode")
 
