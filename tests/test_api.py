@@ -714,6 +714,7 @@ def test_the_panel_reads_the_timeline_in_pages_by_seq(api, interviewer, bank):
     assert [item["type"] for item in rest["results"]] == [
         "answer.submitted",
         "score.updated",
+        "feedback.updated",
         "answer.submitted",
     ]
     assert rest["next"] is None
@@ -748,11 +749,12 @@ def test_a_candidate_reads_only_their_part_of_the_timeline_once_finished(
         "answer.submitted",
         "answer.submitted",
         "score.updated",
+        "feedback.updated",
         "round.closed",
         "session.finished",
     ]
-    assert mine[3]["data"]["feedback"] == "good"
-    assert "by_score" not in mine[3]["data"]
+    assert mine[4]["data"]["feedback"] == "good"
+    assert not {"by", "by_score", "feedback"} & set(mine[3]["data"])
     assert "BEN-TEXT" not in str(mine)
     assert "Ben" not in str(mine)
     assert "model_answer" not in str(mine)
