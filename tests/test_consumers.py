@@ -808,7 +808,7 @@ async def test_the_round_closes_for_the_deadline_only_after_the_last_personal_de
 # --- answer.score and the leaderboard -----------------------------------------------------
 
 
-async def test_a_score_goes_to_all_with_the_leaderboard_its_scorer_to_the_panel_and_its_feedback_to_the_author(
+async def test_a_score_goes_to_all_its_scorer_to_the_panel_and_its_words_to_the_author(
     layer, interviewer, question_ids
 ):
     room = await room_create(interviewer)
