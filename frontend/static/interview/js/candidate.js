@@ -237,7 +237,7 @@ function renderAll() {
   renderQuestion();
   renderScores();
   board.me = state.me.participant_id;
-  board.render(state.board());
+  board.render(state.board(), state.ranking);
   renderPresence($("presence"), state.participants, state.me.participant_id);
   renderWatching($("watching"), state.counts);
 }
@@ -252,12 +252,13 @@ function onEvent(frame) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     case "round.opened":
       announce(`New question: ${data.question.title}`);
       setStatusPill($("session-status"), state.status);
       renderQuestion();
+      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
       break;
     case "answer.submitted":
       if (data.participant_id === state.me.participant_id) renderScores();
@@ -275,7 +276,7 @@ function onEvent(frame) {
         announce(`Your answer was scored: ${formatScore(data.score)} out of 10.`);
         renderScores();
       }
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     case "session.finished":
       announce("The session has finished. Your results are ready.");

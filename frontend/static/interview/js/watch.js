@@ -76,11 +76,12 @@ function onEvent(frame) {
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
       renderAnswered();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     case "round.opened":
       announce(`New question: ${data.question.title}`);
       renderStage();
+      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
       break;
     case "answer.submitted":
       renderAnswered();
@@ -94,13 +95,13 @@ function onEvent(frame) {
         `${state.nameOf(data.participant_id)} scored ${formatScore(data.score)}.` +
           (leader ? ` ${leader.name} leads with ${formatScore(leader.total)} points.` : ""),
       );
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     }
     case "session.finished":
       announce("The session has finished.");
       renderStage();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     default:
       break;
@@ -120,7 +121,7 @@ async function main() {
     onWelcome(welcome) {
       state.welcome(welcome);
       renderStage();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       renderPresence($("presence"), state.participants, state.me.participant_id);
       renderWatching($("watching"), state.counts);
     },
