@@ -98,7 +98,7 @@ function answerCard(participantId) {
     text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
     // "You scored revision 1 of 2": a score given to an older revision than the newest.
-    stale: h("ul", { class: "meta stale-scores", "aria-label": "Scores of older revisions" }),
+    stale: h("ul", { class: "meta stale-scores", "aria-label": "Given to an older revision" }),
     coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
     scoring: h("div", { class: "scoring" }),
     signals: h("p", { class: "meta signal-summary" }),
