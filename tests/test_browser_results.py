@@ -69,7 +69,7 @@ async def test_results_and_leaderboards_tell_the_rule_late_joiners_revisions_and
     mean_room,
     three_areas,
     tabs,
-    peers,  # noqa: F811 (the fixtures)
+    peers,
 ):
     room = mean_room
     first, second, third = three_areas
@@ -159,7 +159,7 @@ async def test_results_and_leaderboards_tell_the_rule_late_joiners_revisions_and
 async def test_the_ranking_rule_is_chosen_when_creating_a_session(
     server,
     interviewer,
-    tabs,  # noqa: F811 (the fixtures)
+    tabs,
 ):
     panel = await tabs.open("alice", "/accounts/login/")
     await sign_in(panel, "alice")
