@@ -278,6 +278,10 @@ function onEvent(frame) {
       }
       board.render(state.board(), state.ranking);
       break;
+    case "feedback.updated":
+      // An interviewer's words on your answer, with their name (never beside a score).
+      renderScores();
+      break;
     case "session.finished":
       announce("The session has finished. Your results are ready.");
       renderAll();
