@@ -276,6 +276,22 @@ def test_a_session_naming_a_missing_question_is_refused(api, bank):
     assert "99999" in error_of(response)["message"]
 
 
+def test_a_session_ranks_by_the_rule_chosen_when_it_is_created(api):
+    made = api.post("/api/sessions/", {"title": "Panel"}, "json").json()
+    assert made["ranking"] == "total"
+    made = api.post("/api/sessions/", {"title": "Panel", "ranking": "mean"}, "json").json()
+    assert made["ranking"] == "mean"
+    shown = api.get(f"/api/sessions/{made['code']}/").json()
+    assert shown["ranking"] == "mean"
+    response = api.post("/api/sessions/", {"title": "Panel", "ranking": "median"}, "json")
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("ranking")
+    schema = api.get("/api/schema/?format=json").json()
+    schemas = schema["components"]["schemas"]
+    assert "ranking" in schemas["SessionCreate"]["properties"]
+    assert set(schemas["RankingEnum"]["enum"]) == {"total", "mean"}
+
+
 def test_a_session_needs_a_title(api):
     response = api.post("/api/sessions/", {}, "json")
     assert response.status_code == 400
