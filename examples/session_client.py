@@ -578,7 +578,9 @@ async def round_one(room: Room) -> int:
         await room.everyone("answer.submitted", lambda f: f["data"]["answer_id"] == grace_answer)
     with step("answer.score with a score of 11 -> error invalid"):
         await interviewer.refused("answer.score", {"answer_id": answer_id, "score": 11}, "invalid")
-    with step("answer.score -> ack {answer_id, score}; score.updated to all, feedback private"):
+    with step(
+        "answer.score -> ack; score.updated to all (who scored: the panel's); feedback.updated"
+    ):
         data = {"answer_id": answer_id, "score": 8, "feedback": "Clear; show an example."}
         result = await interviewer.ack("answer.score", data)
         check(result["answer_id"] == answer_id and result["score"] == 8, f"ack data {result}")
@@ -588,20 +590,27 @@ async def round_one(room: Room) -> int:
             check(got["answer_id"] == answer_id and got["score"] == 8, f"{name}: {got}")
             check(got["round_id"] == round_id, f"{name}: {got}")
             check(got["participant_id"] == ada.participant_id, f"{name}: {got}")
-            sees = name in {"interviewer", "Ada"}
-            check(("feedback" in got) == sees, f"{name}: feedback {'missing' if sees else 'sent'}")
-            check(got.get("by") == (interviewer.participant_id if sees else None), f"{name}: {got}")
+            # Who scored, what they gave and their words are the panel's: the author and the
+            # room learn the panel's mean only.
             panel = name == "interviewer"
+            check(("feedback" in got) == panel, f"{name}: feedback {got.get('feedback')}")
+            check(
+                got.get("by") == (interviewer.participant_id if panel else None), f"{name}: {got}"
+            )
             check(("by_score" in got) == panel, f"{name}: by_score {got.get('by_score')}")
             check_leaderboard(got["leaderboard"], 2)
             top = got["leaderboard"][0]
             check(top["participant_id"] == ada.participant_id and top["total"] == 8, f"{top}")
+        # The feedback comes to its author apart, with its writer and no score.
+        words = (await ada.next("feedback.updated"))["data"]
+        check(words["by"] == interviewer.participant_id and "score" not in words, f"{words}")
     with step("a rescore replaces the interviewer's score; the other candidate is scored"):
         data = {"answer_id": answer_id, "score": 9, "feedback": FEEDBACK}
         await interviewer.ack("answer.score", data)
         frames = await room.everyone("score.updated")
         check(frames["Ada"]["data"]["score"] == 9, f"{frames['Ada']['data']}")
-        check(frames["Ada"]["data"]["feedback"] == FEEDBACK, f"{frames['Ada']['data']}")
+        words = (await ada.next("feedback.updated"))["data"]
+        check(words["feedback"] == FEEDBACK, f"{words}")
         data = {"answer_id": grace_answer, "score": 6, "feedback": "Too short."}
         await interviewer.ack("answer.score", data)
         board = (await room.everyone("score.updated"))["Watcher"]["data"]["leaderboard"]

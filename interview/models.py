@@ -82,12 +82,20 @@ class InterviewSession(models.Model):
         LIVE = "live"
         FINISHED = "finished"
 
+    class Ranking(models.TextChoices):
+        """How the leaderboard ranks, chosen when the session is created: by the sum of a
+        candidate's answer scores, or by their mean over the questions asked while present."""
+
+        TOTAL = "total"
+        MEAN = "mean"
+
     code = models.CharField(max_length=8, unique=True)
     title = models.CharField(max_length=200)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_sessions"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LOBBY)
+    ranking = models.CharField(max_length=8, choices=Ranking.choices, default=Ranking.TOTAL)
     # {"time_limit_s": int, "question_ids": [int, ...]}: the panel's defaults and plan.
     settings = models.JSONField(default=dict, blank=True)
     # Hash of the secret in the co-interviewer invite link; the secret itself is not kept.
@@ -234,6 +242,14 @@ class Answer(models.Model):
     # the panel's mean needs no scan of the scores.
     score_sum = models.PositiveIntegerField(default=0)
     score_count = models.PositiveIntegerField(default=0)
+    # What the author and the room see of those scores (``visibility``): the sum and count as
+    # they stood when every panel member had last saved a score (``shown_*``: the author's),
+    # and as the room has them (``room_*``): the same, except that a score of an answer given
+    # in extra time reaches the room only once its round has closed for everyone.
+    shown_sum = models.PositiveIntegerField(default=0, db_default=0)
+    shown_count = models.PositiveIntegerField(default=0, db_default=0)
+    room_sum = models.PositiveIntegerField(default=0, db_default=0)
+    room_count = models.PositiveIntegerField(default=0, db_default=0)
     # The newest revision's key-point coverage, the panel's alone (``interview.coverage``).
     coverage = models.JSONField(null=True, blank=True)
     # Whether the newest revision is the candidate's draft, kept when the round closed.
@@ -254,8 +270,9 @@ class Answer(models.Model):
 class Standing(models.Model):
     """A candidate's place on the leaderboard, kept in the transaction of every change to it.
 
-    Created when the candidate joins; moved by each score of their answers and by a new
-    revision of a scored answer. The leaderboard is these rows in the order of their index.
+    Created when the candidate joins; moved by each score of their answers the room may see,
+    by a new revision of a scored answer, by their first answer to a round and by each push.
+    The leaderboard is these rows in the order of the index of the session's ranking rule.
     """
 
     participant = models.OneToOneField(
@@ -264,18 +281,30 @@ class Standing(models.Model):
     session = models.ForeignKey(
         InterviewSession, on_delete=models.CASCADE, related_name="standings"
     )
-    # The exact sum of the candidate's answer means, rounded to 6 places, so equal sums are
-    # equal here whatever the order of the scores that made them.
+    # The exact sum of the candidate's answer means (as the room sees them), rounded to 6
+    # places, so equal sums are equal here whatever the order of the scores that made them.
     total = models.FloatField(default=0)
-    # The newest submitted_at among the candidate's scored answers: of equal totals, the
-    # earlier ranks higher; a candidate with nothing scored (NULL) comes after.
+    # ``total`` over ``asked`` (``services.ranking_mean``): equal quotients are equal here.
+    mean = models.FloatField(default=0, db_default=0)
+    # The position of the first round asked while the candidate was in the session (the one
+    # open when they joined, else the next), how many rounds that makes, and how many of
+    # them they answered: of equal totals (or means), more answered ranks higher.
+    joined_at = models.PositiveIntegerField(default=1, db_default=1)
+    asked = models.PositiveIntegerField(default=0, db_default=0)
+    answered = models.PositiveIntegerField(default=0, db_default=0)
+    # The newest submitted_at among the candidate's scored answers: of equal totals (or
+    # means) and answers, the earlier ranks higher; nothing scored (NULL) comes after.
     scored_submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["session", "-total", "scored_submitted_at", "participant"],
-                name="standing_rank_order",
+                fields=["session", "-total", "-answered", "scored_submitted_at", "participant"],
+                name="standing_rank_by_total",
+            ),
+            models.Index(
+                fields=["session", "-mean", "-answered", "scored_submitted_at", "participant"],
+                name="standing_rank_by_mean",
             ),
         ]
 
@@ -367,6 +396,12 @@ class Score(models.Model):
     interviewer = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="scores")
     score = models.PositiveSmallIntegerField()
     feedback = models.TextField(blank=True)
+    # The answer's revision this score was given to: an older one than the answer's newest
+    # is flagged to the panel ("scored revision 1 of 2").
+    revision = models.PositiveIntegerField(default=1, db_default=1)
+    # Saved since the room and the author were last shown the answer's mean: they are shown
+    # a new one once every panel member's score is pending (``services.answer_score``).
+    pending = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

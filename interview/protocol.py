@@ -68,6 +68,7 @@ class EventType(StrEnum):
     CANDIDATE_SIGNAL = "candidate.signal"
     NOTE_UPDATED = "note.updated"
     ANSWER_DRAFTED = "answer.drafted"
+    FEEDBACK_UPDATED = "feedback.updated"
 
 
 class SignalKind(StrEnum):

@@ -1,4 +1,6 @@
-"""A radar chart as SVG text: one axis per skill area, a point at each area's mean score.
+"""A skills chart as SVG text: a radar, one axis per skill area and a point at each area's
+mean score; or, for fewer than ``RADAR_MIN_AREAS`` areas (a radar of two axes is a line, of
+one a point), a labelled bar per area (``bars_svg``). ``skills_chart_svg`` picks.
 
 Pure Python, built with ``xml.etree.ElementTree`` so every name and label is escaped as XML
 text or attribute: a candidate called ``</text><script>`` is only ever text. The chart
@@ -17,6 +19,10 @@ RADIUS = 140
 RINGS = (2, 4, 6, 8, 10)
 LABEL_GAP = 18
 LABEL_LINE_CHARS = 18  # a long area name wraps at about this many characters
+RADAR_MIN_AREAS = 3
+# The bar chart: a row per area, its label above a bar scaled to the maximum, its value after.
+BAR_ROW = 56
+BAR_LEFT, BAR_LENGTH = 16, 520
 
 
 @dataclass(frozen=True)
@@ -74,26 +80,7 @@ def radar_svg(
     hollow point.
     """
     count = len(spokes)
-    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": SVG_NS,
-            "id": element_id,
-            "class": "radar",
-            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
-            "width": str(WIDTH),
-            "height": str(HEIGHT),
-            "role": "img",
-            "aria-labelledby": f"{title_id} {desc_id}",
-        },
-    )
-    _sub(svg, "title", title, id=title_id)
-    description = "; ".join(
-        f"{spoke.area}: {'not scored' if spoke.mean is None else f'{spoke.mean:g} of 10'}"
-        for spoke in spokes
-    )
-    _sub(svg, "desc", description, id=desc_id)
+    svg = _chart("radar", spokes, title, element_id, HEIGHT)
     if count == 0:
         return ET.tostring(svg, encoding="unicode")
 
@@ -160,3 +147,88 @@ def radar_svg(
         )
         _sub(point, "title", f"{spoke.area}: {'not scored' if not scored else f'{spoke.mean:g}'}")
     return ET.tostring(svg, encoding="unicode")
+
+
+def _chart(kind: str, spokes: list[Spoke], title: str, element_id: str, height: int):
+    """The chart's ``<svg>`` with its accessible name and description."""
+    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": SVG_NS,
+            "id": element_id,
+            "class": kind,
+            "viewBox": f"0 0 {WIDTH} {height}",
+            "width": str(WIDTH),
+            "height": str(height),
+            "role": "img",
+            "aria-labelledby": f"{title_id} {desc_id}",
+        },
+    )
+    _sub(svg, "title", title, id=title_id)
+    description = "; ".join(
+        f"{spoke.area}: {'not scored' if spoke.mean is None else f'{spoke.mean:g} of 10'}"
+        for spoke in spokes
+    )
+    _sub(svg, "desc", description or "No skill area asked yet.", id=desc_id)
+    return svg
+
+
+def bars_svg(
+    spokes: list[Spoke], *, title: str, element_id: str = "bars", maximum: float = 10
+) -> str:
+    """A labelled bar per spoke (area name, bar, "7.5 / 10" or "not scored"), as a
+    standalone SVG document's text, named and described like ``radar_svg``'s; with no spoke,
+    a line saying nothing was asked."""
+    height = max(1, len(spokes)) * BAR_ROW + 8
+    svg = _chart("bars", spokes, title, element_id, height)
+    text_style = {"font-family": "system-ui, sans-serif", "font-size": "14", "fill": "#1b1f24"}
+    if not spokes:
+        _sub(svg, "text", "No skill area asked yet.", x=BAR_LEFT, y=32, **text_style)
+    for index, spoke in enumerate(spokes):
+        top = index * BAR_ROW + 8
+        row = _sub(svg, "g", **{"class": "bar", "data-area": spoke.area})
+        _sub(row, "text", spoke.area, x=BAR_LEFT, y=top + 14, **text_style)
+        _sub(
+            row,
+            "rect",
+            **{
+                "class": "bar-track",
+                "x": BAR_LEFT,
+                "y": top + 22,
+                "width": BAR_LENGTH,
+                "height": 18,
+                "fill": "#eef1f5",
+            },
+        )
+        scored = spoke.mean is not None
+        length = BAR_LENGTH * min(max(spoke.mean or 0, 0), maximum) / maximum
+        _sub(
+            row,
+            "rect",
+            **{
+                "class": "bar-value" if scored else "bar-value unscored",
+                "x": BAR_LEFT,
+                "y": top + 22,
+                "width": _number(length),
+                "height": 18,
+                "fill": "#1c5bb8",
+            },
+        )
+        label = "not scored" if not scored else f"{spoke.mean:g} / {maximum:g}"
+        _sub(
+            row,
+            "text",
+            label,
+            x=BAR_LEFT + BAR_LENGTH + 8,
+            y=top + 36,
+            **{"class": "bar-label", **text_style},
+        )
+    return ET.tostring(svg, encoding="unicode")
+
+
+def skills_chart_svg(spokes: list[Spoke], *, title: str, element_id: str) -> str:
+    """The chart of these areas: a radar from ``RADAR_MIN_AREAS`` of them, bars below."""
+    if len(spokes) >= RADAR_MIN_AREAS:
+        return radar_svg(spokes, title=title, element_id=element_id)
+    return bars_svg(spokes, title=title, element_id=element_id)

@@ -29,16 +29,16 @@ from .models import (
     SignalTally,
 )
 from .protocol import EventType, PageLoad, SignalKind, event_frame, frame_text, timestamp
-from .radar import Spoke, radar_svg
+from .radar import Spoke, skills_chart_svg
 from .rendering import key_points_html, markdown_html
 from .visibility import (
+    AWAITING,
     IN_EXTRA_TIME,
     PARTICIPANT_CARD,
     Lens,
     Viewer,
     audience_of,
     in_audience,
-    lens_for,
     lens_of,
     presence_visible,
     project,
@@ -62,6 +62,9 @@ class LeaderboardRow:
     name: str
     total: float
     rank: int
+    mean: float = 0.0
+    answered: int = 0
+    joined_at: int = 1
 
     def as_dict(self) -> dict:
         return {
@@ -69,24 +72,48 @@ class LeaderboardRow:
             "name": self.name,
             "total": self.total,
             "rank": self.rank,
+            "mean": self.mean,
+            "answered": self.answered,
+            "joined_at": self.joined_at,
         }
 
 
-def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
-    """Every candidate of the session, ranked 1..n: the kept standings in their index's order.
+# The order of each ranking rule, as the standings' indexes hold it.
+RANKING_ORDER = {
+    InterviewSession.Ranking.TOTAL: "st.total DESC",
+    InterviewSession.Ranking.MEAN: "st.mean DESC",
+}
 
-    1 is the highest total; equal totals go to who submitted their scored answers earlier,
-    then to who joined first.
+
+def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
+    """Every candidate of the session, ranked 1..n: the kept standings in the order of the
+    index of the session's ranking rule (``InterviewSession.Ranking``), one read.
+
+    1 is the highest total, or mean over the rounds asked while present; of equal ones, more
+    rounds answered ranks higher, then who submitted their scored answers earlier, then who
+    joined first.
     """
     rows = sql.all_rows(
-        "SELECT st.participant_id, p.display_name, st.total FROM interview_standing st"
+        "SELECT st.participant_id, p.display_name, st.total, st.mean, st.answered,"
+        " st.joined_at FROM interview_standing st"
         " JOIN interview_participant p ON p.id = st.participant_id WHERE st.session_id = %s"
-        " ORDER BY st.total DESC, st.scored_submitted_at ASC NULLS LAST, st.participant_id",
+        f" ORDER BY {RANKING_ORDER.get(session.ranking, RANKING_ORDER['total'])},"
+        " st.answered DESC, st.scored_submitted_at ASC NULLS LAST, st.participant_id",
         [session.pk],
     )
     return [
-        LeaderboardRow(participant_id, name, round(float(total), 2), rank)
-        for rank, (participant_id, name, total) in enumerate(rows, start=1)
+        LeaderboardRow(
+            participant_id,
+            name,
+            round(float(total), 2),
+            rank,
+            mean=round(float(mean), 2),
+            answered=answered,
+            joined_at=joined_at,
+        )
+        for rank, (participant_id, name, total, mean, answered, joined_at) in enumerate(
+            rows, start=1
+        )
     ]
 
 
@@ -169,9 +196,11 @@ def skill_means(scores: Iterable[tuple[str, float | None]]) -> list[dict]:
 
 
 def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
-    """A candidate's skills map: the radar of their mean per area (``radar``)."""
-    return radar_svg(
-        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills],
+    """A candidate's skills map: their mean per area asked (``radar``): a radar with three
+    areas or more, a bar per area with fewer. Areas not asked are left out, so two areas
+    asked do not draw a radar collapsed to a line."""
+    return skills_chart_svg(
+        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills if skill["asked"]],
         title=f"Skills map of {name}",
         element_id=element_id,
     )
@@ -180,14 +209,19 @@ def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
 def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
     """Per-candidate totals, per-round scores, feedback and key-point coverage, a per-category
     breakdown and the skills map: the panel's (its ``coverage`` is ``visibility``'s
-    panel-only). The map is the mean per area of the bank, drawn (``skills_svg``) unless
+    panel-only). The map is the mean per area asked, drawn (``skills_svg``) unless
     ``skills_maps`` is False (the CSV has no use for the drawings, a millisecond a candidate).
-    Each candidate's integrity signals of each round come summed up (``signals_summary``)."""
+    Each candidate's integrity signals of each round come summed up (``signals_summary``).
+    A candidate who joined late (``joined_at``, the first round asked while present) has
+    the rounds before marked ``present: false``: their counts and means leave them out."""
     rounds = list(rounds_of(session))
     signals = signals_seen(session, Lens.PANEL)
     notes = notes_seen(session, Lens.PANEL)
     now = timezone.now()
     leaderboard = leaderboard_for(session)
+    panel_size = Participant.objects.filter(
+        session=session, role=Participant.Role.INTERVIEWER
+    ).count()
     answers = list(Answer.objects.filter(round__session=session).order_by("round__position"))
     scores = list(
         Score.objects.filter(answer__round__session=session)
@@ -207,14 +241,18 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
         categories: dict[str, dict] = {}
         for rnd in rounds:
             answer = answers_by_candidate[row.participant_id].get(rnd.id)
+            given = scores_by_answer.get(answer.id, []) if answer else []
             mean = panel_mean(answer.score_sum, answer.score_count) if answer else None
-            category = categories.setdefault(
-                rnd.category, {"category": rnd.category, "rounds": 0, "scored": 0, "total": 0.0}
-            )
-            category["rounds"] += 1
-            if mean is not None:
-                category["scored"] += 1
-                category["total"] = round(category["total"] + mean, 2)
+            present = rnd.position >= row.joined_at
+            if present:
+                category = categories.setdefault(
+                    rnd.category,
+                    {"category": rnd.category, "rounds": 0, "scored": 0, "total": 0.0},
+                )
+                category["rounds"] += 1
+                if mean is not None:
+                    category["scored"] += 1
+                    category["total"] = round(category["total"] + mean, 2)
             per_round.append(
                 {
                     "round_id": rnd.id,
@@ -222,6 +260,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "question_id": rnd.question_id,
                     "question_title": rnd.title,
                     "category": rnd.category,
+                    "present": present,
                     "answer_id": answer.id if answer else None,
                     "text": answer.text if answer else None,
                     "revision": answer.revision if answer else None,
@@ -229,6 +268,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "coverage": answer.coverage if answer else None,
                     "at_close": answer.at_close if answer else None,
                     "score": mean,
+                    "awaiting": scores_awaiting(given, panel_size),
                     "signals": signals_summary(
                         signals.of(rnd.id, row.participant_id),
                         dropped=signals.dropped_of(rnd.id, row.participant_id),
@@ -240,8 +280,9 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                             "interviewer": score.interviewer.display_name,
                             "score": score.score,
                             "feedback": score.feedback,
+                            "revision": score.revision,
                         }
-                        for score in (scores_by_answer.get(answer.id, []) if answer else [])
+                        for score in given
                     ],
                     "notes": notes.of_answer(answer.id if answer else None),
                 }
@@ -251,9 +292,10 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
             category["average"] = (
                 round(category["total"] / category["scored"], 2) if category["scored"] else None
             )
-        skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round)
+        skills = skill_means((rnd["category"], rnd["score"]) for rnd in per_round if rnd["present"])
         candidate = {
             **row.as_dict(),
+            "asked": sum(rnd["present"] for rnd in per_round),
             "rounds": per_round,
             "categories": list(categories.values()),
             "skills": skills,
@@ -270,9 +312,11 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
             "code": session.code,
             "title": session.title,
             "status": session.status,
+            "ranking": session.ranking,
             "created_at": session.created_at.isoformat(),
             "finished_at": session.finished_at.isoformat() if session.finished_at else None,
         },
+        "ranking": session.ranking,
         "rounds": [
             {
                 "round_id": rnd.id,
@@ -288,6 +332,13 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
         ],
         "candidates": candidates,
     }
+
+
+def scores_awaiting(given: list[Score], panel_size: int) -> int:
+    """How many more panel members must save a score of an answer before its author and
+    the room are shown the panel's mean (``services.answer_score``): 0 when nothing waits."""
+    pending = sum(score.pending for score in given)
+    return max(0, panel_size - pending) if pending else 0
 
 
 RESULTS_CSV_HEADER = [
@@ -324,6 +375,17 @@ RESULTS_CSV_HEADER = [
     # "yes" when the answer's final revision is the draft kept at the round's close, "no"
     # when it was submitted; empty without an answer.
     "kept_at_close",
+    # The candidate's place by the session's ranking rule: the first round asked while they
+    # were present, how many since, how many they answered, their mean over them.
+    "joined_at",
+    "asked",
+    "answered",
+    "mean",
+    # The answer's newest revision and its text, and the revision this row's score was
+    # given to (older than the newest: the answer changed since it was scored).
+    "revision",
+    "scored_revision",
+    "answer_text",
 ]
 
 
@@ -351,6 +413,7 @@ def results_csv_rows(results: dict) -> list[list]:
         head = [code, candidate["participant_id"], candidate["name"], candidate["rank"]]
         means = ["" if skill["mean"] is None else skill["mean"] for skill in candidate["skills"]]
         about_candidate = notes_text(candidate.get("notes", []))
+        standing = [candidate[key] for key in ("joined_at", "asked", "answered", "mean")]
         for rnd in candidate["rounds"]:
             body = [
                 candidate["total"],
@@ -363,11 +426,13 @@ def results_csv_rows(results: dict) -> list[list]:
             tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
             tail += [notes_text(rnd.get("notes", [])), about_candidate]
             tail.append({True: "yes", False: "no"}.get(rnd["at_close"], ""))
+            tail += standing
+            answer = [rnd["revision"] or "", rnd["text"] if rnd["text"] is not None else ""]
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""] + tail)
+                rows.append(head + body + ["", "", ""] + tail + [answer[0], "", answer[1]])
             for score in rnd["scores"]:
                 given = [score["interviewer"], score["score"], score["feedback"]]
-                rows.append(head + body + given + tail)
+                rows.append(head + body + given + tail + [answer[0], score["revision"], answer[1]])
     return [[csv_cell(value) for value in row] for row in rows]
 
 
@@ -615,10 +680,15 @@ def _answer_view(
     *,
     deadline: datetime | None = None,
     on_time: AnswerRevision | None = None,
+    panel_size: int = 1,
 ) -> dict | None:
     """An answer as the viewer may see it. One revised after its round's ``deadline`` (in the
     candidate's extra time) shows the others its last revision by then (``on_time``), or
-    nothing if it had none: they never learn who has extra time."""
+    nothing if it had none: they never learn who has extra time.
+
+    Its ``score`` is the mean the viewer's lens has: the panel the mean of every score saved,
+    the author the mean they were last shown, the room the one it was last shown
+    (``Answer``'s ``shown_*`` and ``room_*``, ``services.answer_score``)."""
     payload = {
         "round_id": answer.round_id,
         "answer_id": answer.id,
@@ -642,10 +712,32 @@ def _answer_view(
         return None
     view.pop(IN_EXTRA_TIME, None)
     view["submitted_at"] = timestamp(submitted_at)
-    view["score"] = round(sum(s.score for s in scores) / len(scores), 2) if scores else None
-    given = [{"by": s.interviewer_id, "score": s.score, "feedback": s.feedback} for s in scores]
-    view["scores"] = scores_given_visible(given, lens_for(EventType.SCORE_UPDATED, payload, viewer))
+    lens = lens_of(viewer, answer.participant_id)
+    view["score"] = panel_mean(*answer_sums_seen(answer, lens))
+    given = [
+        {
+            "by": s.interviewer_id,
+            "score": s.score,
+            "feedback": s.feedback,
+            "revision": s.revision,
+            "pending": s.pending,
+        }
+        for s in scores
+    ]
+    view["scores"] = scores_given_visible(given, lens)
+    if lens is Lens.PANEL:
+        view[AWAITING] = scores_awaiting(scores, panel_size)
     return view
+
+
+def answer_sums_seen(answer: Answer, lens: Lens) -> tuple[int, int]:
+    """The sum and count of an answer's scores whose mean this lens sees: the panel every
+    score saved, the author what they were last shown, the room what it was last shown."""
+    if lens is Lens.PANEL:
+        return answer.score_sum, answer.score_count
+    if lens is Lens.AUTHOR:
+        return answer.shown_sum, answer.shown_count
+    return answer.room_sum, answer.room_count
 
 
 def round_payload(rnd: Round) -> dict:
@@ -711,6 +803,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         scores[score.answer_id].append(score)
 
     deadlines = {rnd.id: rnd.deadline for rnd in rounds}
+    panel_size = sum(role == Participant.Role.INTERVIEWER for _, _, role, _ in participants)
     late = [a.id for a in answers if a.submitted_at > deadlines[a.round_id]]
     on_time = revisions_on_time(late) if late and lens is not Lens.PANEL else {}
     answer_views = [
@@ -723,6 +816,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
                 viewer,
                 deadline=deadlines[answer.round_id],
                 on_time=on_time.get(answer.id),
+                panel_size=panel_size,
             )
         )
         is not None
@@ -755,6 +849,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         ],
         "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
+        "ranking": session.ranking,
         "answers": answer_views,
     }
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
@@ -816,7 +911,10 @@ def candidate_results(participant: Participant) -> dict:
     """A candidate's own answers, the panel's mean scores and feedback beside the model answers.
 
     Only for after the session has finished: until then model answers stay with the panel.
-    What each interviewer gave stays with the panel even then.
+    What each interviewer gave stays with the panel even then: the candidate has the mean
+    they were shown (``answer_sums_seen``) and each interviewer's feedback, with its writer.
+    Rounds asked before they joined are marked ``present: false`` and left out of their
+    skills map, as the results leave them out.
     """
     session = participant.session
     # The candidate is the author of every answer here.
@@ -830,6 +928,9 @@ def candidate_results(participant: Participant) -> dict:
         "interviewer"
     ):
         scores[score.answer_id].append(score)
+    leaderboard = leaderboard_for(session)
+    me = next((row for row in leaderboard if row.participant_id == participant.id), None)
+    joined_at = me.joined_at if me else 1
     rounds = []
     for rnd in rounds_of(session):
         answer = answers.get(rnd.id)
@@ -838,6 +939,7 @@ def candidate_results(participant: Participant) -> dict:
             {
                 "round_id": rnd.id,
                 "position": rnd.position,
+                "present": rnd.position >= joined_at,
                 "question": question_asked(rnd),
                 **model_answer_asked(rnd),
                 "answer": None
@@ -848,7 +950,7 @@ def candidate_results(participant: Participant) -> dict:
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
                     "at_close": answer.at_close,
-                    "score": round(sum(s.score for s in given) / len(given), 2) if given else None,
+                    "score": panel_mean(*answer_sums_seen(answer, lens)),
                     "scores": scores_given_visible(
                         [
                             {
@@ -865,18 +967,27 @@ def candidate_results(participant: Participant) -> dict:
             }
         )
     skills = skill_means(
-        (rnd["question"]["category"], rnd["answer"] and rnd["answer"]["score"]) for rnd in rounds
+        (rnd["question"]["category"], rnd["answer"] and rnd["answer"]["score"])
+        for rnd in rounds
+        if rnd["present"]
     )
     return {
-        "session": {"code": session.code, "title": session.title, "status": session.status},
+        "session": {
+            "code": session.code,
+            "title": session.title,
+            "status": session.status,
+            "ranking": session.ranking,
+        },
         "skills": skills,
         "skills_svg": skills_svg(participant.display_name, skills, element_id="skills-mine"),
         "participant": {
             "participant_id": participant.id,
             "name": participant.display_name,
             "role": participant.role,
+            "joined_at": joined_at,
         },
-        "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
+        "leaderboard": [row.as_dict() for row in leaderboard],
+        "ranking": session.ranking,
         "rounds": rounds,
     }
 

@@ -101,6 +101,13 @@ class SessionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     question_ids = serializers.ListField(child=IdField(), required=False, max_length=200)
     time_limit_s = serializers.IntegerField(min_value=10, max_value=3600, required=False)
+    ranking = serializers.ChoiceField(
+        choices=InterviewSession.Ranking.choices,
+        default=InterviewSession.Ranking.TOTAL,
+        help_text="How the leaderboard ranks: `total`, the sum of the candidate's answer scores"
+        " (the default), or `mean`, their mean over the questions asked while they were"
+        " present. Ties go to more questions answered.",
+    )
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -115,6 +122,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "title",
             "status",
             "owner",
+            "ranking",
             "settings",
             "created_at",
             "started_at",
@@ -148,6 +156,7 @@ class SessionCreatedSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     status = serializers.CharField()
+    ranking = serializers.CharField()
     join_url = serializers.URLField()
     spectate_url = serializers.URLField()
     panel_invite_url = serializers.URLField()

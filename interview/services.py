@@ -62,7 +62,7 @@ from .selectors import (
     panel_mean,
     round_payload,
 )
-from .visibility import IN_EXTRA_TIME, audience_of
+from .visibility import AWAITING, IN_EXTRA_TIME, audience_of
 
 T = TypeVar("T")
 
@@ -128,9 +128,13 @@ def session_create(
     title: str,
     question_ids: list[int] | None = None,
     time_limit_s: int | None = None,
+    ranking: str = InterviewSession.Ranking.TOTAL,
 ) -> SessionCreated:
-    """A new session in the lobby, its owner seated as the first interviewer; refused while
+    """A new session in the lobby, its owner seated as the first interviewer; the leaderboard
+    ranks by ``ranking`` (``InterviewSession.Ranking``) for the whole session. Refused while
     the owner has ``MAX_LIVE_SESSIONS_PER_USER`` sessions not finished."""
+    if ranking not in InterviewSession.Ranking.values:
+        raise ServiceError("invalid", "ranking: must be total or mean.")
     live = InterviewSession.objects.filter(owner=owner).exclude(
         status=InterviewSession.Status.FINISHED
     )
@@ -162,6 +166,7 @@ def session_create(
                     code=join_code_new(),
                     title=title,
                     owner=owner,
+                    ranking=ranking,
                     settings=settings,
                     panel_invite_hash=secret_hash(panel_invite),
                 )
@@ -213,8 +218,22 @@ def participant_join(
                 )
         issued = _participant_new(session=session, role=role, display_name=name, user=None)
         if role == Participant.Role.CANDIDATE:
-            # Every candidate is on the leaderboard, from the start.
-            Standing.objects.create(participant=issued.participant, session=session)
+            # Every candidate is on the leaderboard, from the start, present from the round
+            # open now (asked already) or else the next one.
+            last = (
+                Round.objects.filter(session=session)
+                .order_by("-position")
+                .values_list("position", "closed_at")
+                .first()
+            )
+            is_open = last is not None and last[1] is None
+            joined_at = 1 if last is None else last[0] + (0 if is_open else 1)
+            Standing.objects.create(
+                participant=issued.participant,
+                session=session,
+                joined_at=joined_at,
+                asked=int(is_open),
+            )
         return issued
 
 
@@ -317,11 +336,11 @@ def _session_locked(
     The lock serialises the session's commands. On PostgreSQL a lock granted only once another
     command has committed leaves the joined values as they were before that command: the
     session's ``last_seq`` as the statement first saw it tells so, and the row is read again,
-    under the lock now. ``session`` takes the row's status, last_seq and owner.
+    under the lock now. ``session`` takes the row's status, last_seq, owner and ranking.
     """
     earlier, earlier_params = receipt.earlier() if receipt is not None else ("NULL", [])
     query = (
-        f"SELECT s.status, s.last_seq, s.owner_id, {earlier} AS earlier,"
+        f"SELECT s.status, s.last_seq, s.owner_id, s.ranking, {earlier} AS earlier,"
         " (SELECT v.last_seq FROM interview_interviewsession v WHERE v.id = s.id) AS seen_last_seq"
         f"{', ' if select else ''}{select}"
         f" FROM interview_interviewsession s {joins}"
@@ -333,10 +352,11 @@ def _session_locked(
         row = sql.one_row(query, arguments)
     if row["earlier"] is not None:
         raise _RepeatedCommandError(sql.json_value(row["earlier"]))
-    session.status, session.last_seq, session.owner_id = (
+    session.status, session.last_seq, session.owner_id, session.ranking = (
         row["status"],
         row["last_seq"],
         row["owner_id"],
+        row["ranking"],
     )
     return row
 
@@ -396,8 +416,12 @@ def _events_append(
     ]
 
 
-def _leaderboard_payload(session: InterviewSession) -> list[dict]:
-    return [row.as_dict() for row in leaderboard_for(session)]
+def _leaderboard_payload(session: InterviewSession) -> dict[str, Any]:
+    """The ``leaderboard`` of an event's payload, and the ``ranking`` rule that orders it."""
+    return {
+        "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
+        "ranking": session.ranking,
+    }
 
 
 def _refuse_if_finished(session: InterviewSession) -> None:
@@ -485,7 +509,7 @@ def round_open(
         receipt,
         "s.settings, q.id AS question_id, q.title, q.prompt, q.category, q.difficulty,"
         " q.model_answer, q.key_points, q.time_limit_s AS question_time_limit_s,"
-        f" {_OPEN_ROUND_COLUMNS},"
+        f" {_OPEN_ROUND_COLUMNS}, {_EXTRA_TIME_ANSWERS},"
         " (SELECT MAX(p.position) FROM interview_round p WHERE p.session_id = s.id)"
         " AS last_position,"
         # Candidates' standing accommodations, as participant_id/extra_time_pct pairs.
@@ -506,8 +530,10 @@ def round_open(
         drafts = _drafts_kept(
             row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
         )
-        kept, events = drafts.writes, drafts.events
+        kept, events = _kept_first(drafts), drafts.events
         events.append(_round_closed(row["open_round_id"], reason))
+        if row["extra_time_answers"]:
+            events += _extra_time_released(session, row["open_round_id"], now)
     session.settings = sql.json_value(row["settings"])
     limit = time_limit_s or session.settings.get("time_limit_s") or row["question_time_limit_s"]
     # The round keeps the question as read here: what round.opened shows is what it keeps.
@@ -552,7 +578,16 @@ def round_open(
             rnd.extended_until and sql.moment_param(rnd.extended_until),
         ],
     )["id"]
-    events.append(("round.opened", round_payload(rnd)))
+    # Every candidate in the session is present for this round. Ranked by mean, that moves
+    # the leaderboard (one who joined later has fewer rounds to their mean): the round's
+    # event carries it then.
+    opened = round_payload(rnd)
+    asked: list[sql.Statement] = [(_ASKED_ONE_MORE, [session.pk])]
+    if session.ranking == InterviewSession.Ranking.MEAN:
+        sql.writes_together(asked)
+        asked = []
+        opened |= _leaderboard_payload(session)
+    events.append(("round.opened", opened))
     events.extend(_round_extended(rnd.id, pid, due) for pid, due in own_deadlines.items())
     starts = (
         {"status": InterviewSession.Status.LIVE, "started_at": now}
@@ -562,6 +597,7 @@ def round_open(
     sql.writes_together(
         [
             *kept,
+            *asked,
             *([_personal_deadlines_insert(rnd.id, own_deadlines)] if own_deadlines else []),
             *_events_append(session, now, events, **starts),
             *_recorded(receipt, {"round_id": rnd.id}, now),
@@ -577,7 +613,9 @@ def round_close(
     """Close the open round now, at the interviewer's word: for everyone, whatever time some
     candidates have left. Drafts newer than their candidates' last revisions are kept
     (``_drafts_kept``), as at every close."""
-    row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
+    row = _session_locked(
+        session, receipt, f"{_OPEN_ROUND_COLUMNS}, {_EXTRA_TIME_ANSWERS}", _OPEN_ROUND
+    )
     _refuse_if_finished(session)
     now = timezone.now()
     if row["open_round_id"] is None or _open_round_due(row, now):
@@ -590,8 +628,10 @@ def round_close(
         close_reason=Round.CloseReason.INTERVIEWER,
     )
     drafts = _drafts_kept(rnd.id, now, [_round_close(rnd.id, rnd.close_reason, now)])
-    kept, events = drafts.writes, drafts.events
+    kept, events = _kept_first(drafts), drafts.events
     events.append(_round_closed(rnd.id, rnd.close_reason))
+    if row["extra_time_answers"]:
+        events += _extra_time_released(session, rnd.id, now)
     sql.writes_together(
         [
             *kept,
@@ -626,8 +666,10 @@ def rounds_close_due(*, session_id: int | None = None) -> int:
             )
             if claimed:
                 drafts = _drafts_kept(round_id, now)
+                kept = _kept_first(drafts)
                 events = [*drafts.events, _round_closed(round_id, "deadline")]
-                sql.writes_together([*drafts.writes, *_events_append(session, now, events)])
+                events += _extra_time_released(session, round_id, now)
+                sql.writes_together([*kept, *_events_append(session, now, events)])
                 closed += 1
     return closed
 
@@ -795,7 +837,7 @@ def answer_submit(
         session,
         receipt,
         f"{_CANDIDATE_ROUND_COLUMNS}, r.key_points, st.scored_submitted_at, a.id AS answer_id,"
-        " a.revision, a.first_submitted_at, a.score_sum, a.score_count,"
+        " a.revision, a.first_submitted_at, a.score_sum, a.score_count, a.room_count,"
         f" CASE WHEN a.id IS NULL THEN {sql.next_id('interview_answer')} END AS new_answer_id",
         f"{_CANDIDATE_ROUND} LEFT JOIN interview_standing st ON st.participant_id = %s"
         " LEFT JOIN interview_answer a ON a.round_id = r.id AND a.participant_id = %s",
@@ -836,15 +878,18 @@ def answer_submit(
             [answer.id, answer.revision, text, submitted, scored],
         ),
     ]
-    if answer.score_count:
-        # The candidate's tie-break is the newest submitted_at among their scored answers.
+    # The room learns of an answer in extra time at the round's close, and so does its
+    # leaderboard (``_extra_time_released``): until then it counts nothing of it.
+    in_extra_time = _is_due(row["deadline"], now)
+    standing = {}
+    if row["answer_id"] is None and not in_extra_time:
+        standing["answered"] = ("answered + 1", [])
+    if row["room_count"] and not in_extra_time:
+        # The tie-break is the newest submitted_at among the candidate's scored answers.
         newest = max(sql.moment(row["scored_submitted_at"]) or now, now)
-        writes.append(
-            (
-                "UPDATE interview_standing SET scored_submitted_at = %s WHERE participant_id = %s",
-                [sql.moment_param(newest), participant.id],
-            )
-        )
+        standing["scored_submitted_at"] = ("%s", [sql.moment_param(newest)])
+    if standing:
+        writes.append(_standing_changed(participant.id, standing))
     event = {
         "round_id": round_id,
         "answer_id": answer.id,
@@ -853,7 +898,7 @@ def answer_submit(
         "text": text,
         "coverage": coverage,
     }
-    if _is_due(row["deadline"], now):
+    if in_extra_time:
         event[IN_EXTRA_TIME] = True  # past the round's deadline: only this candidate's is open
     sql.writes_together(
         [
@@ -879,26 +924,42 @@ def answer_score(
     session's finish too: only what changes the session's course is refused then.
 
     A rescore replaces the score, and the feedback too when given; without feedback it keeps
-    the interviewer's earlier words. Statements: the locked session with the answer, this
-    interviewer's earlier score, the candidate's standing and other scored answers; the
-    score, the answer's sum and count and the standing together; the leaderboard; the event
-    and the receipt together.
+    the interviewer's earlier words. The score is kept against the answer's newest revision.
+
+    What the author and the room learn is the panel's mean, and only a mean of the whole
+    panel's scores: the mean they are shown moves once every panel member has saved a score
+    since they were last shown one (``Score.pending``), so no mean they see is of part of
+    the panel, and no two they see differ by one interviewer's change. Until then the
+    ``score.updated`` is the panel's (``visibility.AWAITING``). A score of an answer given in
+    extra time, its round still open for others, goes to the panel and the author only, and
+    the room and its leaderboard get it at the round's close (``_held_scores_released``).
+    New feedback comes to the author as ``feedback.updated``, with its writer and no score.
+
+    Statements: the locked session with the answer, this interviewer's earlier score, the
+    panel's size and pending scores, the candidate's standing and other scored answers; the
+    score, the answer's sums and the standing together; the leaderboard; the events and the
+    receipt together.
     """
-    other_means = sql.joined_text("o.score_sum || '/' || o.score_count")
+    other_means = sql.joined_text("o.room_sum || '/' || o.room_count")
     row = _session_locked(
         session,
         receipt,
-        "a.participant_id AS author_id, a.round_id, a.score_sum, a.score_count,"
-        " a.submitted_at, sc.score AS earlier_score, sc.feedback AS earlier_feedback,"
-        " st.scored_submitted_at,"
+        "a.participant_id AS author_id, a.round_id, a.revision, a.score_sum, a.score_count,"
+        " a.room_sum, a.room_count, a.submitted_at, r.deadline AS round_deadline,"
+        " r.closed_at AS round_closed_at, sc.score AS earlier_score,"
+        " sc.feedback AS earlier_feedback, st.scored_submitted_at, st.asked,"
+        " (SELECT COUNT(*) FROM interview_participant i WHERE i.session_id = s.id"
+        " AND i.role = 'interviewer') AS panel_size,"
+        " (SELECT COUNT(*) FROM interview_score x WHERE x.answer_id = a.id AND x.pending"
+        " AND x.interviewer_id <> %s) AS others_pending,"
         f" (SELECT {other_means}"
         " FROM interview_answer o WHERE o.participant_id = a.participant_id"
-        " AND o.id <> a.id AND o.score_count > 0) AS other_means",
+        " AND o.id <> a.id AND o.room_count > 0) AS other_means",
         "LEFT JOIN (interview_answer a JOIN interview_round r ON r.id = a.round_id)"
         " ON a.id = %s AND r.session_id = s.id"
         " LEFT JOIN interview_score sc ON sc.answer_id = a.id AND sc.interviewer_id = %s"
         " LEFT JOIN interview_standing st ON st.participant_id = a.participant_id",
-        [answer_id, participant.id],
+        [participant.id, answer_id, participant.id],
     )
     if row["author_id"] is None:
         raise ServiceError("not_found", f"No answer {answer_id} in this session.")
@@ -910,40 +971,63 @@ def answer_score(
     score_sum = row["score_sum"] - (earlier or 0) + score
     score_count = row["score_count"] + (earlier is None)
     mean = panel_mean(score_sum, score_count)
-    total = _total_of([(score_sum, score_count), *_int_pairs(row["other_means"])])
+    # Every panel member has saved a score since the author and the room were last shown a
+    # mean: they are shown this one; else it waits for the others.
+    awaiting = max(0, row["panel_size"] - row["others_pending"] - 1)
     submitted = sql.moment(row["submitted_at"])
-    tie_break = max(sql.moment(row["scored_submitted_at"]) or submitted, submitted)
-    sql.writes_together(
-        [
+    in_extra_time = row["round_closed_at"] is None and submitted > sql.moment(row["round_deadline"])
+    to_room = not awaiting and not in_extra_time
+    shown = (score_sum, score_count) if not awaiting else None
+    writes: list[sql.Statement] = [
+        (
+            "INSERT INTO interview_score (answer_id, interviewer_id, score, feedback, revision,"
+            " pending, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (answer_id, interviewer_id) DO UPDATE SET score = excluded.score,"
+            " feedback = excluded.feedback, revision = excluded.revision,"
+            " pending = excluded.pending, updated_at = excluded.updated_at",
+            [
+                answer_id,
+                participant.id,
+                score,
+                feedback,
+                row["revision"],
+                bool(awaiting),
+                sql.moment_param(now),
+                sql.moment_param(now),
+            ],
+        ),
+        (
+            "UPDATE interview_answer SET score_sum = %s, score_count = %s"
+            + (", shown_sum = %s, shown_count = %s" if shown else "")
+            + (", room_sum = %s, room_count = %s" if to_room else "")
+            + " WHERE id = %s",
+            [score_sum, score_count, *(shown or ()), *(shown if to_room else ()), answer_id],
+        ),
+    ]
+    if shown:
+        writes.append(
             (
-                "INSERT INTO interview_score"
-                " (answer_id, interviewer_id, score, feedback, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (answer_id, interviewer_id) DO UPDATE SET score = excluded.score,"
-                " feedback = excluded.feedback, updated_at = excluded.updated_at",
+                "UPDATE interview_score SET pending = %s WHERE answer_id = %s"
+                " AND interviewer_id <> %s AND pending",
+                [False, answer_id, participant.id],
+            )
+        )
+    if to_room:
+        total = _total_of([(score_sum, score_count), *_int_pairs(row["other_means"])])
+        tie_break = max(sql.moment(row["scored_submitted_at"]) or submitted, submitted)
+        writes.append(
+            (
+                "UPDATE interview_standing SET total = %s, mean = %s, scored_submitted_at = %s"
+                " WHERE participant_id = %s",
                 [
-                    answer_id,
-                    participant.id,
-                    score,
-                    feedback,
-                    sql.moment_param(now),
-                    sql.moment_param(now),
+                    total,
+                    ranking_mean(total, row["asked"] or 0),
+                    sql.moment_param(tie_break),
+                    row["author_id"],
                 ],
-            ),
-            (
-                "UPDATE interview_answer SET score_sum = %s, score_count = %s WHERE id = %s",
-                [score_sum, score_count, answer_id],
-            ),
-            (
-                "INSERT INTO interview_standing"
-                " (participant_id, session_id, total, scored_submitted_at)"
-                " VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (participant_id) DO UPDATE SET total = excluded.total,"
-                " scored_submitted_at = excluded.scored_submitted_at",
-                [row["author_id"], session.pk, total, sql.moment_param(tie_break)],
-            ),
-        ]
-    )
+            )
+        )
+    sql.writes_together(writes)
     event = {
         "answer_id": answer_id,
         "participant_id": row["author_id"],
@@ -952,15 +1036,132 @@ def answer_score(
         "by": participant.id,
         "by_score": score,
         "feedback": feedback,
-        "leaderboard": _leaderboard_payload(session),
+        "revision": row["revision"],
+        AWAITING: awaiting,
+        **_leaderboard_payload(session),
     }
+    if in_extra_time:
+        event[IN_EXTRA_TIME] = True  # the room gets it at the round's close
+    events = [(EventType.SCORE_UPDATED, event)]
+    if feedback != (row["earlier_feedback"] or ""):
+        words = {key: event[key] for key in ("answer_id", "participant_id", "round_id", "by")}
+        events.append((EventType.FEEDBACK_UPDATED, {**words, "feedback": feedback}))
     sql.writes_together(
         [
-            *_events_append(session, now, [("score.updated", event)]),
+            *_events_append(session, now, events),
             *_recorded(receipt, {"answer_id": answer_id, "score": score, "mean": mean}, now),
         ]
     )
     return mean
+
+
+def ranking_mean(total: float, asked: int) -> float:
+    """A candidate's mean for the ``mean`` ranking: their total over the rounds asked while
+    they were present, 0 before any. Computed from the total in millionths (as kept) and the
+    count, both exact, by one division, as a push computes it in SQL (``_ASKED_ONE_MORE``):
+    equal quotients give equal floats, whatever the totals and counts that make them."""
+    if not asked:
+        return 0.0
+    return round(total * 1_000_000) / asked / 1_000_000
+
+
+# Every candidate of a session (``%s``) present for one more round, at a push.
+_ASKED_ONE_MORE = (
+    "UPDATE interview_standing SET asked = asked + 1,"
+    " mean = ROUND(total * 1000000) / (asked + 1) / CAST(1000000 AS DOUBLE PRECISION)"
+    " WHERE session_id = %s"
+)
+
+# What a command that closes the open round (``o``) reads beside the locked session: whether
+# any answer of it was given, or last revised, in extra time (``_extra_time_released``).
+_EXTRA_TIME_ANSWERS = (
+    "(SELECT COUNT(*) FROM interview_answer h WHERE h.round_id = o.id"
+    " AND h.submitted_at > o.deadline) AS extra_time_answers"
+)
+
+
+def _extra_time_released(
+    session: InterviewSession, round_id: int, now: datetime
+) -> list[tuple[str, dict]]:
+    """What the room learns of a round's answers given in extra time once the round has
+    closed for everyone, and not before: each one's mean, as its author was shown it, and
+    with it the leaderboard's standings (the total and mean, the answers counted, the
+    tie-break). Writes them; returns a ``score.updated`` (to everyone) per newly shown mean,
+    to append after the ``round.closed``.
+
+    Statements: the answers revised after the round's deadline, with their candidates'
+    standings and other means; their writes together; the leaderboard, if a mean is new.
+    """
+    others = sql.joined_text("o.room_sum || '/' || o.room_count")
+    held = sql.all_rows(
+        "SELECT h.id, h.participant_id, h.shown_sum, h.shown_count, h.room_sum, h.room_count,"
+        " h.submitted_at, h.first_submitted_at > r.deadline, st.asked, st.scored_submitted_at,"
+        f" (SELECT {others} FROM interview_answer o"
+        " WHERE o.participant_id = h.participant_id AND o.id <> h.id AND o.room_count > 0)"
+        " FROM interview_answer h JOIN interview_round r ON r.id = h.round_id"
+        " JOIN interview_standing st ON st.participant_id = h.participant_id"
+        " WHERE h.round_id = %s AND h.submitted_at > r.deadline",
+        [round_id],
+    )
+    writes: list[sql.Statement] = []
+    shown: list[tuple[int, int, float | None]] = []
+    for (
+        answer_id,
+        author_id,
+        s_sum,
+        s_count,
+        r_sum,
+        r_count,
+        at,
+        first_late,
+        asked,
+        tie,
+        other,
+    ) in held:
+        changes = {"answered": "answered + 1"} if first_late else {}
+        params: list[Any] = []
+        if s_count:
+            total = _total_of([(s_sum, s_count), *_int_pairs(other)])
+            submitted = sql.moment(at)
+            changes |= {"total": "%s", "mean": "%s", "scored_submitted_at": "%s"}
+            params = [
+                total,
+                ranking_mean(total, asked),
+                sql.moment_param(max(sql.moment(tie) or submitted, submitted)),
+            ]
+            if (s_sum, s_count) != (r_sum, r_count):
+                writes.append(
+                    (
+                        "UPDATE interview_answer SET room_sum = %s, room_count = %s WHERE id = %s",
+                        [s_sum, s_count, answer_id],
+                    )
+                )
+                shown.append((answer_id, author_id, panel_mean(s_sum, s_count)))
+        if changes:
+            assignments = ", ".join(f"{column} = {value}" for column, value in changes.items())
+            writes.append(
+                (
+                    f"UPDATE interview_standing SET {assignments} WHERE participant_id = %s",
+                    [*params, author_id],
+                )
+            )
+    sql.writes_together(writes)
+    if not shown:
+        return []
+    board = _leaderboard_payload(session)
+    return [
+        (
+            EventType.SCORE_UPDATED,
+            {
+                "answer_id": answer_id,
+                "participant_id": author_id,
+                "round_id": round_id,
+                "score": mean,
+                **board,
+            },
+        )
+        for answer_id, author_id, mean in shown
+    ]
 
 
 @transaction.atomic
@@ -969,7 +1170,9 @@ def session_finish(
 ) -> None:
     """End the session (its owner only): the open round closes, keeping its drafts
     (``_drafts_kept``), and the leaderboard is final."""
-    row = _session_locked(session, receipt, _OPEN_ROUND_COLUMNS, _OPEN_ROUND)
+    row = _session_locked(
+        session, receipt, f"{_OPEN_ROUND_COLUMNS}, {_EXTRA_TIME_ANSWERS}", _OPEN_ROUND
+    )
     if participant.user_id != session.owner_id:
         raise ServiceError("forbidden", "Only the session's owner can finish it.")
     _refuse_if_finished(session)
@@ -980,12 +1183,11 @@ def session_finish(
         drafts = _drafts_kept(
             row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
         )
-        writes = drafts.writes
+        writes = _kept_first(drafts)
         events = [*drafts.events, _round_closed(row["open_round_id"], reason)]
-        if drafts.standings_moved:  # the final leaderboard reads the tie-breaks they moved
-            sql.writes_together(writes)
-            writes = []
-    events.append(("session.finished", {"leaderboard": _leaderboard_payload(session)}))
+        if row["extra_time_answers"]:
+            events += _extra_time_released(session, row["open_round_id"], now)
+    events.append(("session.finished", _leaderboard_payload(session)))
     finished = {"status": InterviewSession.Status.FINISHED, "finished_at": now}
     sql.writes_together(
         [
@@ -1122,12 +1324,32 @@ def answer_draft(
 class KeptDrafts:
     """What a round's close does with its drafts (``_drafts_kept``): the writes that store
     them as revisions, their ``answer.submitted`` events (they go before the round's
-    ``round.closed``), and whether a scored answer's new
-    revision moved its candidate's tie-break on the leaderboard."""
+    ``round.closed``), and whether they moved a standing on the leaderboard (a first answer
+    counted as answered, a scored answer's tie-break)."""
 
     writes: list[sql.Statement]
     events: list[tuple[str, dict]]
     standings_moved: bool = False
+
+
+def _standing_changed(participant_id: int, changes: dict[str, tuple[str, list]]) -> sql.Statement:
+    """One statement that sets a candidate's standing's columns, each to an SQL expression
+    with its parameters (``("answered + 1", [])``, ``("%s", [moment])``)."""
+    assignments = ", ".join(f"{column} = {value}" for column, (value, _) in changes.items())
+    return (
+        f"UPDATE interview_standing SET {assignments} WHERE participant_id = %s",
+        [*(param for _, params in changes.values() for param in params), participant_id],
+    )
+
+
+def _kept_first(drafts: "KeptDrafts") -> list[sql.Statement]:
+    """The kept drafts' writes, to go in one statement with the close's events; or written
+    now, and none returned, when they move standings, which the leaderboard read next must
+    see."""
+    if not drafts.standings_moved:
+        return drafts.writes
+    sql.writes_together(drafts.writes)
+    return []
 
 
 def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] = ()) -> KeptDrafts:
@@ -1144,7 +1366,7 @@ def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] 
     rows = sql.rows_after_writes(
         closing,
         "SELECT d.participant_id, d.text, d.saved_at, r.key_points, r.deadline,"
-        " a.id AS answer_id, a.revision, a.first_submitted_at, a.score_count,"
+        " a.id AS answer_id, a.revision, a.first_submitted_at, a.room_count,"
         " st.scored_submitted_at,"
         f" CASE WHEN a.id IS NULL THEN {sql.next_id('interview_answer')} END AS new_answer_id"
         " FROM interview_draft d JOIN interview_round r ON r.id = d.round_id"
@@ -1177,16 +1399,17 @@ def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] 
         answers += [answer_id, round_id, row["participant_id"], row["text"], revision]
         answers += [sql.moment_param(first), saved, scored]
         revisions += [answer_id, revision, row["text"], saved, scored]
-        if row["score_count"]:
-            # As for a submit: the tie-break is the newest submitted_at of the scored answers.
+        # As for a submit: a first answer counts as answered, and of a scored answer the
+        # tie-break is the newest submitted_at of the candidate's scored answers. The round is
+        # closing for everyone, so an answer typed in extra time counts now too.
+        standing: dict[str, tuple[str, list]] = {}
+        if row["answer_id"] is None:
+            standing["answered"] = ("answered + 1", [])
+        if row["room_count"]:
             newest = max(sql.moment(row["scored_submitted_at"]) or saved_at, saved_at)
-            writes.append(
-                (
-                    "UPDATE interview_standing SET scored_submitted_at = %s"
-                    " WHERE participant_id = %s",
-                    [sql.moment_param(newest), row["participant_id"]],
-                )
-            )
+            standing["scored_submitted_at"] = ("%s", [sql.moment_param(newest)])
+        if standing:
+            writes.append(_standing_changed(row["participant_id"], standing))
             standings_moved = True
         event = {
             "round_id": round_id,

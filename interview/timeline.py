@@ -33,7 +33,12 @@ MAX_PAGE_SIZE = 200
 
 # What a candidate's timeline holds: the session's own events, and the events about them.
 SESSION_EVENTS = (EventType.ROUND_OPENED, EventType.ROUND_CLOSED, EventType.SESSION_FINISHED)
-AUTHORED_EVENTS = (EventType.ANSWER_SUBMITTED, EventType.SCORE_UPDATED, EventType.ROUND_EXTENDED)
+AUTHORED_EVENTS = (
+    EventType.ANSWER_SUBMITTED,
+    EventType.SCORE_UPDATED,
+    EventType.FEEDBACK_UPDATED,
+    EventType.ROUND_EXTENDED,
+)
 
 # A diff is a list of operations: ["=", text] unchanged, ["-", text] removed, ["+", text]
 # added, ["~", n] n unchanged characters left out. Unchanged runs keep this much context.

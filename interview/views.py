@@ -189,6 +189,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             "code": session.code,
             "title": session.title,
             "status": session.status,
+            "ranking": session.ranking,
             "join_url": absolute(request, f"/s/{session.code}/"),
             "spectate_url": absolute(request, f"/s/{session.code}/watch"),
             # The invite secret rides in the fragment, which browsers never send to servers.

@@ -8,7 +8,8 @@ an empty frame (its next frame says, with ``prev``, which seq it follows). Since
 the viewer, decides the result, a live event is serialised once per lens, not once per socket.
 The welcome snapshot and the candidate's results are cut by the same rules (``project``,
 ``scores_given_visible``): one interviewer's own score is the panel's, live or not, during the
-session and after it (PROTOCOL.md, Version 2).
+session and after it, and so is who gave it: the author and the room learn an answer's panel
+mean, and the author each interviewer's feedback, as its own event (``feedback.updated``).
 """
 
 from dataclasses import dataclass
@@ -49,18 +50,27 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "coverage": PANEL_ONLY,
         "at_close": PANEL_AND_AUTHOR,
     },
+    # Who scored, what they gave, to which revision, and their words: the panel's. Knowing
+    # who moved the mean, the author could work each one's score out of the means; the words
+    # reach the author apart, in ``feedback.updated``, which carries no score.
     EventType.SCORE_UPDATED: {
-        "by": PANEL_AND_AUTHOR,
-        "feedback": PANEL_AND_AUTHOR,
+        "by": PANEL_ONLY,
         "by_score": PANEL_ONLY,
+        "feedback": PANEL_ONLY,
+        "revision": PANEL_ONLY,
+        "awaiting": PANEL_ONLY,
     },
     # Not an event: one interviewer's score of an answer, as snapshots and results list them.
-    # Its ``score`` is what that interviewer gave, ``score.updated``'s ``by_score``.
+    # Its ``score`` is what that interviewer gave, ``score.updated``'s ``by_score``. The author
+    # sees the feedback and who wrote it, as ``feedback.updated`` gives them (and only the
+    # entries with feedback: ``scores_given_visible``).
     SCORE_GIVEN: {
         "by": PANEL_AND_AUTHOR,
         "interviewer": PANEL_AND_AUTHOR,
         "score": PANEL_ONLY,
         "feedback": PANEL_AND_AUTHOR,
+        "revision": PANEL_ONLY,
+        "pending": PANEL_ONLY,
     },
     # Not an event: a participant as the welcome snapshot lists them. A candidate's standing
     # accommodation is the panel's: nobody else learns who has extra time.
@@ -89,6 +99,8 @@ AUDIENCES: dict[str, str] = {
     # its own candidate (their page has the text). Its snapshots (the results' playback) go
     # by the same rule.
     EventType.ANSWER_DRAFTED: AUDIENCE_PANEL,
+    # An interviewer's feedback, with their name and no score: the panel's and the author's.
+    EventType.FEEDBACK_UPDATED: AUDIENCE_PANEL_AND_AUTHOR,
 }
 
 
@@ -96,10 +108,18 @@ AUDIENCES: dict[str, str] = {
 # after the round's deadline, in the candidate's own extra time, would tell the room who has
 # extra time.
 IN_EXTRA_TIME = "in_extra_time"
+# A payload with this above 0 is the panel's alone: a score that leaves the mean the author
+# and the room see as it was, until that many more panel members have saved theirs. Shown
+# the mean of part of the panel, or each change one interviewer makes to it, they could work
+# that interviewer's score out (``services.answer_score``).
+AWAITING = "awaiting"
 
 
 def audience_of(event_type: str, payload: dict | None = None) -> str:
-    """Who receives this event at all: by its type (``AUDIENCES``), or by ``IN_EXTRA_TIME``."""
+    """Who receives this event at all: by its type (``AUDIENCES``), or by ``AWAITING`` and
+    ``IN_EXTRA_TIME`` in its payload."""
+    if payload is not None and payload.get(AWAITING):
+        return AUDIENCE_PANEL
     if payload is not None and payload.get(IN_EXTRA_TIME):
         return AUDIENCE_PANEL_AND_AUTHOR
     return AUDIENCES.get(event_type, AUDIENCE_ALL)
@@ -130,7 +150,10 @@ def lens_of(viewer: Viewer, author_id: int | None) -> Lens:
 
 def event_author(event_type: str, payload: dict) -> int | None:
     """The participant who sees more of this event than the public, if any."""
-    return payload.get("participant_id") if author_lens_differs(event_type) else None
+    differs = author_lens_differs(event_type) or audience_of(event_type, payload) != (
+        AUDIENCES.get(event_type, AUDIENCE_ALL)
+    )
+    return payload.get("participant_id") if differs else None
 
 
 def author_lens_differs(event_type: str) -> bool:
@@ -163,7 +186,10 @@ def project(
 
 def scores_given_visible(given: list[dict], lens: Lens) -> list[dict]:
     """Each interviewer's score of an answer (``SCORE_GIVEN``) as the lens sees it: the panel
-    all of it, the author who said what, the public nothing."""
+    all of it, the author who wrote what feedback (no entry for a score without any), the
+    public nothing."""
+    if lens is not Lens.PANEL:
+        given = [entry for entry in given if entry.get("feedback")]
     return [seen for entry in given if (seen := project(SCORE_GIVEN, entry, lens))]
 
 

@@ -12,8 +12,8 @@ from interview import services
 from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
 
 
-def session_for(owner, title: str = "Backend panel") -> InterviewSession:
-    return services.session_create(owner=owner, title=title).session
+def session_for(owner, title: str = "Backend panel", **options) -> InterviewSession:
+    return services.session_create(owner=owner, title=title, **options).session
 
 
 def seat(session: InterviewSession, name: str, role: str = "candidate") -> Participant:

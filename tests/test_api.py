@@ -281,6 +281,22 @@ def test_a_session_naming_a_missing_question_is_refused(api, bank):
     assert "99999" in error_of(response)["message"]
 
 
+def test_a_session_ranks_by_the_rule_chosen_when_it_is_created(api):
+    made = api.post("/api/sessions/", {"title": "Panel"}, "json").json()
+    assert made["ranking"] == "total"
+    made = api.post("/api/sessions/", {"title": "Panel", "ranking": "mean"}, "json").json()
+    assert made["ranking"] == "mean"
+    shown = api.get(f"/api/sessions/{made['code']}/").json()
+    assert shown["ranking"] == "mean"
+    response = api.post("/api/sessions/", {"title": "Panel", "ranking": "median"}, "json")
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("ranking")
+    schema = api.get("/api/schema/?format=json").json()
+    schemas = schema["components"]["schemas"]
+    assert "ranking" in schemas["SessionCreate"]["properties"]
+    assert set(schemas["RankingEnum"]["enum"]) == {"total", "mean"}
+
+
 def test_a_session_needs_a_title(api):
     response = api.post("/api/sessions/", {}, "json")
     assert response.status_code == 400
@@ -719,6 +735,7 @@ def test_the_panel_reads_the_timeline_in_pages_by_seq(api, interviewer, bank):
     assert [item["type"] for item in rest["results"]] == [
         "answer.submitted",
         "score.updated",
+        "feedback.updated",
         "answer.submitted",
     ]
     assert rest["next"] is None
@@ -753,11 +770,12 @@ def test_a_candidate_reads_only_their_part_of_the_timeline_once_finished(
         "answer.submitted",
         "answer.submitted",
         "score.updated",
+        "feedback.updated",
         "round.closed",
         "session.finished",
     ]
-    assert mine[3]["data"]["feedback"] == "good"
-    assert "by_score" not in mine[3]["data"]
+    assert mine[4]["data"]["feedback"] == "good"
+    assert not {"by", "by_score", "feedback"} & set(mine[3]["data"])
     assert "BEN-TEXT" not in str(mine)
     assert "Ben" not in str(mine)
     assert "model_answer" not in str(mine)

@@ -808,7 +808,7 @@ async def test_the_round_closes_for_the_deadline_only_after_the_last_personal_de
 # --- answer.score and the leaderboard -----------------------------------------------------
 
 
-async def test_a_score_goes_to_all_with_the_leaderboard_its_scorer_and_feedback_to_author_and_panel(
+async def test_a_score_goes_to_all_its_scorer_to_the_panel_and_its_words_to_the_author(
     layer, interviewer, question_ids
 ):
     room = await room_create(interviewer)
@@ -823,24 +823,32 @@ async def test_a_score_goes_to_all_with_the_leaderboard_its_scorer_and_feedback_
     )
     assert ack["data"]["answer_id"] == answer_id
     assert ack["data"]["score"] == 8
-    for client, sees_feedback in ((owner, True), (ann, True), (ben, False), (wall, False)):
+    for client, is_panel in ((owner, True), (ann, False), (ben, False), (wall, False)):
         update = (await client.next("score.updated"))["data"]
         assert update["score"] == 8
-        assert update.get("by") == (room.owner.participant_id if sees_feedback else None)
+        assert update.get("by") == (room.owner.participant_id if is_panel else None)
         assert update["participant_id"] == room.seats["Ann"].participant_id
         assert update["round_id"] == pushed["data"]["round_id"]
-        assert ("feedback" in update) is sees_feedback
+        assert ("feedback" in update) is is_panel
+        assert update["ranking"] == "total"
         assert update["leaderboard"][0] == {
             "participant_id": room.seats["Ann"].participant_id,
             "name": "Ann",
             "total": 8.0,
             "rank": 1,
+            "mean": 8.0,
+            "answered": 1,
+            "joined_at": 1,
         }
         assert [row["rank"] for row in update["leaderboard"]] == [1, 2]
+    for client in (owner, ann):
+        words = (await client.next("feedback.updated"))["data"]
+        assert (words["feedback"], words["by"]) == ("solid", room.owner.participant_id)
+        assert "score" not in words
     await close_all(owner, ann, ben, wall)
 
 
-async def test_a_panel_scores_together_and_the_answer_gets_their_mean(
+async def test_a_panel_scores_together_and_the_candidate_gets_their_mean_once_all_have_scored(
     layer, interviewer, other_interviewer, question_ids
 ):
     room = await room_create(interviewer)
@@ -852,14 +860,18 @@ async def test_a_panel_scores_together_and_the_answer_gets_their_mean(
     )
     answer_id = submitted["data"]["answer_id"]
     await owner.command("answer.score", {"answer_id": answer_id, "score": 6, "feedback": "ok"})
+    # One of two: the owner's 6 would be the mean; it waits for bob.
+    waiting = (await bob.next("score.updated"))["data"]
+    assert (waiting["score"], waiting["awaiting"]) == (6, 1)
     await bob.command("answer.score", {"answer_id": answer_id, "score": 9, "feedback": "good"})
-    await ann.next("score.updated")
-    second = await ann.next("score.updated")
-    assert second["data"]["score"] == 7.5
-    assert second["data"]["feedback"] == "good"
+    first = await ann.next("score.updated")
+    assert first["data"]["score"] == 7.5
+    assert "feedback" not in first["data"]
     await owner.command("answer.score", {"answer_id": answer_id, "score": 10})  # a rescore
-    third = await ann.next("score.updated")
-    assert third["data"]["score"] == 9.5
+    await bob.command("answer.score", {"answer_id": answer_id, "score": 7})  # bob saves again
+    # Her next mean is the whole panel's again: the rescore alone (9.5) never reached her.
+    second = await ann.next("score.updated")
+    assert second["data"]["score"] == 8.5
     await close_all(owner, bob, ann)
 
 
@@ -1037,9 +1049,14 @@ async def test_a_rescore_without_feedback_keeps_the_earlier_feedback(
     answer_id = submitted["data"]["answer_id"]
     await owner.command("answer.score", {"answer_id": answer_id, "score": 4, "feedback": "kept"})
     await owner.command("answer.score", {"answer_id": answer_id, "score": 6})
-    await ann.next("score.updated")
-    rescored = await ann.next("score.updated")
+    await owner.next("score.updated")
+    rescored = await owner.next("score.updated")
     assert (rescored["data"]["score"], rescored["data"]["feedback"]) == (6, "kept")
+    assert (await ann.next("feedback.updated"))["data"]["feedback"] == "kept"
+    await ann.next("score.updated")
+    assert (await ann.next("score.updated"))["data"]["score"] == 6
+    # The feedback did not change: no second feedback.updated came before the rescore.
+    assert [f["type"] for f in ann.persisted()].count("feedback.updated") == 1
     await close_all(owner, ann)
 
 

@@ -251,8 +251,61 @@ def test_each_candidates_results_carry_their_skills_and_radar(interviewer, bank)
     assert first["name"] == "Ann"
     means = {skill["area"]: skill["mean"] for skill in first["skills"]}
     assert (means["Core Python"], means["Version Control"], means["Soft Skills"]) == (8, 5, None)
-    assert first["skills_svg"].count("<circle") == len(Category.values)
+    # Two areas asked: a labelled bar each, not a radar collapsed to a line.
+    assert first["skills_svg"].count("<circle") == 0
+    assert first["skills_svg"].count('class="bar"') == 2
+    assert 'data-area="Core Python"' in first["skills_svg"]
     assert 'id="skills-' + str(ann.id) + '"' in first["skills_svg"]
     assert all(skill["mean"] is None for skill in second["skills"])
     assert second["name"] == "Ben"
     assert ben.id == second["participant_id"]
+
+
+def test_a_late_joiners_results_count_only_the_rounds_asked_since_they_joined(interviewer, bank):
+    session = session_for(interviewer, ranking="mean")
+    panel, ann = owner_seat(session), seat(session, "Ann")
+    questions = list(Question.objects.order_by("id")[:3])
+    first = services.round_open(session=session, participant=panel, question_id=questions[0].id)
+    answer = services.answer_submit(session=session, participant=ann, round_id=first.id, text="a")
+    services.answer_score(session=session, participant=panel, answer_id=answer.id, score=4)
+    services.round_close(session=session, participant=panel)
+    ben = seat(session, "Ben")  # between rounds 1 and 2: present from round 2
+    for question in questions[1:]:
+        rnd = services.round_open(session=session, participant=panel, question_id=question.id)
+        if question == questions[1]:
+            late = services.answer_submit(
+                session=session, participant=ben, round_id=rnd.id, text="b"
+            )
+            services.answer_score(session=session, participant=panel, answer_id=late.id, score=6)
+    results = selectors.results_for(session)
+    assert results["ranking"] == "mean"
+    bens, anns = results["candidates"]  # Ben: 6 over 2 rounds; Ann: 4 over 3
+    assert (bens["name"], bens["joined_at"], bens["asked"], bens["answered"]) == ("Ben", 2, 2, 1)
+    assert (bens["mean"], anns["mean"]) == (3.0, 1.33)
+    assert [r["present"] for r in bens["rounds"]] == [False, True, True]
+    assert sum(skill["asked"] for skill in bens["skills"]) == 2
+    assert sum(category["rounds"] for category in bens["categories"]) == 2
+    rows = selectors.results_csv_rows(selectors.results_for(session, skills_maps=False))
+    header = selectors.RESULTS_CSV_HEADER
+    joined = {row[header.index("joined_at")] for row in rows if row[2] == "Ben"}
+    assert joined == {2}
+
+
+def test_a_score_of_an_older_revision_says_which_it_was_given_to(interviewer, bank):
+    session = session_for(interviewer)
+    panel, ann = owner_seat(session), seat(session, "Ann")
+    rnd = services.round_open(
+        session=session, participant=panel, question_id=Question.objects.first().id
+    )
+    answer = services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="1")
+    services.answer_score(session=session, participant=panel, answer_id=answer.id, score=5)
+    services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="=2+2")
+    (played,) = selectors.results_for(session)["candidates"][0]["rounds"]
+    assert (played["revision"], played["scores"][0]["revision"]) == (2, 1)
+    (row,) = selectors.results_csv_rows(selectors.results_for(session, skills_maps=False))
+    header = selectors.RESULTS_CSV_HEADER
+    cells = {name: row[header.index(name)] for name in ("revision", "scored_revision")}
+    assert cells == {"revision": 2, "scored_revision": 1}
+    assert row[header.index("answer_text")] == "'=2+2"  # the newest text, formula-safe
+    snapshot = selectors.snapshot_for(session, Viewer(participant_id=panel.id, role="interviewer"))
+    assert snapshot["answers"][0]["scores"][0]["revision"] == 1

@@ -6,12 +6,13 @@ import threading
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 import pytest
 import time_machine
 from django.apps import apps as django_apps
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -168,13 +169,14 @@ def test_an_answer_costs_a_fixed_handful_of_queries(live, django_assert_max_num_
     """Every query of a command is paid at every submit of every candidate of every session.
 
     The transaction's start; the session's lock with the round, the standing and the receipt;
-    the answer's upsert; the revision, the session's seq, the event and the receipt's insert
-    (one statement on PostgreSQL, four on SQLite); the transaction's end.
+    the answer's upsert; the revision, the candidate's count of answers (a first answer), the
+    session's seq, the event and the receipt's insert (one statement on PostgreSQL, five on
+    SQLite); the transaction's end.
     """
     session, panel, ann, _ = live
     rnd = push(session, panel)
     submit = Command(CommandType.ANSWER_SUBMIT, "a1", {"round_id": rnd.id, "text": "x"})
-    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 8):
+    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 9):
         services.command_execute(participant=ann, command=submit)
 
 
@@ -583,44 +585,89 @@ def test_two_members_scoring_one_answer_at_once_both_count(answered, other_inter
 # --- the kept leaderboard against one computed from scratch ---------------------------------
 
 
-def leaderboard_from_scratch(session) -> list[dict]:
-    """The leaderboard as it was computed before it was kept: from every score, each time."""
-    candidates = list(
-        Participant.objects.filter(session=session, role="candidate")
-        .order_by("id")
-        .values_list("id", "display_name")
-    )
-    scored = (
-        Answer.objects.filter(round__session=session)
-        .annotate(mean=Avg("scores__score"))
-        .filter(mean__isnull=False)
-        .values_list("participant_id", "mean", "submitted_at")
-    )
-    totals: dict[int, float] = defaultdict(float)
-    last_submitted: dict[int, datetime] = {}
-    for participant_id, mean, submitted_at in scored:
-        totals[participant_id] += float(mean)
-        if participant_id not in last_submitted or submitted_at > last_submitted[participant_id]:
-            last_submitted[participant_id] = submitted_at
-    never = datetime.max.replace(tzinfo=None)
+class RankingFromScratch:
+    """The ranking rules as a model of their own: every score as given, each answer's mean as
+    the author and the room were shown it (when the whole panel had saved a score since they
+    were last shown one), and each candidate's rounds asked and answered since they joined."""
 
-    def order(candidate: tuple[int, str]) -> tuple:
-        participant_id, _ = candidate
-        submitted = last_submitted.get(participant_id)
-        return (
-            -round(totals[participant_id], 6),
-            submitted.replace(tzinfo=None) if submitted else never,
-            participant_id,
+    def __init__(self, ranking: str, panel: list[int]) -> None:
+        self.ranking, self.panel = ranking, set(panel)
+        self.rounds = 0
+        self.joined: dict[int, int] = {}  # candidate -> the first round asked while present
+        self.answers: dict[int, int] = {}  # answer -> its author
+        self.scores: dict[int, dict[int, int]] = defaultdict(dict)
+        self.pending: dict[int, set[int]] = defaultdict(set)
+        self.shown: dict[int, Fraction] = {}
+
+    def join(self, candidate: int) -> None:
+        self.joined[candidate] = max(self.rounds, 1)
+
+    def push(self) -> None:
+        self.rounds += 1
+
+    def submit(self, answer: int, candidate: int) -> None:
+        self.answers[answer] = candidate
+
+    def score(self, answer: int, member: int, score: int) -> None:
+        self.scores[answer][member] = score
+        self.pending[answer].add(member)
+        if self.pending[answer] >= self.panel:
+            given = self.scores[answer].values()
+            self.shown[answer] = Fraction(sum(given), len(given))
+            self.pending[answer].clear()
+
+    def leaderboard(self, session) -> list[dict]:
+        names = dict(
+            Participant.objects.filter(session=session, role="candidate").values_list(
+                "id", "display_name"
+            )
         )
-
-    return [
-        {"participant_id": pid, "name": name, "total": round(totals[pid], 2), "rank": rank}
-        for rank, (pid, name) in enumerate(sorted(candidates, key=order), start=1)
-    ]
+        submitted = dict(
+            Answer.objects.filter(round__session=session).values_list("id", "submitted_at")
+        )
+        never = datetime.max.replace(tzinfo=None)
+        rows = []
+        for candidate, joined in self.joined.items():
+            mine = [a for a, author in self.answers.items() if author == candidate]
+            total = sum((self.shown[a] for a in mine if a in self.shown), Fraction(0))
+            asked = self.rounds - joined + 1 if self.rounds >= joined else 0
+            mean = total / asked if asked else Fraction(0)
+            scored = [submitted[a].replace(tzinfo=None) for a in mine if a in self.shown]
+            value = total if self.ranking == "total" else mean
+            order = (-value, -len(mine), max(scored, default=never), candidate)
+            rows.append((order, candidate, total, mean, len(mine), joined))
+        return [
+            {
+                "participant_id": candidate,
+                "name": names[candidate],
+                "total": round(float(total), 2),
+                "rank": rank,
+                "mean": round(float(mean), 2),
+                "answered": answered,
+                "joined_at": joined,
+            }
+            for rank, (_, candidate, total, mean, answered, joined) in enumerate(
+                sorted(rows), start=1
+            )
+        ]
 
 
 def kept(session) -> list[dict]:
     return [row.as_dict() for row in leaderboard_for(session)]
+
+
+def one_round_from_scratch(session, panel, candidates) -> list[dict]:
+    """The leaderboard computed from every score, of a session of one round pushed after its
+    candidates joined, scored by a panel of one."""
+    model = RankingFromScratch("total", [panel.id])
+    for candidate in candidates:
+        model.join(candidate.id)
+    model.push()
+    for answer in Answer.objects.filter(round__session=session):
+        model.submit(answer.id, answer.participant_id)
+        for given in answer.scores.all():
+            model.score(answer.id, given.interviewer_id, given.score)
+    return model.leaderboard(session)
 
 
 def answer_totals_from_scratch(session) -> dict[int, tuple[int, int]]:
@@ -649,43 +696,56 @@ def third_interviewer(db):
 plays = st.lists(
     st.one_of(
         st.tuples(st.just("push")),
-        st.tuples(st.just("submit"), st.integers(0, 2)),
+        st.tuples(st.just("join")),
+        st.tuples(st.just("submit"), st.integers(0, 4)),
         # Scores of 0, 5 and 10 by a panel of three make equal totals and thirds alike.
         st.tuples(
             st.just("score"),
             st.integers(0, 2),
-            st.integers(0, 2),
+            st.integers(0, 4),
             st.integers(0, 3),
             st.sampled_from([0, 5, 10, 7]),
         ),
     ),
-    max_size=30,
+    max_size=40,
 )
 
 
 @pytest.mark.django_db
-@given(plays=plays)
+@given(plays=plays, ranking=st.sampled_from(["total", "mean"]))
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_the_kept_leaderboard_is_the_one_computed_from_scratch(
-    interviewer, other_interviewer, third_interviewer, bank, unbounded_sessions, plays
+    interviewer, other_interviewer, third_interviewer, bank, unbounded_sessions, plays, ranking
 ):
-    session = session_for(interviewer)
+    """By either rule, whoever joins when, however the panel of three scores: the kept
+    standings rank as the rules computed from every score would, ties to more answers."""
+    session = session_for(interviewer, ranking=ranking)
     panel = [owner_seat(session)] + [
         panel_member(session, user) for user in (other_interviewer, third_interviewer)
     ]
-    candidates = [seat(session, name) for name in ("Ann", "Ben", "Cy")]
+    model = RankingFromScratch(ranking, [member.id for member in panel])
+    candidates = []
+    for name in ("Ann", "Ben"):
+        candidates.append(seat(session, name))
+        model.join(candidates[-1].id)
     rounds: list[Round] = []
     answers: dict[tuple[int, int], int] = {}
     for play in plays:
-        if play[0] == "push" or not rounds:
+        if play[0] == "push" or (play[0] != "join" and not rounds):
             rounds.append(push(session, panel[0]))
-        if play[0] == "submit":
+            model.push()
+        if play[0] == "join" and len(candidates) < 5:
+            candidates.append(seat(session, f"Late {len(candidates)}"))
+            model.join(candidates[-1].id)
+        elif play[0] == "submit" and play[1] < len(candidates):
+            candidate = candidates[play[1]]
             answer = services.answer_submit(
-                session=session, participant=candidates[play[1]], round_id=rounds[-1].id, text="a"
+                session=session, participant=candidate, round_id=rounds[-1].id, text="a"
             )
             answers[(play[1], len(rounds) - 1)] = answer.id
+            model.submit(answer.id, candidate.id)
         elif play[0] == "score":
             _, member, candidate, back, score = play
             answer_id = answers.get((candidate, max(len(rounds) - 1 - back, 0)))
@@ -693,7 +753,8 @@ def test_the_kept_leaderboard_is_the_one_computed_from_scratch(
                 services.answer_score(
                     session=session, participant=panel[member], answer_id=answer_id, score=score
                 )
-        assert kept(session) == leaderboard_from_scratch(session)
+                model.score(answer_id, panel[member].id, score)
+        assert kept(session) == model.leaderboard(session)
     assert answer_totals_kept(session) == answer_totals_from_scratch(session)
 
 
@@ -706,15 +767,21 @@ def test_a_panel_of_three_giving_thirds_sums_exactly(live, other_interviewer, th
     ann_1 = services.answer_submit(session=session, participant=ann, round_id=r1.id, text="a")
     ben_1 = services.answer_submit(session=session, participant=ben, round_id=r1.id, text="b")
     r2 = push(session, panel)
+    ben_2 = services.answer_submit(session=session, participant=ben, round_id=r2.id, text="b")
     ann_2 = services.answer_submit(session=session, participant=ann, round_id=r2.id, text="a")
-    for member, score in zip(members, (1, 0, 0), strict=True):
-        services.answer_score(session=session, participant=member, answer_id=ann_1.id, score=score)
-    for member, score in zip(members, (1, 1, 0), strict=True):
-        services.answer_score(session=session, participant=member, answer_id=ann_2.id, score=score)
-    services.answer_score(session=session, participant=panel, answer_id=ben_1.id, score=1)
+    for answer, scores in (
+        (ann_1, (1, 0, 0)),
+        (ann_2, (1, 1, 0)),
+        (ben_1, (1, 1, 1)),
+        (ben_2, (0, 0, 0)),
+    ):
+        for member, score in zip(members, scores, strict=True):
+            services.answer_score(
+                session=session, participant=member, answer_id=answer.id, score=score
+            )
     board = kept(session)
+    # Equal totals and answers: Ben's last scored answer came first.
     assert [(row["name"], row["total"]) for row in board] == [("Ben", 1.0), ("Ann", 1.0)]
-    assert board == leaderboard_from_scratch(session)
 
 
 @pytest.mark.django_db
@@ -756,24 +823,26 @@ def test_the_migration_fills_answer_totals_and_standings_as_the_services_keep_th
     session, panel, ann, ben = live
     bob = panel_member(session, other_interviewer)
     rnd = push(session, panel)
-    for candidate, scores in ((ann, (3, 8)), (ben, (6,))):
+    for candidate, scores in ((ann, (3, 8)), (ben, (6, 6))):
         answer = services.answer_submit(
             session=session, participant=candidate, round_id=rnd.id, text="a"
         )
-        for member, score in zip((panel, bob), scores, strict=False):
+        for member, score in zip((panel, bob), scores, strict=True):
             services.answer_score(
                 session=session, participant=member, answer_id=answer.id, score=score
             )
     seat(session, "Cy")
     board, totals = kept(session), answer_totals_kept(session)
     Standing.objects.all().delete()
-    Answer.objects.update(score_sum=0, score_count=0)
-    fill = importlib.import_module(
-        "interview.migrations.0003_standings_and_answer_score_totals"
-    ).standings_fill
-    fill(django_apps, None)
+    Answer.objects.update(score_sum=0, score_count=0, shown_sum=0, room_sum=0, room_count=0)
+    for module, fill in (
+        ("0003_standings_and_answer_score_totals", "standings_fill"),
+        ("0008_ranking", "rankings_fill"),
+    ):
+        getattr(importlib.import_module(f"interview.migrations.{module}"), fill)(django_apps, None)
     assert (kept(session), answer_totals_kept(session)) == (board, totals)
     assert [row["name"] for row in board] == ["Ben", "Ann", "Cy"]
+    assert [row["joined_at"] for row in board] == [1, 1, 1]
 
 
 @pytest.mark.django_db
@@ -1328,7 +1397,7 @@ def test_an_answer_kept_at_the_close_is_scored_like_any(live, close):
     ann_answer.refresh_from_db()
     assert (ann_answer.revision, ann_answer.at_close) == (2, True)
     assert ann_answer.submitted_at > ben_answer.submitted_at
-    assert kept(session) == leaderboard_from_scratch(session)
+    assert kept(session) == one_round_from_scratch(session, panel, (ann, ben))
     assert [row.participant_id for row in leaderboard_for(session)] == [ben.id, ann.id]
 
 
@@ -1344,7 +1413,7 @@ def test_the_finish_keeps_a_draft_and_its_leaderboard_reads_the_tie_break_it_mov
     services.session_finish(session=session, participant=panel)
     finished = Event.objects.get(type="session.finished").payload["leaderboard"]
     assert [row["participant_id"] for row in finished] == [ben.id, ann.id]
-    assert finished == kept(session) == leaderboard_from_scratch(session)
+    assert finished == kept(session) == one_round_from_scratch(session, panel, (ann, ben))
 
 
 @pytest.mark.django_db

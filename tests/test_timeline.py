@@ -78,11 +78,12 @@ def test_the_panel_sees_pushes_revisions_signals_scores_and_closes_in_order(play
         "answer.submitted",
         "candidate.signal",
         "score.updated",
+        "feedback.updated",
         "round.closed",
         "session.finished",
     ]
     assert page.next_after is None
-    assert [item["seq"] for item in page.items] == list(range(1, 10))
+    assert [item["seq"] for item in page.items] == list(range(1, 11))
     second = page.items[3]["data"]
     assert (second["name"], second["revision"]) == ("Ann", 2)
     assert second["diff"] == [
@@ -96,6 +97,8 @@ def test_the_panel_sees_pushes_revisions_signals_scores_and_closes_in_order(play
     assert (scored["score"], scored["by_score"], scored["feedback"]) == (7.0, 7, "ANN-FEEDBACK")
     assert scored["by_name"] == "alice"
     assert "leaderboard" not in scored
+    words = page.items[7]["data"]
+    assert (words["feedback"], words["by_name"], words["name"]) == ("ANN-FEEDBACK", "alice", "Ann")
     assert page.items[2]["data"]["chars"] == 380
     assert page.items[2]["data"]["name"] == "Ann"
 
@@ -122,13 +125,17 @@ def test_a_candidate_sees_only_their_own_revisions_scores_and_feedback(played):
         "answer.submitted",
         "answer.submitted",
         "score.updated",
+        "feedback.updated",
         "round.closed",
         "session.finished",
     ]
     assert all(item["data"].get("participant_id", ann.id) == ann.id for item in items)
-    scored = items[3]["data"]
-    assert scored["feedback"] == "ANN-FEEDBACK"
-    assert "by_score" not in scored  # what one interviewer gave stays with the panel
+    scored, words = items[3]["data"], items[4]["data"]
+    # The panel's mean, and apart from it the feedback with its writer: never who gave what.
+    assert scored["score"] == 7.0
+    assert not {"by", "by_name", "by_score", "feedback"} & set(scored)
+    assert (words["feedback"], words["by_name"]) == ("ANN-FEEDBACK", "alice")
+    assert "score" not in words
     text = str(items)
     for secret in ("BEN-TEXT", "candidate.signal", "model_answer", "key_points", "Ben"):
         assert secret not in text

@@ -65,14 +65,44 @@ def test_an_answers_text_goes_to_the_panel_and_its_author_only():
         assert seen["answer_id"] == 5
 
 
-def test_feedback_and_who_scored_go_to_the_panel_and_the_candidate_scored_only():
-    for viewer in (PANEL, AUTHOR):
-        seen = visible_to("score.updated", SCORE, viewer)
-        assert (seen["feedback"], seen["by"]) == ("f", 1)
-    for viewer in (OTHER, SPECTATOR):
+def test_who_scored_and_their_feedback_in_a_score_go_to_the_panel_only():
+    assert visible_to("score.updated", SCORE, PANEL) == SCORE
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
         assert visible_to("score.updated", SCORE, viewer) == {
-            key: value for key, value in SCORE.items() if key not in ("feedback", "by", "by_score")
+            "answer_id": 5,
+            "participant_id": 10,
+            "score": 7.0,
         }
+
+
+FEEDBACK = {"answer_id": 5, "participant_id": 10, "round_id": 1, "by": 1, "feedback": "f"}
+
+
+def test_feedback_with_its_writer_goes_to_the_panel_and_the_candidate_it_is_for():
+    for viewer in (PANEL, AUTHOR):
+        assert visible_to("feedback.updated", FEEDBACK, viewer) == FEEDBACK
+    for viewer in (OTHER, SPECTATOR):
+        assert visible_to("feedback.updated", FEEDBACK, viewer) is None
+
+
+def test_a_score_the_panel_has_not_all_given_yet_is_the_panels_alone():
+    awaiting = {**SCORE, "awaiting": 1}
+    assert visible_to("score.updated", awaiting, PANEL) == awaiting
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("score.updated", awaiting, viewer) is None
+
+
+def test_a_score_of_an_answer_in_extra_time_goes_to_the_panel_and_its_author_only():
+    late = {**SCORE, "in_extra_time": True}
+    assert visible_to("score.updated", late, PANEL) == late
+    assert visible_to("score.updated", late, AUTHOR) == {
+        "answer_id": 5,
+        "participant_id": 10,
+        "score": 7.0,
+        "in_extra_time": True,
+    }
+    for viewer in (OTHER, SPECTATOR):
+        assert visible_to("score.updated", late, viewer) is None
 
 
 def test_one_interviewers_own_score_is_for_the_panel_only():
@@ -83,10 +113,12 @@ def test_one_interviewers_own_score_is_for_the_panel_only():
 
 def test_a_snapshots_list_of_scores_shows_the_author_who_said_what_but_not_what_each_gave():
     given = [
-        {"by": 1, "interviewer": "alice", "score": 2, "feedback": "thin"},
-        {"by": 2, "interviewer": "bob", "score": 10, "feedback": "great"},
+        {"by": 1, "interviewer": "alice", "score": 2, "feedback": "thin", "revision": 1},
+        {"by": 2, "interviewer": "bob", "score": 10, "feedback": "great", "revision": 2},
+        {"by": 3, "interviewer": "carol", "score": 6, "feedback": "", "revision": 2},
     ]
     assert scores_given_visible(given, Lens.PANEL) == given
+    # Who scored without a word is the panel's too: the author learns the writers of feedback.
     assert scores_given_visible(given, Lens.AUTHOR) == [
         {"by": 1, "interviewer": "alice", "feedback": "thin"},
         {"by": 2, "interviewer": "bob", "feedback": "great"},

@@ -342,7 +342,7 @@ function renderAll() {
   renderQuestion();
   renderScores();
   board.me = state.me.participant_id;
-  board.render(state.board());
+  board.render(state.board(), state.ranking);
   renderPresence($("presence"), state.participants, state.me.participant_id);
   renderWatching($("watching"), state.counts);
 }
@@ -357,12 +357,13 @@ function onEvent(frame) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     case "round.opened":
       announce(`New question: ${data.question.title}`);
       setStatusPill($("session-status"), state.status);
       renderQuestion();
+      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
       break;
     case "answer.submitted":
       if (data.participant_id === state.me.participant_id) renderScores();
@@ -380,7 +381,11 @@ function onEvent(frame) {
         announce(`Your answer was scored: ${formatScore(data.score)} out of 10.`);
         renderScores();
       }
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
+      break;
+    case "feedback.updated":
+      // An interviewer's words on your answer, with their name (never beside a score).
+      renderScores();
       break;
     case "session.finished":
       announce("The session has finished. Your results are ready.");

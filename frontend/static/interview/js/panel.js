@@ -109,6 +109,8 @@ function answerCard(participantId) {
     waiting: h("p", { class: "muted" }),
     text: codeBlock("", "answer-text"),
     mean: h("p", { class: "meta" }),
+    // "You scored revision 1 of 2": a score given to an older revision than the newest.
+    stale: h("ul", { class: "meta stale-scores", "aria-label": "Given to an older revision" }),
     coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
     scoring: h("div", { class: "scoring" }),
     draft: h("section", { class: "draft", "aria-label": "Draft, not submitted", hidden: true }),
@@ -126,6 +128,7 @@ function answerCard(participantId) {
     parts.signals,
     h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
     parts.mean,
+    parts.stale,
     parts.coverage,
     parts.scoring,
   );
@@ -175,6 +178,30 @@ function scoreForm(answer, parts) {
   parts.scoring.replaceChildren(form, parts.status, parts.error, notes.answerField(answer));
 }
 
+/** What the candidate and the room wait for before they see a new mean of this answer. */
+function awaitingText(awaiting) {
+  if (!awaiting) return "";
+  return ` · the candidate and the room see the panel's mean once ${awaiting} more of the panel ${
+    awaiting === 1 ? "saves a score" : "save scores"
+  }`;
+}
+
+/** Each score given to an older revision than the answer's newest: "scored revision 1 of 2". */
+function renderStaleScores(answer, parts) {
+  const stale = answer.scores.filter((entry) => entry.revision && entry.revision < answer.revision);
+  parts.stale.replaceChildren(
+    ...stale.map((entry) =>
+      h(
+        "li",
+        { class: "stale-score" },
+        entry.by === state.me.participant_id ? "You" : state.nameOf(entry.by),
+        ` scored revision ${entry.revision} of ${answer.revision}`,
+      ),
+    ),
+  );
+  show(parts.stale, stale.length > 0);
+}
+
 /** The key points this answer covers, ticked; the score they suggest fills an empty form. */
 function renderCoverage(answer, parts) {
   const coverage = answer.coverage;
@@ -207,7 +234,7 @@ async function saveScore(answerId, parts) {
     const answer = state.answers.get(answerId);
     if (answer) {
       const others = answer.scores.filter((e) => e.by !== state.me.participant_id);
-      answer.scores = [...others, { by: state.me.participant_id, score, feedback }];
+      answer.scores = [...others, { by: state.me.participant_id, score, feedback, revision: answer.revision }];
     }
     parts.status.textContent = `Saved: your score ${score}, panel mean ${formatScore(ack.mean)}.`;
   } catch (err) {
@@ -275,7 +302,8 @@ function renderAnswers() {
       parts.mean.textContent =
         answer.score === null || answer.score === undefined
           ? "Not scored yet."
-          : `Panel mean: ${formatScore(answer.score)} / 10`;
+          : `Panel mean: ${formatScore(answer.score)} / 10${awaitingText(answer.awaiting)}`;
+      renderStaleScores(answer, parts);
       renderCoverage(answer, parts);
     }
     renderSignals(slot.round_id, slot.participant_id, parts);
@@ -562,7 +590,7 @@ function renderAll() {
   renderSession();
   renderRound();
   renderAnswers();
-  board.render(state.board());
+  board.render(state.board(), state.ranking);
   skills.render(state);
   renderPresence($("presence"), state.participants, state.me.participant_id);
   renderExtraTime();
@@ -608,7 +636,7 @@ function onEvent(frame) {
     case "participant.joined":
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       skills.render(state);
       renderAnswered();
       renderExtraTime();
@@ -621,6 +649,7 @@ function onEvent(frame) {
       renderSession();
       renderExtraTime();
       skills.render(state);
+      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
       break;
     case "round.extended":
     case "time.accommodated":
@@ -646,7 +675,7 @@ function onEvent(frame) {
     case "score.updated":
       announce(`${state.nameOf(data.participant_id)} now has a mean of ${formatScore(data.score)} on that answer.`);
       renderAnswers();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       skills.render(state);
       break;
     case "session.finished":

@@ -8,7 +8,7 @@ import { playbackSection } from "./playback.js";
 import { skillsMap } from "./skills.js";
 import { seatLoad } from "./store.js";
 import { Timeline } from "./timeline.js";
-import { codeBlock, coverageView, formatScore } from "./ui.js";
+import { RANKING_RULES, codeBlock, coverageView, formatScore, joinedText } from "./ui.js";
 
 const config = pageConfig();
 const code = config.code;
@@ -37,7 +37,7 @@ function panelRound(round, keyPointsByRound) {
     h("p", { class: "eyebrow" }, `Q${round.position} · ${round.category}`),
     h("h4", {}, round.question_title),
     round.text === null
-      ? h("p", { class: "muted" }, "No answer.")
+      ? h("p", { class: "muted" }, round.present === false ? "Asked before they joined." : "No answer.")
       : codeBlock(round.text, "answer-text"),
     h(
       "p",
@@ -45,6 +45,9 @@ function panelRound(round, keyPointsByRound) {
       round.score === null ? "Not scored" : h("strong", {}, `${formatScore(round.score)} / 10`),
       round.revision > 1 ? h("span", { class: "meta" }, ` · revision ${round.revision}`) : null,
       round.at_close ? h("span", { class: "meta kept-at-close" }, " · kept at the close") : null,
+      round.awaiting
+        ? h("span", { class: "meta" }, ` · the candidate sees it once ${round.awaiting} more of the panel score`)
+        : null,
     ),
     coverage && coverage.points.length
       ? h(
@@ -65,6 +68,9 @@ function panelRound(round, keyPointsByRound) {
               "li",
               {},
               h("strong", {}, `${score.interviewer}: ${score.score}`),
+              score.revision && score.revision < round.revision
+                ? h("span", { class: "stale-score" }, ` · scored revision ${score.revision} of ${round.revision}`)
+                : "",
               score.feedback ? ` · ${score.feedback}` : "",
             ),
           ),
@@ -81,6 +87,7 @@ function renderPanel(results) {
   );
   status.textContent =
     session.status === "finished" ? "Final results." : `The session is ${session.status}: results so far.`;
+  status.append(h("span", { class: "ranking-rule" }, ` ${RANKING_RULES[results.ranking] || RANKING_RULES.total}`));
   const download = h(
     "p",
     { class: "actions" },
@@ -102,7 +109,19 @@ function renderPanel(results) {
           "div",
           { class: "card-head" },
           h("h2", {}, h("span", { class: "rank" }, `#${candidate.rank}`), " ", candidate.name),
-          h("p", { class: "total-big" }, `${formatScore(candidate.total)} pts`),
+          h(
+            "p",
+            { class: "total-big" },
+            results.ranking === "mean"
+              ? `${formatScore(candidate.mean)} mean · ${formatScore(candidate.total)} pts`
+              : `${formatScore(candidate.total)} pts`,
+          ),
+        ),
+        h(
+          "p",
+          { class: "meta standing-line" },
+          `${candidate.answered} of ${candidate.asked} answered`,
+          candidate.joined_at > 1 ? ` · joined at question ${candidate.joined_at}` : "",
         ),
         privateNotes(candidate.notes, "Notes on this candidate"),
         h("h3", {}, "Skills map"),
@@ -142,7 +161,11 @@ function candidateRound(round) {
         h("h3", {}, "Your answer"),
         answer
           ? codeBlock(answer.text, "answer-text")
-          : h("p", { class: "muted" }, "You did not answer this question."),
+          : h(
+              "p",
+              { class: "muted" },
+              round.present === false ? "Asked before you joined." : "You did not answer this question.",
+            ),
         answer
           ? h(
               "p",
@@ -178,8 +201,10 @@ function candidateRound(round) {
 function renderCandidate(results, headers) {
   const me = results.participant.participant_id;
   const row = results.leaderboard.find((r) => r.participant_id === me);
+  const joined = results.participant.joined_at > 1 ? ` You joined at question ${results.participant.joined_at}.` : "";
+  const value = results.ranking === "mean" ? `a mean of ${formatScore(row && row.mean)}` : `${formatScore(row && row.total)} points`;
   status.textContent = row
-    ? `${results.participant.name}: rank ${row.rank} of ${results.leaderboard.length}, ${formatScore(row.total)} points.`
+    ? `${results.participant.name}: rank ${row.rank} of ${results.leaderboard.length}, ${value}.${joined}`
     : "";
   const timeline = h("section", { class: "card", "aria-labelledby": "timeline-heading" });
   root.replaceChildren(
@@ -195,6 +220,7 @@ function renderCandidate(results, headers) {
       "section",
       { class: "card", "aria-labelledby": "final-board" },
       h("h2", { id: "final-board" }, "Final leaderboard"),
+      h("p", { class: "hint ranking-rule" }, RANKING_RULES[results.ranking] || RANKING_RULES.total),
       h(
         "ol",
         { class: "leaderboard" },
@@ -203,8 +229,12 @@ function renderCandidate(results, headers) {
             "li",
             { class: `board-row${r.participant_id === me ? " me" : ""}` },
             h("span", { class: "rank" }, `#${r.rank}`),
-            h("span", { class: "name" }, r.name),
-            h("span", { class: "total" }, `${formatScore(r.total)} pts`),
+            h("span", { class: "name" }, r.name, h("span", { class: "joined meta" }, joinedText(r))),
+            h(
+              "span",
+              { class: "total" },
+              results.ranking === "mean" ? `${formatScore(r.mean)} mean` : `${formatScore(r.total)} pts`,
+            ),
           ),
         ),
       ),

@@ -1,7 +1,8 @@
-// The skills map: a candidate's mean score per skill area of the bank, as the server's radar
-// chart beside a table of the same numbers; and, on the dashboard, every candidate per area.
+// The skills map: a candidate's mean score per skill area asked, as the server's chart (a
+// radar from three areas, a bar per area below) beside a table of the same numbers; and, on
+// the dashboard, every candidate per area asked, drawn the same way.
 
-import { h, setTrustedSvg } from "./dom.js";
+import { h, s, setTrustedSvg } from "./dom.js";
 import { formatScore } from "./ui.js";
 
 /** A table of one candidate's means per area: the radar's numbers, for every reader. */
@@ -88,12 +89,114 @@ export class SkillsComparison {
     this.areaOfRound.set(frame.data.round_id, frame.data.question.category);
   }
 
-  /** The table for the state's candidates (leaderboard order) and answers. */
+  /** The chart and table for the state's candidates (leaderboard order) and answers. */
   render(state) {
     const areas = [...new Set(this.areaOfRound.values())];
     const means = meansByCandidate(state.answers.values(), this.areaOfRound);
-    this.el.replaceChildren(comparisonTable(state.board(), areas, means));
+    const rows = state.board();
+    this.el.replaceChildren(
+      ...(areas.length && rows.length ? [comparisonChart(rows, areas, means)] : []),
+      comparisonTable(rows, areas, means),
+    );
   }
+}
+
+const RADAR_MIN_AREAS = 3; // fewer areas make a line or a point: bars say more
+const COLOURS = ["#1c5bb8", "#b8451c", "#2e7d32", "#7b1fa2", "#8d6e00", "#00838f"];
+
+/**
+ * Every candidate's means over the areas asked so far, drawn: a radar (a shape per
+ * candidate) from three areas, a labelled bar per area and candidate below. The numbers are
+ * the table's, which follows it.
+ */
+export function comparisonChart(rows, areas, means) {
+  const radar = areas.length >= RADAR_MIN_AREAS;
+  const label = `Skills by area asked: ${radar ? "radar" : "bars"} of ${rows.length} candidate${rows.length === 1 ? "" : "s"}`;
+  const chart = radar ? comparisonRadar(rows, areas, means) : comparisonBars(rows, areas, means);
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", label);
+  chart.setAttribute("class", `skills-chart ${radar ? "radar" : "bars"}`);
+  const legend = h(
+    "ul",
+    { class: "chart-legend", "aria-hidden": "true" },
+    rows.map((row, i) =>
+      h("li", {}, s("svg", { width: 12, height: 12, viewBox: "0 0 12 12" }, s("rect", { width: 12, height: 12, fill: COLOURS[i % COLOURS.length] })), ` ${row.name}`),
+    ),
+  );
+  return h("figure", { class: "skills-compare-chart" }, chart, radar ? legend : null);
+}
+
+function comparisonRadar(rows, areas, means) {
+  const size = 360;
+  const centre = size / 2;
+  const radius = 120;
+  const at = (index, distance) => {
+    const angle = -Math.PI / 2 + (2 * Math.PI * index) / areas.length;
+    return [centre + distance * Math.cos(angle), centre + distance * Math.sin(angle)];
+  };
+  const points = (pairs) => pairs.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
+  const svg = s("svg", { viewBox: `-90 -10 ${size + 180} ${size + 20}`, width: size + 180 });
+  for (const ring of [2, 4, 6, 8, 10]) {
+    svg.append(
+      s("polygon", {
+        points: points(areas.map((_, i) => at(i, (radius * ring) / 10))),
+        fill: "none",
+        stroke: "#d3d9e0",
+      }),
+    );
+  }
+  areas.forEach((area, i) => {
+    const [x, y] = at(i, radius + 14);
+    const anchor = Math.abs(x - centre) < 1 ? "middle" : x > centre ? "start" : "end";
+    svg.append(s("text", { x: x.toFixed(1), y: y.toFixed(1), "text-anchor": anchor, "font-size": 12, class: "axis-label" }, area));
+  });
+  rows.forEach((row, n) => {
+    const mine = means.get(row.participant_id) || new Map();
+    const colour = COLOURS[n % COLOURS.length];
+    svg.append(
+      s("polygon", {
+        class: "candidate-area",
+        "data-candidate": row.name,
+        points: points(areas.map((area, i) => at(i, (radius * (mine.get(area) || 0)) / 10))),
+        fill: colour,
+        "fill-opacity": 0.15,
+        stroke: colour,
+        "stroke-width": 2,
+      }),
+    );
+  });
+  return svg;
+}
+
+function comparisonBars(rows, areas, means) {
+  const rowHeight = 22;
+  const labelWidth = 150;
+  const barLength = 300;
+  const lines = [];
+  let y = 0;
+  for (const area of areas) {
+    lines.push(s("text", { x: 0, y: y + 14, "font-size": 13, "font-weight": 600, class: "area-label" }, area));
+    y += rowHeight;
+    rows.forEach((row, n) => {
+      const mean = (means.get(row.participant_id) || new Map()).get(area);
+      const colour = COLOURS[n % COLOURS.length];
+      const shown = mean === undefined ? "not scored" : `${formatScore(mean)} / 10`;
+      lines.push(
+        s(
+          "g",
+          { class: "bar", "data-area": area, "data-candidate": row.name },
+          s("text", { x: 8, y: y + 14, "font-size": 12 }, row.name),
+          s("rect", { x: labelWidth, y: y + 3, width: barLength, height: 14, fill: "#eef1f5" }),
+          s("rect", { x: labelWidth, y: y + 3, width: ((mean || 0) * barLength) / 10, height: 14, fill: colour }),
+          s("text", { x: labelWidth + barLength + 8, y: y + 14, "font-size": 12, class: "bar-label" }, shown),
+        ),
+      );
+      y += rowHeight;
+    });
+    y += 6;
+  }
+  const width = labelWidth + barLength + 90;
+  return s("svg", { viewBox: `0 0 ${width} ${y}`, width }, ...lines);
 }
 
 /** The dashboard's comparison: a row per candidate, a column per area asked so far. */

@@ -16,6 +16,7 @@ export class SessionState {
     this.participants = new Map();
     this.counts = { interviewers: 0, candidates: 0, spectators: 0 }; // online, by role
     this.leaderboard = [];
+    this.ranking = "total"; // the session's ranking rule: "total" or "mean"
     this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
     // The panel's alone: candidate.signal data in order, and the signals past each
     // (round, candidate)'s bound that were only counted, by `${round_id}:${participant_id}`.
@@ -47,6 +48,7 @@ export class SessionState {
     this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
     if (snap.counts) this.counts = snap.counts;
     this.leaderboard = snap.leaderboard;
+    if (snap.ranking) this.ranking = snap.ranking;
     this.answers = new Map(
       snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
     );
@@ -75,6 +77,7 @@ export class SessionState {
         break;
       case "round.opened":
         this.round = { ...data, answered: [], deadlines: {} };
+        if (data.leaderboard) this.leaderboard = data.leaderboard; // ranked by mean: it moves
         this.rememberTitle(this.round);
         if (this.status === "lobby") this.status = "live";
         break;
@@ -120,22 +123,46 @@ export class SessionState {
           participant_id: data.participant_id,
           scores: [],
         };
-        // The panel and the author learn who scored (`by`) and their feedback; everyone
-        // else only the panel's mean. The interviewer's own number (`by_score`) is the panel's.
-        let scores = known.scores;
-        if (data.by !== undefined) {
-          const previous = scores.find((entry) => entry.by === data.by) || {};
+        // The panel learns who scored (`by`), what they gave and to which revision, and how
+        // many more saves the room waits for; its mean is every score saved. A score.updated
+        // without `by` lets the room have a mean it held back (extra time): the panel had it.
+        // Everyone else learns only the mean they may see.
+        const panel = this.me && this.me.role === "interviewer";
+        if (panel && data.by !== undefined) {
+          const previous = known.scores.find((entry) => entry.by === data.by) || {};
           const given = { ...previous, by: data.by, feedback: data.feedback };
           if (data.by_score !== undefined) given.score = data.by_score;
-          scores = [...scores.filter((entry) => entry.by !== data.by), given];
+          if (data.revision !== undefined) given.revision = data.revision;
+          const scores = [...known.scores.filter((entry) => entry.by !== data.by), given];
+          this.answers.set(data.answer_id, { ...known, score: data.score, scores, awaiting: data.awaiting || 0 });
+        } else if (!panel) {
+          this.answers.set(data.answer_id, { ...known, score: data.score });
         }
-        this.answers.set(data.answer_id, { ...known, score: data.score, scores });
-        this.leaderboard = data.leaderboard;
+        if (data.leaderboard) this.leaderboard = data.leaderboard;
+        if (data.ranking) this.ranking = data.ranking;
+        break;
+      }
+      case "feedback.updated": {
+        // An interviewer's words to the author, with their name and no score.
+        const known = this.answers.get(data.answer_id) || {
+          answer_id: data.answer_id,
+          round_id: data.round_id,
+          participant_id: data.participant_id,
+          scores: [],
+          score: null,
+        };
+        const previous = known.scores.find((entry) => entry.by === data.by) || {};
+        const scores = [
+          ...known.scores.filter((entry) => entry.by !== data.by),
+          { ...previous, by: data.by, feedback: data.feedback },
+        ];
+        this.answers.set(data.answer_id, { ...known, scores });
         break;
       }
       case "session.finished":
         this.status = "finished";
         this.leaderboard = data.leaderboard;
+        if (data.ranking) this.ranking = data.ranking;
         if (this.round) this.lastClosedRoundId = this.round.round_id;
         this.round = null;
         break;

@@ -71,10 +71,17 @@ function describe(item, me) {
           : ` scored ${me !== null ? "your" : `${who(data, me)}'s`} answer`,
       );
       parts.push(` · panel mean ${formatScore(data.score)}`);
-      if (data.feedback) {
-        parts.push(h("span", { class: "timeline-feedback" }, ` · “${data.feedback}”`));
-      }
+      if (data.revision !== undefined) parts.push(` · revision ${data.revision}`);
       return parts;
+    }
+    case "feedback.updated": {
+      // The interviewer's words, with their name: never beside a score.
+      const to = me !== null ? "you" : who(data, me);
+      return [
+        h("strong", {}, data.by_name || "The panel"),
+        ` wrote to ${to}: `,
+        h("span", { class: "timeline-feedback" }, data.feedback ? `“${data.feedback}”` : "(no feedback)"),
+      ];
     }
     case "round.extended": {
       const given = me !== null && data.participant_id === me ? "were" : "was";

@@ -82,9 +82,19 @@ export class Leaderboard {
     this.el = el;
     this.me = me;
     this.rows = new Map();
+    this.ranking = null;
+    // Which rule ranks the rows: said above them, in words.
+    this.rule = h("p", { class: "hint ranking-rule" });
+    el.before(this.rule);
   }
 
-  render(rows) {
+  /** The rows in rank order; `ranking` is the session's rule, "total" or "mean". */
+  render(rows, ranking = "total") {
+    if (ranking !== this.ranking) {
+      this.ranking = ranking;
+      this.rule.textContent = RANKING_RULES[ranking] || RANKING_RULES.total;
+      this.el.dataset.ranking = ranking;
+    }
     const before = new Map();
     for (const [id, li] of this.rows) before.set(id, li.getBoundingClientRect().top);
     const ordered = rows.map((row) => this.row(row));
@@ -121,21 +131,36 @@ export class Leaderboard {
         "li",
         { class: "board-row" },
         h("span", { class: "rank" }),
-        h("span", { class: "name" }),
+        h("span", { class: "name" }, h("span", { class: "joined meta" })),
         h("span", { class: "total" }),
       );
+      // The name's text, before the "joined at" note, changes alone.
+      li.querySelector(".name").prepend(document.createTextNode(""));
       this.rows.set(row.participant_id, li);
     }
     li.querySelector(".rank").textContent = `#${row.rank}`;
-    li.querySelector(".name").textContent = row.name;
+    li.querySelector(".name").firstChild.textContent = row.name;
+    li.querySelector(".joined").textContent = joinedText(row);
     const total = li.querySelector(".total");
-    const text = `${formatScore(row.total)} pts`;
+    const text =
+      this.ranking === "mean" ? `${formatScore(row.mean || 0)} mean · ${formatScore(row.total)} pts` : `${formatScore(row.total)} pts`;
     if (total.textContent && total.textContent !== text) flash(li);
     total.textContent = text;
     li.classList.toggle("me", row.participant_id === this.me);
     li.dataset.rank = row.rank;
     return li;
   }
+}
+
+/** What each ranking rule says above the leaderboard. */
+export const RANKING_RULES = {
+  total: "Ranked by total score. Ties go to more questions answered.",
+  mean: "Ranked by mean score over the questions asked while each candidate was present. Ties go to more questions answered.",
+};
+
+/** " · joined at question 2" for a candidate who joined after the first question; else "". */
+export function joinedText(row) {
+  return row.joined_at > 1 ? ` · joined at question ${row.joined_at}` : "";
 }
 
 function flash(el) {

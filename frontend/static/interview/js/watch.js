@@ -92,11 +92,12 @@ function onEvent(frame) {
     case "participant.left":
       renderPresence($("presence"), state.participants, state.me.participant_id);
       renderAnswered();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     case "round.opened":
       announce(`New question: ${data.question.title}`);
       renderStage();
+      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
       break;
     case "answer.submitted":
       renderAnswered();
@@ -110,14 +111,14 @@ function onEvent(frame) {
         `${state.nameOf(data.participant_id)} scored ${formatScore(data.score)}.` +
           (leader ? ` ${leader.name} leads with ${formatScore(leader.total)} points.` : ""),
       );
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     }
     case "session.finished": {
       const winner = state.board()[0];
       announce(`The session has finished.${winner ? ` ${winner.name} takes first place.` : ""}`);
       renderStage();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       break;
     }
     default:
@@ -143,7 +144,7 @@ async function main() {
     onWelcome(welcome) {
       state.welcome(welcome);
       renderStage();
-      board.render(state.board());
+      board.render(state.board(), state.ranking);
       renderPresence($("presence"), state.participants, state.me.participant_id);
       renderWatching($("watching"), state.counts);
     },
