@@ -665,8 +665,8 @@ def one_round_from_scratch(session, panel, candidates) -> list[dict]:
     model.push()
     for answer in Answer.objects.filter(round__session=session):
         model.submit(answer.id, answer.participant_id)
-        for given in answer.scores.all():
-            model.score(answer.id, given.interviewer_id, given.score)
+        for score in answer.scores.all():
+            model.score(answer.id, score.interviewer_id, score.score)
     return model.leaderboard(session)
 
 
