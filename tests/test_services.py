@@ -343,7 +343,7 @@ def test_after_the_finish_the_panel_still_scores_and_only_the_sessions_course_is
         session=session, participant=panel, answer_id=answer.id, score=9, feedback="Well argued."
     )
     assert mean == 9
-    assert [t for _, t in events_of(session)][-1] == "score.updated"
+    assert [t for _, t in events_of(session)][-2:] == ["score.updated", "feedback.updated"]
     # The candidate's own results and the panel's say so at once.
     (mine,) = selectors.candidate_results(ann)["rounds"]
     assert (mine["answer"]["score"], mine["answer"]["scores"][0]["feedback"]) == (9, "Well argued.")
@@ -656,13 +656,14 @@ def kept(session) -> list[dict]:
     return [row.as_dict() for row in leaderboard_for(session)]
 
 
-def one_round_from_scratch(session, panel, candidates) -> list[dict]:
-    """The leaderboard computed from every score, of a session of one round pushed after its
-    candidates joined, scored by a panel of one."""
+def from_scratch(session, panel, candidates) -> list[dict]:
+    """The leaderboard computed from every score, of a session whose candidates all joined
+    before its first push, scored by a panel of one."""
     model = RankingFromScratch("total", [panel.id])
     for candidate in candidates:
         model.join(candidate.id)
-    model.push()
+    for _ in range(session.rounds.count()):
+        model.push()
     for answer in Answer.objects.filter(round__session=session):
         model.submit(answer.id, answer.participant_id)
         for score in answer.scores.all():
@@ -837,7 +838,7 @@ def test_the_migration_fills_answer_totals_and_standings_as_the_services_keep_th
     Answer.objects.update(score_sum=0, score_count=0, shown_sum=0, room_sum=0, room_count=0)
     for module, fill in (
         ("0003_standings_and_answer_score_totals", "standings_fill"),
-        ("0008_ranking", "rankings_fill"),
+        ("0011_ranking", "rankings_fill"),
     ):
         getattr(importlib.import_module(f"interview.migrations.{module}"), fill)(django_apps, None)
     assert (kept(session), answer_totals_kept(session)) == (board, totals)
@@ -1397,7 +1398,7 @@ def test_an_answer_kept_at_the_close_is_scored_like_any(live, close):
     ann_answer.refresh_from_db()
     assert (ann_answer.revision, ann_answer.at_close) == (2, True)
     assert ann_answer.submitted_at > ben_answer.submitted_at
-    assert kept(session) == one_round_from_scratch(session, panel, (ann, ben))
+    assert kept(session) == from_scratch(session, panel, (ann, ben))
     assert [row.participant_id for row in leaderboard_for(session)] == [ben.id, ann.id]
 
 
@@ -1413,7 +1414,7 @@ def test_the_finish_keeps_a_draft_and_its_leaderboard_reads_the_tie_break_it_mov
     services.session_finish(session=session, participant=panel)
     finished = Event.objects.get(type="session.finished").payload["leaderboard"]
     assert [row["participant_id"] for row in finished] == [ben.id, ann.id]
-    assert finished == kept(session) == one_round_from_scratch(session, panel, (ann, ben))
+    assert finished == kept(session) == from_scratch(session, panel, (ann, ben))
 
 
 @pytest.mark.django_db
