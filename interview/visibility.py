@@ -42,6 +42,9 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "model_answer_html": PANEL_ONLY,
         "key_points": PANEL_ONLY,
         "key_points_html": PANEL_ONLY,
+        # An exercise's hidden tests: a candidate who saw them could answer to the tests.
+        # Its ``starter_code`` and ``examples`` are everyone's.
+        "tests": PANEL_ONLY,
     },
     EventType.ANSWER_SUBMITTED: {"text": PANEL_AND_AUTHOR, "coverage": PANEL_ONLY},
     EventType.SCORE_UPDATED: {

@@ -151,3 +151,23 @@ def test_an_answer_in_extra_time_is_the_panels_and_its_authors_alone():
     for viewer in (OTHER, SPECTATOR):
         assert visible_to("answer.submitted", late, viewer) is None
     assert visible_to("answer.submitted", ANSWER, OTHER) is not None
+
+
+EXERCISE = {
+    **ROUND,
+    "question": {**ROUND["question"], "kind": "exercise"},
+    "starter_code": "def add(a, b):\n    ...",
+    "examples": [{"name": "adds", "call": "add(1, 2)", "expected": "3"}],
+    "tests": [{"name": "adds negatives", "call": "add(-1, -2)", "expected": "-3"}],
+}
+
+
+def test_an_exercises_hidden_tests_are_the_panels_alone_its_starter_code_and_examples_everyones():
+    assert visible_to("round.opened", EXERCISE, PANEL) == EXERCISE
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("round.opened", EXERCISE, viewer) == {
+            "round_id": 1,
+            "question": EXERCISE["question"],
+            "starter_code": EXERCISE["starter_code"],
+            "examples": EXERCISE["examples"],
+        }
