@@ -102,3 +102,12 @@ def test_no_exercise_needs_the_network_threads_or_the_file_system(exercise):
                 assert not {n.split(".")[0] for n in names} & FORBIDDEN_MODULES, exercise["slug"]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id != "open", exercise["slug"]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e["slug"] for e in EXERCISES])
+def test_no_hidden_test_is_named_in_what_the_candidate_sees(exercise):
+    """So a hidden test's name found in a candidate's frame or page is a leak (test_privacy)."""
+    examples = [f"{t['name']} {t.get('setup', '')} {t['call']}" for t in exercise["examples"]]
+    public = " ".join([exercise["prompt"], exercise["model_answer"], exercise["starter_code"]])
+    public += " ".join(examples)
+    assert [t["name"] for t in exercise["tests"] if t["name"] in public] == []
