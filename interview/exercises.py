@@ -45,6 +45,12 @@ RAISES_MAX = 80
 REPR_MAX = 200
 
 
+def in_order(test: dict) -> dict:
+    """The test with its fields in the order of ``TEST_FIELDS`` (PostgreSQL's jsonb keeps
+    keys in an order of its own): a bank file lists ``name`` first."""
+    return {key: test[key] for key in TEST_FIELDS if key in test}
+
+
 def shape_problems(test: object) -> list[str]:
     """What is wrong with this test's shape, as sentences; empty when it is well formed.
 

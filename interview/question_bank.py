@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from .exercises import in_order
 from .models import Question
 from .serializers import BANK_FIELDS, EXERCISE_FIELDS, BankEntrySerializer
 
@@ -139,12 +140,14 @@ _BankDumper.add_representer(str, _represent_str)
 
 def bank_dump(questions: list[Question]) -> str:
     """The bank file text for these questions, loadable by ``bank_read``."""
-    entries = [
-        {
-            field: getattr(q, field)
-            for field in BANK_FIELDS
-            if field not in EXERCISE_FIELDS or q.kind == Question.Kind.EXERCISE
-        }
-        for q in questions
-    ]
+    entries = []
+    for question in questions:
+        entry = {field: getattr(question, field) for field in BANK_FIELDS}
+        if question.kind == Question.Kind.EXERCISE:
+            entry["examples"] = [in_order(test) for test in entry["examples"]]
+            entry["tests"] = [in_order(test) for test in entry["tests"]]
+        else:
+            for field in EXERCISE_FIELDS:
+                del entry[field]
+        entries.append(entry)
     return yaml.dump(entries, Dumper=_BankDumper, sort_keys=False, allow_unicode=True, width=100)

@@ -83,7 +83,7 @@ class ExerciseTestSerializer(serializers.Serializer):
         return test
 
     def to_representation(self, instance: dict) -> dict:
-        return dict(instance)
+        return exercises.in_order(instance)
 
 
 def _tests(value: list[dict], *, field: str) -> list[dict]:
