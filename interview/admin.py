@@ -23,7 +23,7 @@ from .models import (
     Round,
     Score,
 )
-from .serializers import BANK_FIELDS, QuestionSerializer
+from .serializers import BANK_FIELDS, EXERCISE_FIELDS, QuestionSerializer
 
 
 class QuestionAdminForm(forms.ModelForm):
@@ -37,9 +37,12 @@ class QuestionAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:  # a field that did not even parse: its own message says enough
             return cleaned
+        data = {field: cleaned.get(field) for field in BANK_FIELDS}
+        for field in EXERCISE_FIELDS:  # an empty box: none of them (not every kind has them)
+            if data[field] is None:
+                data[field] = "" if field == "starter_code" else []
         serializer = QuestionSerializer(
-            instance=self.instance if self.instance.pk else None,
-            data={field: cleaned.get(field) for field in BANK_FIELDS},
+            instance=self.instance if self.instance.pk else None, data=data
         )
         if not serializer.is_valid():
             for field, problems in serializer.errors.items():

@@ -28,6 +28,11 @@ class Category(models.TextChoices):
 class Question(models.Model):
     """One entry of the bank: what the candidate is asked and what the panel listens for.
 
+    An ``exercise`` is code to write: the candidate's editor starts with ``starter_code``, and
+    the code is run against ``examples`` (tests the candidate sees and runs) and ``tests``
+    (hidden tests, the panel's alone like the model answer, which is the reference solution).
+    Both are lists of tests in the format of ``interview.exercises``; the other kinds have none.
+
     ``owner`` is the interviewer who wrote it, who alone may edit or delete it; the built-in
     bank (``loadbank``) has none and is the staff's. A round keeps its own copy of what it
     asked, so an edit changes no history.
@@ -36,6 +41,7 @@ class Question(models.Model):
     class Kind(models.TextChoices):
         QUESTION = "question"
         CHALLENGE = "challenge"
+        EXERCISE = "exercise"
 
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.QUESTION)
@@ -47,6 +53,10 @@ class Question(models.Model):
     key_points = models.JSONField(default=list)
     tags = models.JSONField(default=list, blank=True)
     time_limit_s = models.PositiveIntegerField(default=300)
+    # An exercise's (see the class's docstring); blank and empty for the other kinds.
+    starter_code = models.TextField(blank=True, default="")
+    examples = models.JSONField(default=list, blank=True)
+    tests = models.JSONField(default=list, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -160,8 +170,9 @@ class Participant(models.Model):
 class Round(models.Model):
     """One question put to the room, open from ``opened_at`` until ``closed_at``.
 
-    The round keeps a copy of the question as it was pushed (title to key points): results,
-    snapshots and replays read the copy, so editing the bank later rewrites no history.
+    The round keeps a copy of the question as it was pushed (title to key points, and an
+    exercise's starter code, examples and hidden tests): results, snapshots and replays read
+    the copy, so editing the bank later rewrites no history.
     """
 
     class CloseReason(models.TextChoices):
@@ -178,6 +189,10 @@ class Round(models.Model):
     difficulty = models.PositiveSmallIntegerField()
     model_answer = models.TextField()
     key_points = models.JSONField(default=list)
+    kind = models.CharField(max_length=16, choices=Question.Kind.choices, default="question")
+    starter_code = models.TextField(blank=True, default="")
+    examples = models.JSONField(default=list, blank=True)
+    tests = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField()
     time_limit_s = models.PositiveIntegerField()
     opened_at = models.DateTimeField()

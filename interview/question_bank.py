@@ -1,6 +1,7 @@
 """The question bank as a YAML file: read, validate whole, upsert by slug, write back.
 
-The built-in bank (``interview/bank/questions.yaml``) comes from the customer's notes; an
+The built-in bank comes from the customer's notes: its questions and scenarios
+(``interview/bank/questions.yaml``) and its exercises (``interview/bank/exercises.yaml``). An
 interviewer's own bank in the same format loads the same way. A file with one bad entry is
 refused whole, naming the entry and the field, and nothing of it is loaded. What a file loads
 has no owner (``Question.owner``): it is the staff's, like the built-in bank.
@@ -12,10 +13,14 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from .exercises import in_order
 from .models import Question
-from .serializers import BANK_FIELDS, BankEntrySerializer
+from .serializers import BANK_FIELDS, EXERCISE_FIELDS, BankEntrySerializer
 
 DEFAULT_BANK = Path(__file__).resolve().parent / "bank" / "questions.yaml"
+EXERCISE_BANK = DEFAULT_BANK.with_name("exercises.yaml")
+# What ``loadbank`` loads when it is named no file.
+BUILT_IN_BANK = (DEFAULT_BANK, EXERCISE_BANK)
 
 
 class BankError(ValueError):
@@ -57,6 +62,9 @@ def bank_read(text: str, *, source: str = "bank") -> list[dict]:
             raise BankError(f"{label}: field {field!r}: {problems[0]}")
         entry = dict(serializer.validated_data)
         entry.setdefault("tags", [])
+        entry.setdefault("starter_code", "")
+        entry.setdefault("examples", [])
+        entry.setdefault("tests", [])
         if entry["slug"] in seen:
             raise BankError(
                 f"{label}: field 'slug': {entry['slug']!r} repeats entry {seen[entry['slug']]}."
@@ -73,6 +81,21 @@ def bank_read_file(path: Path) -> list[dict]:
     except OSError as exc:
         raise BankError(f"{path}: cannot be read: {exc.strerror}") from exc
     return bank_read(text, source=str(path))
+
+
+def bank_read_files(paths: list[Path] | tuple[Path, ...]) -> list[dict]:
+    """``bank_read_file`` on each file, as one bank: a slug may not repeat across them."""
+    entries: list[dict] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for entry in bank_read_file(path):
+            if entry["slug"] in seen:
+                raise BankError(
+                    f"{path}: field 'slug': {entry['slug']!r} is in {seen[entry['slug']]} too."
+                )
+            seen[entry["slug"]] = path
+            entries.append(entry)
+    return entries
 
 
 def bank_load(entries: list[dict]) -> BankLoadReport:
@@ -117,5 +140,14 @@ _BankDumper.add_representer(str, _represent_str)
 
 def bank_dump(questions: list[Question]) -> str:
     """The bank file text for these questions, loadable by ``bank_read``."""
-    entries = [{field: getattr(q, field) for field in BANK_FIELDS} for q in questions]
+    entries = []
+    for question in questions:
+        entry = {field: getattr(question, field) for field in BANK_FIELDS}
+        if question.kind == Question.Kind.EXERCISE:
+            entry["examples"] = [in_order(test) for test in entry["examples"]]
+            entry["tests"] = [in_order(test) for test in entry["tests"]]
+        else:
+            for field in EXERCISE_FIELDS:
+                del entry[field]
+        entries.append(entry)
     return yaml.dump(entries, Dumper=_BankDumper, sort_keys=False, allow_unicode=True, width=100)

@@ -146,7 +146,7 @@ def question_asked(rnd: Round, *, prompt: bool = True) -> dict:
 
     With the prompt comes ``prompt_html``, the prompt's Markdown rendered (``rendering``).
     """
-    question = {"id": rnd.question_id, "title": rnd.title}
+    question = {"id": rnd.question_id, "title": rnd.title, "kind": rnd.kind}
     if prompt:
         question |= {"prompt": rnd.prompt, "prompt_html": markdown_html(rnd.prompt)}
     return question | {"category": rnd.category, "difficulty": rnd.difficulty}
@@ -161,6 +161,15 @@ def model_answer_asked(rnd: Round) -> dict:
         "key_points": rnd.key_points,
         "key_points_html": key_points_html(rnd.key_points),
     }
+
+
+def exercise_asked(rnd: Round) -> dict:
+    """An exercise round's starter code, examples and hidden tests, as the round keeps them;
+    nothing for the other kinds. The hidden tests are the panel's alone, even after the
+    finish (``visibility``)."""
+    if rnd.kind != Question.Kind.EXERCISE:
+        return {}
+    return {"starter_code": rnd.starter_code, "examples": rnd.examples, "tests": rnd.tests}
 
 
 # The skill areas of the bank, in its order: every skills map has one axis per area, so maps
@@ -749,6 +758,7 @@ def round_payload(rnd: Round) -> dict:
         "time_limit_s": rnd.time_limit_s,
         "deadline": timestamp(rnd.deadline),
         **model_answer_asked(rnd),
+        **exercise_asked(rnd),
     }
 
 

@@ -1,7 +1,10 @@
 """The HTTP API's shapes, and the validation of bank entries (API and bank files alike)."""
 
+import json
+
 from rest_framework import serializers
 
+from . import exercises
 from .fields import IdField
 from .models import InterviewSession, Question
 from .rendering import key_points_html, markdown_html
@@ -10,6 +13,16 @@ from .rendering import key_points_html, markdown_html
 # spectator got 2 MB): through the API, bank files and the admin alike, which all validate here.
 MAX_PROMPT_CHARS = 20_000
 MAX_MODEL_ANSWER_CHARS = 50_000
+
+# An exercise's own fields (``Question``'s docstring): blank and empty for the other kinds, and
+# left out of their entries in a bank file.
+EXERCISE_FIELDS = ["starter_code", "examples", "tests"]
+# Bounds on an exercise: a screenful of starter code, and tests a browser runs in a blink.
+STARTER_CODE_MAX = 10_000
+EXAMPLES_MAX = 20
+TESTS_MAX = 50
+# Characters of a list of tests as JSON, whatever its parts: what round.opened carries.
+TESTS_JSON_MAX = 64_000
 
 BANK_FIELDS = [
     "slug",
@@ -22,6 +35,7 @@ BANK_FIELDS = [
     "key_points",
     "tags",
     "time_limit_s",
+    *EXERCISE_FIELDS,
 ]
 
 
@@ -43,6 +57,47 @@ def _tidy_lines(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
+class ExerciseTestSerializer(serializers.Serializer):
+    """One test of an exercise, in the format of ``interview.exercises`` (which validates it):
+    ``call`` must equal the literal ``expected``, or raise the exception named ``raises``."""
+
+    name = serializers.CharField(max_length=exercises.NAME_MAX)
+    setup = serializers.CharField(
+        required=False, max_length=exercises.SETUP_MAX, help_text="statements run first"
+    )
+    call = serializers.CharField(
+        max_length=exercises.CALL_MAX, help_text="one expression: the test's result"
+    )
+    expected = serializers.CharField(
+        required=False, max_length=exercises.EXPECTED_MAX, help_text="a Python literal"
+    )
+    raises = serializers.CharField(
+        required=False, max_length=exercises.RAISES_MAX, help_text="an exception class's name"
+    )
+
+    def to_internal_value(self, data: object) -> dict[str, str]:
+        problems = exercises.shape_problems(data)
+        if problems:
+            raise serializers.ValidationError(problems[0])
+        test = {"name": data["name"].strip()}
+        if data.get("setup", "").strip():
+            test["setup"] = _tidy_lines(data["setup"])
+        test["call"] = _tidy_lines(data["call"])
+        for key in ("expected", "raises"):
+            if key in data:
+                test[key] = data[key].strip()
+        return test
+
+    def to_representation(self, instance: dict) -> dict:
+        return exercises.in_order(instance)
+
+
+def _tests(value: list[dict], *, field: str) -> list[dict]:
+    if len(json.dumps(value)) > TESTS_JSON_MAX:
+        raise serializers.ValidationError(f"{field} are at most {TESTS_JSON_MAX} characters.")
+    return value
+
+
 class QuestionSerializer(serializers.ModelSerializer):
     """A bank entry, as the API serves it and as bank files hold it."""
 
@@ -52,6 +107,22 @@ class QuestionSerializer(serializers.ModelSerializer):
     tags = serializers.JSONField(required=False)
     # Who may edit or delete it (user name); null for the built-in bank, which staff keep.
     owner = serializers.CharField(source="owner.get_username", read_only=True, allow_null=True)
+    # An exercise's; see ``Question``.
+    starter_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=STARTER_CODE_MAX, trim_whitespace=False
+    )
+    examples = serializers.ListField(
+        child=ExerciseTestSerializer(),
+        required=False,
+        max_length=EXAMPLES_MAX,
+        help_text="tests the candidate sees and runs",
+    )
+    tests = serializers.ListField(
+        child=ExerciseTestSerializer(),
+        required=False,
+        max_length=TESTS_MAX,
+        help_text="hidden tests: the panel's alone, never a candidate's or spectator's",
+    )
 
     class Meta:
         model = Question
@@ -74,6 +145,51 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     def validate_model_answer(self, value: str) -> str:
         return _tidy_lines(value)
+
+    def validate_starter_code(self, value: str) -> str:
+        return _tidy_lines(value)
+
+    def validate_examples(self, value: list[dict]) -> list[dict]:
+        return _tests(value, field="examples")
+
+    def validate_tests(self, value: list[dict]) -> list[dict]:
+        return _tests(value, field="tests")
+
+    def validate(self, attrs: dict) -> dict:
+        """An exercise has starter code, an example and a hidden test, with names of their
+        own; the other kinds have none of them."""
+        current = self.instance
+
+        def value(field: str, default: object) -> object:
+            if field in attrs:
+                return attrs[field]
+            return getattr(current, field) if current is not None else default
+
+        kind = value("kind", Question.Kind.QUESTION)
+        starter_code, examples, tests = (
+            value("starter_code", ""),
+            value("examples", []),
+            value("tests", []),
+        )
+        if kind != Question.Kind.EXERCISE:
+            for field, given in (("starter_code", starter_code), ("examples", examples)):
+                if given:
+                    raise serializers.ValidationError({field: f"only an exercise has {field}."})
+            if tests:
+                raise serializers.ValidationError({"tests": "only an exercise has tests."})
+            return attrs
+        if not starter_code:
+            raise serializers.ValidationError({"starter_code": "an exercise needs starter code."})
+        if not examples:
+            raise serializers.ValidationError({"examples": "an exercise needs an example."})
+        if not tests:
+            raise serializers.ValidationError({"tests": "an exercise needs a hidden test."})
+        names = [test["name"] for test in [*examples, *tests]]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            field = "tests" if any(t["name"] == twice[0] for t in tests) else "examples"
+            raise serializers.ValidationError({field: f"the name {twice[0]!r} is used twice."})
+        return attrs
 
 
 class QuestionPreviewSerializer(QuestionSerializer):

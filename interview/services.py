@@ -509,6 +509,7 @@ def round_open(
         receipt,
         "s.settings, q.id AS question_id, q.title, q.prompt, q.category, q.difficulty,"
         " q.model_answer, q.key_points, q.time_limit_s AS question_time_limit_s,"
+        " q.kind, q.starter_code, q.examples, q.tests,"
         f" {_OPEN_ROUND_COLUMNS}, {_EXTRA_TIME_ANSWERS},"
         " (SELECT MAX(p.position) FROM interview_round p WHERE p.session_id = s.id)"
         " AS last_position,"
@@ -546,6 +547,10 @@ def round_open(
         difficulty=row["difficulty"],
         model_answer=row["model_answer"],
         key_points=sql.json_value(row["key_points"]),
+        kind=row["kind"],
+        starter_code=row["starter_code"],
+        examples=sql.json_value(row["examples"]),
+        tests=sql.json_value(row["tests"]),
         position=(row["last_position"] or 0) + 1,
         time_limit_s=limit,
         opened_at=now,
@@ -559,9 +564,10 @@ def round_open(
     rnd.extended_until = max(own_deadlines.values(), default=None)
     rnd.id = sql.one_row(
         "INSERT INTO interview_round (session_id, question_id, title, prompt, category,"
-        " difficulty, model_answer, key_points, position, time_limit_s, opened_at, deadline,"
-        " extended_until, closed_at, close_reason)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
+        " difficulty, model_answer, key_points, kind, starter_code, examples, tests, position,"
+        " time_limit_s, opened_at, deadline, extended_until, closed_at, close_reason)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        " NULL, '') RETURNING id",
         [
             session.pk,
             rnd.question_id,
@@ -571,6 +577,10 @@ def round_open(
             rnd.difficulty,
             rnd.model_answer,
             sql.json_param(rnd.key_points),
+            rnd.kind,
+            rnd.starter_code,
+            sql.json_param(rnd.examples),
+            sql.json_param(rnd.tests),
             rnd.position,
             limit,
             sql.moment_param(now),

@@ -43,6 +43,9 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "model_answer_html": PANEL_ONLY,
         "key_points": PANEL_ONLY,
         "key_points_html": PANEL_ONLY,
+        # An exercise's hidden tests: a candidate who saw them could answer to the tests.
+        # Its ``starter_code`` and ``examples`` are everyone's.
+        "tests": PANEL_ONLY,
     },
     # ``at_close``: the revision is the candidate's draft, kept when the round closed.
     EventType.ANSWER_SUBMITTED: {

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interview.permissions import INTERVIEWERS_GROUP
-from interview.question_bank import DEFAULT_BANK, bank_load, bank_read_file
+from interview.question_bank import BUILT_IN_BANK, bank_load, bank_read_files
 
 
 def service_url(variable: str, what: str) -> str:
@@ -122,8 +122,8 @@ def anonymous() -> APIClient:
 
 @pytest.fixture(scope="session")
 def bank_entries() -> list[dict]:
-    """The built-in bank's file, read and validated once for the whole run."""
-    return bank_read_file(DEFAULT_BANK)
+    """The built-in bank's files (questions, exercises), read and validated once for the run."""
+    return bank_read_files(BUILT_IN_BANK)
 
 
 @pytest.fixture

@@ -129,3 +129,25 @@ def test_a_question_saved_in_the_admin_is_stored_as_the_api_stores_it(admin_clie
     response = admin_client.post(admin_url(Question, "change", builtin.pk), edited)
     assert response.status_code == 302, response.content.decode()
     assert Question.objects.get(pk=builtin.pk).title == "Decorators, revisited"
+
+
+def test_an_exercise_is_written_in_the_admin_with_the_apis_validation(admin_client, bank):
+    exercise = {
+        **QUESTION_FORM,
+        "slug": "add",
+        "kind": "exercise",
+        "starter_code": "def add(a, b):\r\n    ...",
+        "examples": json.dumps([{"name": "adds", "call": "add(1, 2)", "expected": "3"}]),
+        "tests": json.dumps([{"name": "negatives", "call": "add(-1, -2)", "expected": "-3"}]),
+    }
+    assert admin_client.post(admin_url(Question, "add"), exercise).status_code == 302
+    saved = Question.objects.get(slug="add")
+    assert saved.starter_code == "def add(a, b):\n    ..."
+    assert saved.tests == [{"name": "negatives", "call": "add(-1, -2)", "expected": "-3"}]
+    refused = admin_client.post(
+        admin_url(Question, "add"), {**exercise, "slug": "x", "tests": "[]"}
+    )
+    assert "an exercise needs a hidden test" in refused.content.decode()
+    question = {**QUESTION_FORM, "slug": "y", "starter_code": "x = 1"}
+    refused = admin_client.post(admin_url(Question, "add"), question)
+    assert "only an exercise has starter_code" in refused.content.decode()

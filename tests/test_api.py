@@ -124,6 +124,54 @@ def test_an_invalid_question_is_refused_naming_the_field(api, bank, change, fiel
     assert not Question.objects.filter(slug="gil").exists()
 
 
+EXERCISE = {
+    **NEW_QUESTION,
+    "slug": "add",
+    "kind": "exercise",
+    "starter_code": "def add(a, b):\n    ...",
+    "examples": [{"name": "adds", "call": "add(1, 2)", "expected": "3"}],
+    "tests": [
+        {"name": "negatives", "setup": "x = -1", "call": "add(x, -2)", "expected": "-3"},
+        {"name": "text and numbers", "call": "add('a', 1)", "raises": "TypeError"},
+    ],
+}
+
+
+def test_an_interviewer_writes_an_exercise_with_starter_code_examples_and_hidden_tests(api, bank):
+    created = api.post("/api/questions/", EXERCISE, format="json")
+    assert created.status_code == 201, created.json()
+    assert {key: created.json()[key] for key in ("starter_code", "examples", "tests")} == {
+        key: EXERCISE[key] for key in ("starter_code", "examples", "tests")
+    }
+    question_id = created.json()["id"]
+    more = [*EXERCISE["tests"], {"name": "zeros", "call": "add(0, 0)", "expected": "0"}]
+    edited = api.patch(f"/api/questions/{question_id}/", {"tests": more}, format="json")
+    assert edited.status_code == 200, edited.json()
+    assert len(edited.json()["tests"]) == 3
+    emptied = api.patch(f"/api/questions/{question_id}/", {"examples": []}, format="json")
+    assert error_of(emptied)["message"].startswith("examples")
+    as_question = api.patch(f"/api/questions/{question_id}/", {"kind": "question"}, format="json")
+    assert error_of(as_question)["message"].startswith("starter_code")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"tests": [{"name": "t", "call": "add(", "expected": "1"}]}, "tests"),
+        ({"examples": [{"name": "t", "call": "add(1, 2)", "expected": "three"}]}, "examples"),
+        ({"examples": "not a list"}, "examples"),
+        ({"starter_code": "x" * 10_001}, "starter_code"),
+        ({"starter_code": ""}, "starter_code"),
+        ({"kind": "question"}, "starter_code"),
+    ],
+)
+def test_an_invalid_exercise_is_refused_naming_the_field(api, bank, change, field):
+    response = api.post("/api/questions/", {**EXERCISE, **change}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith(field)
+    assert not Question.objects.filter(slug="add").exists()
+
+
 def test_malformed_json_is_a_bad_json_error(api):
     response = api.post("/api/questions/", "{nope", content_type="application/json")
     assert response.status_code == 400
@@ -648,6 +696,7 @@ def test_the_openapi_schema_and_docs_are_public(client):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/sessions/{code}/join" in schema.content
+    assert b"ExerciseTest" in schema.content  # an exercise's tests, typed
     assert client.get("/api/docs/").status_code == 200
 
 

@@ -366,7 +366,7 @@ async def test_pushing_a_question_opens_a_round_for_everyone(layer, interviewer,
         assert data["position"] == 1
         assert data["time_limit_s"] == 60
         assert set(data["question"]) == {
-            *("id", "title", "prompt", "prompt_html", "category", "difficulty"),
+            *("id", "title", "kind", "prompt", "prompt_html", "category", "difficulty"),
         }
         assert data["question"]["prompt_html"].startswith("<p>What are Python decorators")
     owner_view = (owner.persisted()[0])["data"]

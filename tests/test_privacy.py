@@ -486,3 +486,62 @@ async def test_drafts_reach_the_panel_alone_live_replayed_and_in_snapshots(
                     assert typed not in text, (name, other)
     for client in [owner, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()
+
+
+async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_after_the_finish(
+    layer, interviewer, bank, anonymous
+):
+    room = await room_create(interviewer, candidates=("Ann", "Ben"), spectators=("Wall",))
+    exercise = await database_sync_to_async(
+        lambda: Question.objects.filter(kind="exercise").order_by("id").first()
+    )()
+    hidden = [json.dumps(test["name"])[1:-1] for test in exercise.tests]
+    public = f"{exercise.prompt} {exercise.model_answer} {exercise.examples}"
+    assert not any(name in public for name in hidden)
+    alice = Client(room.code)
+    await alice.hello(room.owner)
+    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
+    for name, client in viewers.items():
+        await client.hello(room.seats[name])
+    pushed = await alice.command("question.push", {"question_id": exercise.id})
+    round_id = pushed["data"]["round_id"]
+    opened = await alice.next("round.opened")
+    assert opened["data"]["tests"] == exercise.tests
+    for name in ("Ann", "Ben"):
+        seen = await viewers[name].next("round.opened")
+        assert seen["data"]["starter_code"] == exercise.starter_code
+        assert seen["data"]["examples"] == exercise.examples
+        assert seen["data"]["question"]["kind"] == "exercise"
+        data = {"round_id": round_id, "text": exercise.starter_code}
+        assert (await viewers[name].command("answer.submit", data))["type"] == "ack"
+
+    # Everyone comes back from 0 while the round is open: the snapshot, then the replay.
+    again = {name: Client(room.code) for name in viewers}
+    for name, client in again.items():
+        welcome = await client.hello(room.seats[name])
+        assert welcome["data"]["snapshot"]["round"]["examples"] == exercise.examples
+        await client.next("round.opened")
+    panel_again = Client(room.code)
+    welcome = await panel_again.hello(room.owner)
+    assert welcome["data"]["snapshot"]["round"]["tests"] == exercise.tests
+    await alice.command("session.finish")
+    for client in [*viewers.values(), *again.values()]:
+        await client.next("session.finished")
+
+    for name in viewers:
+        for client in (viewers[name], again[name]):
+            for frame in client.frames:
+                text = json.dumps(frame)
+                assert '"tests"' not in text, (name, frame["type"])
+                assert not [n for n in hidden if n in text], (name, frame["type"])
+    for name in ("Ann", "Ben"):
+        mine = await database_sync_to_async(anonymous.get)(
+            f"/api/sessions/{room.code}/my-results",
+            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
+        )
+        assert mine.status_code == 200
+        assert mine.json()["rounds"][0]["model_answer"] == exercise.model_answer
+        assert '"tests"' not in mine.content.decode(), name
+        assert not [n for n in hidden if n in mine.content.decode()], name
+    for client in [alice, panel_again, *viewers.values(), *again.values()]:
+        await client.disconnect()

@@ -6,7 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from interview.models import Category, Question
-from interview.question_bank import DEFAULT_BANK, BankError, bank_dump, bank_read, bank_read_file
+from interview.question_bank import (
+    BUILT_IN_BANK,
+    DEFAULT_BANK,
+    EXERCISE_BANK,
+    BankError,
+    bank_dump,
+    bank_read,
+    bank_read_file,
+    bank_read_files,
+)
 
 from .seed_titles import SEED_CHALLENGES, SEED_QUESTIONS
 
@@ -54,11 +63,19 @@ def test_the_bank_covers_every_skill_area():
 
 
 @pytest.mark.django_db
-def test_loadbank_twice_changes_nothing_the_second_time(capsys):
+def test_loadbank_loads_the_questions_and_the_exercises(capsys, bank_entries):
+    call_command("loadbank")
+    assert f"{len(bank_entries)} created" in capsys.readouterr().out
+    assert Question.objects.filter(kind="exercise").count() == len(bank_read_file(EXERCISE_BANK))
+    assert Question.objects.exclude(kind="exercise").count() == len(bank_read_file(DEFAULT_BANK))
+
+
+@pytest.mark.django_db
+def test_loadbank_twice_changes_nothing_the_second_time(capsys, bank_entries):
     call_command("loadbank")
     first = {q.slug: q.updated_at for q in Question.objects.all()}
     call_command("loadbank")
-    assert "0 created, 0 updated, 45 unchanged" in capsys.readouterr().out
+    assert f"0 created, 0 updated, {len(bank_entries)} unchanged" in capsys.readouterr().out
     assert {q.slug: q.updated_at for q in Question.objects.all()} == first
 
 
@@ -111,21 +128,21 @@ def test_bank_read_names_what_is_wrong(text, fault):
 
 
 @pytest.mark.django_db
-def test_an_interviewers_own_bank_file_loads_beside_the_built_in_one(tmp_path, bank):
+def test_an_interviewers_own_bank_file_loads_beside_the_built_in_one(tmp_path, bank, bank_entries):
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD_ENTRY.format(slug="my-own", difficulty=3))
     call_command("loadbank", str(path))
-    assert Question.objects.count() == 46
+    assert Question.objects.count() == len(bank_entries) + 1
     assert Question.objects.get(slug="my-own").difficulty == 3
 
 
 @pytest.mark.django_db
-def test_exportbank_writes_a_file_that_loads_back_unchanged(tmp_path, bank, capsys):
+def test_exportbank_writes_a_file_that_loads_back_unchanged(tmp_path, bank, capsys, bank_entries):
     path = tmp_path / "export.yaml"
     call_command("exportbank", output=str(path))
-    assert bank_read_file(path) == bank_read_file(DEFAULT_BANK)
+    assert bank_read_file(path) == bank_read_files(BUILT_IN_BANK)
     call_command("loadbank", str(path))
-    assert "45 unchanged" in capsys.readouterr().out
+    assert f"{len(bank_entries)} unchanged" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -133,3 +150,95 @@ def test_exported_model_answers_stay_readable_blocks(bank):
     text = bank_dump(list(Question.objects.filter(slug="python-decorators")))
     assert "model_answer: |" in text
     assert "    def my_decorator(func):" in text
+
+
+@pytest.mark.django_db
+def test_an_exported_exercise_keeps_its_code_and_tests_readable_and_a_question_has_none(bank):
+    text = bank_dump(list(Question.objects.filter(slug="exercise-retry-with-backoff")))
+    assert "starter_code: |" in text
+    assert "  - name: succeeds on the third call after waiting 0.5 s then 1 s" in text
+    assert "      @retry(attempts=2, sleep=lambda seconds: None, clock=lambda: 0.0)" in text
+    question = bank_dump(list(Question.objects.filter(slug="python-decorators")))
+    assert "starter_code" not in question
+    assert "tests" not in question
+
+
+EXERCISE_ENTRY = """
+- slug: {slug}
+  kind: {kind}
+  category: Core Python
+  difficulty: 1
+  title: Add two numbers
+  prompt: Write add(a, b).
+  model_answer: |
+    ```python
+    def add(a, b):
+        return a + b
+    ```
+  key_points: [returns the sum of both numbers]
+"""
+EXERCISE_FIELDS = """  starter_code: |
+    def add(a, b):
+        ...
+  examples:
+    - {name: adds, call: "add(1, 2)", expected: "3"}
+  tests:
+    - {name: adds negatives, call: "add(-1, -2)", expected: "-3"}
+    - {name: refuses text and numbers, call: "add('a', 1)", raises: TypeError}
+"""
+
+
+def test_an_exercise_loads_with_its_starter_code_examples_and_tests():
+    (entry,) = bank_read(EXERCISE_ENTRY.format(slug="add", kind="exercise") + EXERCISE_FIELDS)
+    assert entry["starter_code"] == "def add(a, b):\n    ..."
+    assert entry["examples"] == [{"name": "adds", "call": "add(1, 2)", "expected": "3"}]
+    assert entry["tests"][1] == {
+        "name": "refuses text and numbers",
+        "call": "add('a', 1)",
+        "raises": "TypeError",
+    }
+
+
+def test_a_question_loads_with_no_exercise_fields():
+    (entry,) = bank_read(EXERCISE_ENTRY.format(slug="add", kind="question"))
+    assert (entry["starter_code"], entry["examples"], entry["tests"]) == ("", [], [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "fault"),
+    [
+        ("exercise", "", "field 'starter_code': an exercise needs starter code"),
+        ("exercise", EXERCISE_FIELDS.split("  examples:")[0], "an exercise needs an example"),
+        ("exercise", EXERCISE_FIELDS.split("  tests:")[0], "an exercise needs a hidden test"),
+        ("question", EXERCISE_FIELDS, "field 'starter_code': only an exercise has starter_code"),
+        ("challenge", "  tests: [{name: n, call: '1', expected: '1'}]\n", "only an exercise"),
+        ("exercise", EXERCISE_FIELDS.replace("add(-1, -2)", "x ="), "call must be one Python"),
+        ("exercise", EXERCISE_FIELDS.replace('"-3"', '"minus three"'), "Python literal"),
+        ("exercise", EXERCISE_FIELDS.replace("adds negatives", "adds"), "'adds' is used twice"),
+        ("exercise", EXERCISE_FIELDS.replace('expected: "3"', "result: 3"), "unknown field"),
+    ],
+)
+def test_an_exercise_entry_is_refused_naming_what_is_wrong(kind, fields, fault):
+    with pytest.raises(BankError, match=re.escape(fault)):
+        bank_read(EXERCISE_ENTRY.format(slug="add", kind=kind) + fields)
+
+
+def test_an_exercises_tests_are_bounded_in_number_and_size():
+    many = "  tests:\n" + "".join(
+        f"    - {{name: t{n}, call: 'add(1, 1)', expected: '2'}}\n" for n in range(51)
+    )
+    text = EXERCISE_ENTRY.format(slug="add", kind="exercise") + EXERCISE_FIELDS
+    with pytest.raises(BankError, match="'tests'"):
+        bank_read(text.split("  tests:")[0] + many)
+    huge = EXERCISE_FIELDS.replace(
+        "def add(a, b):", "x = 1  # " + "x" * 10_000 + "\n    def add(a, b):"
+    )
+    with pytest.raises(BankError, match="'starter_code'"):
+        bank_read(EXERCISE_ENTRY.format(slug="add", kind="exercise") + huge)
+
+
+def test_a_slug_in_both_built_in_files_is_refused(tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(EXERCISE_ENTRY.format(slug="exercise-retry-with-backoff", kind="question"))
+    with pytest.raises(BankError, match="'exercise-retry-with-backoff' is in"):
+        bank_read_files([EXERCISE_BANK, other])

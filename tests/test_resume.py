@@ -79,7 +79,7 @@ async def test_a_first_connect_replays_the_whole_history(layer, interviewer, que
     assert welcome["data"]["snapshot"]["round"]["position"] == 2
     rounds = welcome["data"]["snapshot"]["rounds"]
     assert [(r["position"], r["open"]) for r in rounds] == [(1, False), (2, True)]
-    assert set(rounds[0]["question"]) == {"id", "title", "category", "difficulty"}
+    assert set(rounds[0]["question"]) == {"id", "title", "kind", "category", "difficulty"}
     await late.next(where=lambda f: f.get("seq") == 3)
     assert [f["type"] for f in late.persisted()] == ["round.opened", "round.closed", "round.opened"]
     for client in (owner, late):

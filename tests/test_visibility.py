@@ -206,3 +206,23 @@ def test_that_an_answer_was_kept_at_the_close_is_told_to_the_panel_and_its_autho
     for viewer in (OTHER, SPECTATOR):
         seen = visible_to("answer.submitted", kept, viewer)
         assert seen == {key: value for key, value in ANSWER.items() if key != "text"}
+
+
+EXERCISE = {
+    **ROUND,
+    "question": {**ROUND["question"], "kind": "exercise"},
+    "starter_code": "def add(a, b):\n    ...",
+    "examples": [{"name": "adds", "call": "add(1, 2)", "expected": "3"}],
+    "tests": [{"name": "adds negatives", "call": "add(-1, -2)", "expected": "-3"}],
+}
+
+
+def test_an_exercises_hidden_tests_are_the_panels_alone_its_starter_code_and_examples_everyones():
+    assert visible_to("round.opened", EXERCISE, PANEL) == EXERCISE
+    for viewer in (AUTHOR, OTHER, SPECTATOR):
+        assert visible_to("round.opened", EXERCISE, viewer) == {
+            "round_id": 1,
+            "question": EXERCISE["question"],
+            "starter_code": EXERCISE["starter_code"],
+            "examples": EXERCISE["examples"],
+        }

@@ -2,6 +2,7 @@
 // your own scores and feedback and the leaderboard.
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
+import { showExamples, startingText } from "./exercise.js";
 import { LiveSession } from "./live.js";
 import { showFinishedNotice } from "./room.js";
 import { pageLoad, watchIntegrity } from "./signals.js";
@@ -82,7 +83,8 @@ function renderQuestion() {
     answerError.textContent = "";
     const saved = ownAnswer(round.round_id);
     const draft = draftLoad(code, round.round_id);
-    answer.value = draft !== null ? draft : saved ? saved.text : "";
+    answer.value = startingText(round, draft !== null ? draft : saved ? saved.text : null);
+    showExamples($("exercise-examples"), round);
     if (saved && (draft === null || draft === saved.text)) savedStatus(saved.revision);
     else if (draft) answerStatus.textContent = "Draft restored: not submitted yet.";
     else answerStatus.textContent = "";

@@ -1,0 +1,44 @@
+// An exercise on the candidate's page: the editor starts with its starter code, and its
+// examples (the tests a candidate may see) are listed under the prompt. The hidden tests
+// never reach this page: round.opened carries them to the panel only.
+
+import { h, show } from "./dom.js";
+
+/** What the answer box starts with when a round is shown: the candidate's own text (a draft
+ * or their last answer) when they have one, else an exercise's starter code, else nothing. */
+export function startingText(round, own) {
+  if (own !== null && own !== undefined) return own;
+  return round.question.kind === "exercise" ? round.starter_code || "" : "";
+}
+
+/** One example as a list item: its name, then its call and what it should give, as code. */
+function exampleItem(example, index) {
+  const outcome =
+    example.raises !== undefined
+      ? ["raises ", h("code", {}, example.raises)]
+      : ["→ ", h("code", {}, example.expected)];
+  return h(
+    "li",
+    { class: "example", dataset: { example: String(index) } },
+    h("p", { class: "example-name" }, example.name),
+    example.setup ? h("pre", { class: "example-setup" }, h("code", {}, example.setup)) : null,
+    h("p", { class: "example-call" }, h("code", {}, example.call), " ", h("span", {}, ...outcome)),
+  );
+}
+
+/** Fill the container with the round's examples, or hide it when the round has none. */
+export function showExamples(container, round) {
+  const examples = round && round.question.kind === "exercise" ? round.examples || [] : [];
+  container.replaceChildren();
+  show(container, examples.length > 0);
+  if (!examples.length) return;
+  container.append(
+    h("h3", { id: "examples-heading" }, "Examples"),
+    h(
+      "p",
+      { class: "hint" },
+      "Your code should pass these; the panel also runs tests you do not see.",
+    ),
+    h("ol", { class: "examples", "aria-labelledby": "examples-heading" }, examples.map(exampleItem)),
+  );
+}
