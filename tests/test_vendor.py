@@ -128,3 +128,11 @@ def test_pyodide_is_served_gzipped_with_its_type_and_kept_for_good(client):
     assert "Content-Encoding" not in plain
     other = client.get("/static/interview/js/candidate.js")
     assert "immutable" not in other.get("Cache-Control", "")
+
+
+def test_the_runner_loads_the_vendored_pyodide():
+    runner = (STATIC_JS / "js" / "runner.js").read_text()
+    (version,) = re.findall(r'const PYODIDE_VERSION = "([^"]+)";', runner)
+    assert version == pyodide_manifest()["version"]
+    for name in pyodide_manifest()["files"]:
+        assert f'"{name}"' in runner, f"runner.js does not load {name}"
