@@ -4,6 +4,7 @@
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { showFinishedNotice } from "./room.js";
+import { attachRunPanel } from "./run-panel.js";
 import { watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -311,6 +312,7 @@ async function main() {
     tabReleased = false;
   });
   $("answer-form").addEventListener("submit", submitAnswer);
+  attachRunPanel({ form: $("answer-form"), source: () => answer.value });
   watchIntegrity($("answer-form"), reportSignal);
   live = new LiveSession({
     code,
