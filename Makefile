@@ -90,8 +90,9 @@ test-postgres:
 		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
 
 # The generated and vendored front-end files, committed so that `make run` and `make test`
-# need no Node: the code theme's CSS (from Pygments); CodeMirror bundled into one ES module
-# and axe-core for the accessibility test, both at the versions frontend/editor's
+# need no Node: the code theme's CSS (from Pygments); CodeMirror bundled into one ES module,
+# axe-core for the accessibility test and Pyodide's core (runtime and standard library, into a
+# folder per version, with gzip copies), all at the versions frontend/editor's
 # package-lock.json pins (npm ci runs no package's install scripts; esbuild needs none).
 vendor: $(VENV)/.runtime
 	$(BIN)/python -m interview.rendering > frontend/static/interview/css/code.css

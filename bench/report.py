@@ -7,6 +7,7 @@ The page is generated: every figure comes from the JSON files, which ``bench/run
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -1006,6 +1007,43 @@ FINDINGS = [
 ]
 
 
+def runner_section(data: dict[str, Any] | None) -> list[str]:
+    """What running Python in the browser costs (``bench/runner_cost.py``)."""
+    if data is None:
+        return []
+    meta = data["meta"]
+    median = statistics.median
+    downloads = data["downloads"]
+    return [
+        "## Running code in the browser",
+        "",
+        "`bench/runner_cost.py` runs `print(1)` through `runner.js` in Chromium "
+        f"{meta['chromium']} against {meta['url']} (whitenoise, gzip), as the candidate's Run "
+        f"button does. Measured {meta['date']} at {meta['commit']}, {meta['machine']}, while "
+        "the machine ran other work; the server on the same machine, so the download is "
+        "quick and the rest is compiling and starting Python.",
+        "",
+        "| run | median | runs |",
+        "|---|---:|---|",
+        f"| first run, cold cache (download, compile, start) | {median(data['cold_ms']):,.0f} ms"
+        f" | {', '.join(f'{v:,.0f}' for v in data['cold_ms'])} |",
+        f"| warm `print(1)` (a fresh interpreter ready) | {median(data['warm_ms']):.1f} ms"
+        f" | {', '.join(f'{v:.1f}' for v in data['warm_ms'])} |",
+        f"| right after another run (waits for the fresh interpreter) "
+        f"| {median(data['after_ms']):,.0f} ms "
+        f"| {', '.join(f'{v:,.0f}' for v in data['after_ms'])} |",
+        "",
+        f"A browser downloads {sum(downloads.values()) / 1e6:.2f} MB to run code, once: "
+        "Pyodide's folder is cached for a year (immutable), so later pages and sessions "
+        "load it from the cache. Headers included:",
+        "",
+        "| file | bytes |",
+        "|---|---:|",
+        *[f"| `{name}` | {size:,} |" for name, size in sorted(downloads.items())],
+        "",
+    ]
+
+
 def write(doc: Path, results: Path, prefix: str = "") -> None:
     """Render the page from whatever results exist (``prefix``: the quick run's files)."""
     main = _load(results / f"{prefix}main.json")
@@ -1053,6 +1091,7 @@ def write(doc: Path, results: Path, prefix: str = "") -> None:
     lines += experiments_section(_load(results / f"{prefix}experiments.json"))
     lines += coverage_section(_load(results / "coverage.json"))
     lines += timeline_section(_load(results / "timeline.json"))
+    lines += runner_section(_load(results / "runner.json"))
     if FINDINGS:
         lines += findings_section(meta)
     doc.write_text("\n".join(lines).rstrip() + "\n")

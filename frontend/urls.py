@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .sandbox import sandbox
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -10,4 +11,6 @@ urlpatterns = [
     path("s/<str:code>/", views.candidate, name="candidate"),
     re_path(r"^s/(?P<code>[^/]+)/watch/?$", views.watch, name="watch"),
     re_path(r"^s/(?P<code>[^/]+)/results/?$", views.results, name="results"),
+    # Where people's Python runs, framed by the pages that run it (frontend/sandbox).
+    path("sandbox/", sandbox, name="sandbox"),
 ]

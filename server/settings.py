@@ -261,6 +261,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
 # Serve from the source folders too, so `make run` and the tests need no collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Pyodide's files sit in a folder named by its version (`make vendor`): a new version is a new
+# address, so browsers keep them for good (a year, immutable) instead of asking again after
+# a minute. Beside each file that compresses is its gzip copy, which whitenoise sends to
+# browsers that accept it, with or without collectstatic; nginx does the same (gzip_static).
+WHITENOISE_IMMUTABLE_FILE_TEST = rf"^/{STATIC_URL}interview/vendor/pyodide/[^/]+/"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"

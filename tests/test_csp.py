@@ -1,5 +1,7 @@
 """The Content-Security-Policy on every page, and API docs that load nothing from elsewhere."""
 
+import base64
+import hashlib
 import json
 import re
 
@@ -92,3 +94,43 @@ def test_the_api_docs_start_up_script_is_a_file_of_this_origin(client):
     assert "SwaggerUIBundle(" in script.content.decode()
     # No validator badge, which would send the schema's address to validator.swagger.io.
     assert '"validatorUrl": null' in script.content.decode()
+
+
+def test_the_sandbox_page_alone_runs_webassembly_and_may_connect_nowhere(client):
+    """The page people's Python runs in (frontend/sandbox): its one inline script allowed by
+    its hash, workers and their modules from blob: URLs, WebAssembly; no address at all, not
+    even this site's; an opaque origin however it is opened; framed by this site only."""
+    response = client.get("/sandbox/")
+    html = response.content.decode()
+    (frame_script,) = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(frame_script.encode()).digest()).decode()
+    assert policy_of(response) == {
+        "default-src": "'none'",
+        "script-src": f"'sha256-{digest}' blob: 'wasm-unsafe-eval'",
+        "worker-src": "blob:",
+        "connect-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'self'",
+        "sandbox": "allow-scripts",
+    }
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Referrer-Policy"] == "no-referrer"
+    # The worker's script is data to the page, never run as a script of its own.
+    assert re.search(r'<script type="text/plain" id="worker-source">', html)
+
+
+def test_the_pages_that_run_code_keep_the_strict_policy(client, interviewer):
+    """The candidate's and the panel's pages only frame the sandbox: no WebAssembly, eval or
+    blob: scripts there; frames of this origin alone (frame-src falls back to default-src)."""
+    code = session_for(interviewer).code
+    client.force_login(interviewer)
+    for path in ["/", f"/s/{code}/", f"/dashboard/s/{code}/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        policy = policy_of(response)
+        assert policy["script-src"] == "'self'", path
+        assert policy["default-src"] == "'self'", path
+        assert not {"frame-src", "child-src", "worker-src"} & policy.keys(), path
+        assert "eval" not in response["Content-Security-Policy"], path
+        assert "blob:" not in response["Content-Security-Policy"], path

@@ -64,6 +64,14 @@ def nginx_blocks(template: str, kind: str) -> dict[str, str]:
     return {found[1]: found[2] for found in block.finditer(text)}
 
 
+def test_nginx_serves_pyodide_gzipped_and_kept_for_good():
+    template = (ROOT / "deploy/nginx/default.conf.template").read_text()
+    pyodide = nginx_blocks(template, "location")["/static/interview/vendor/pyodide/"]
+    assert "alias ${STATIC_ROOT}/interview/vendor/pyodide/;" in pyodide
+    assert "gzip_static on;" in pyodide
+    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in pyodide
+
+
 def test_nginx_hashes_websockets_by_session_and_balances_plain_http_round_robin():
     template = (ROOT / "deploy/nginx/default.conf.template").read_text()
     upstreams = nginx_blocks(template, "upstream")

@@ -4,6 +4,7 @@
 a lockfile changed without ``make vendor``, or a vendored file edited by hand.
 """
 
+import gzip
 import hashlib
 import json
 import re
@@ -72,3 +73,66 @@ def test_the_bundle_exports_every_name_code_js_imports_from_it():
 def test_axe_is_the_version_the_lockfile_pins():
     first_line = AXE.read_text().split("\n", 1)[0]
     assert first_line == f"/*! axe v{locked_version('axe-core')}"
+
+
+# --- Pyodide: copied, not bundled, into a folder named by its version ------------------------
+
+PYODIDE = STATIC_JS / "vendor" / "pyodide"
+
+
+def pyodide_manifest() -> dict:
+    (folder,) = PYODIDE.iterdir()
+    return json.loads((folder / "vendor.json").read_text())
+
+
+def test_pyodide_is_the_version_and_tarball_the_lockfile_pins_and_nothing_else():
+    lock = json.loads((EDITOR / "package-lock.json").read_text())["packages"]
+    manifest = pyodide_manifest()
+    assert [folder.name for folder in PYODIDE.iterdir()] == [locked_version("pyodide")]
+    assert manifest["version"] == locked_version("pyodide")
+    assert manifest["integrity"] == lock["node_modules/pyodide"]["integrity"], (
+        "the lockfile pins another Pyodide than the one vendored: run `make vendor`"
+    )
+
+
+def test_every_pyodide_file_is_the_one_make_vendor_copied():
+    manifest = pyodide_manifest()
+    folder = PYODIDE / manifest["version"]
+    for name, checksum in manifest["files"].items():
+        data = (folder / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == checksum, f"{name} was edited"
+        gzipped = folder / f"{name}.gz"
+        if gzipped.exists():
+            assert gzip.decompress(gzipped.read_bytes()) == data, f"{name}.gz is stale"
+    kept = set(manifest["files"]) | {f"{name}.gz" for name in manifest["files"]} | {"vendor.json"}
+    assert {path.name for path in folder.iterdir()} <= kept
+    # Core and standard library only: no package of Pyodide's distribution is vendored.
+    assert not any(path.suffix in (".whl", ".tar", ".so") for path in folder.iterdir())
+
+
+def test_pyodide_is_served_gzipped_with_its_type_and_kept_for_good(client):
+    """On `make run` (whitenoise, no collectstatic): the gzip copy to a browser that accepts
+    it, application/wasm for the runtime, and a year's immutable cache for the version's
+    folder; the site's other static files keep the short default."""
+    manifest = pyodide_manifest()
+    url = f"/static/interview/vendor/pyodide/{manifest['version']}/pyodide.asm.wasm"
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/wasm"
+    assert response["Content-Encoding"] == "gzip"
+    assert "immutable" in response["Cache-Control"]
+    assert int(re.search(r"max-age=(\d+)", response["Cache-Control"])[1]) >= 365 * 86400
+    body = gzip.decompress(b"".join(response.streaming_content))
+    assert hashlib.sha256(body).hexdigest() == manifest["files"]["pyodide.asm.wasm"]
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain
+    other = client.get("/static/interview/js/candidate.js")
+    assert "immutable" not in other.get("Cache-Control", "")
+
+
+def test_the_runner_loads_the_vendored_pyodide():
+    runner = (STATIC_JS / "js" / "runner.js").read_text()
+    (version,) = re.findall(r'const PYODIDE_VERSION = "([^"]+)";', runner)
+    assert version == pyodide_manifest()["version"]
+    for name in pyodide_manifest()["files"]:
+        assert f'"{name}"' in runner, f"runner.js does not load {name}"

@@ -1,11 +1,15 @@
 // `make vendor`, after `npm ci`: bundles codemirror.js into one minified ES module under
 // frontend/static, headed by the name, version and licence of every package inside as the
-// lockfile pins them, the lockfile's checksum and the bundle's own; and copies axe-core for
-// the accessibility test. tests/test_vendor.py checks both against the lockfile.
+// lockfile pins them, the lockfile's checksum and the bundle's own; copies axe-core for the
+// accessibility test; and copies Pyodide's core (the runtime and the standard library, no
+// packages) into a folder named by its version, with a gzip copy of each file that
+// compresses and a vendor.json of their checksums. tests/test_vendor.py checks all three
+// against the lockfile.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { constants, gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
 
@@ -13,6 +17,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
 const BUNDLE = path.join(root, "frontend", "static", "interview", "vendor", "codemirror.js");
 const AXE = path.join(root, "tests", "vendor", "axe.min.js");
+const PYODIDE = path.join(root, "frontend", "static", "interview", "vendor", "pyodide");
+// What the runner loads (frontend/static/interview/js/runner.js): the loader, the runtime,
+// the standard library and the lockfile (for its ABI information; the runner installs none
+// of its packages). The npm package's other files are consoles, maps and type declarations.
+const PYODIDE_FILES = [
+  "pyodide.mjs",
+  "pyodide.asm.mjs",
+  "pyodide.asm.wasm",
+  "python_stdlib.zip",
+  "pyodide-lock.json",
+];
+// A gzip copy is kept when it saves this much: whitenoise and nginx (gzip_static) send it to
+// browsers that accept gzip. The standard library is a zip file already and keeps none.
+const GZIP_WORTH = 0.9;
 
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 const lockText = await readFile(path.join(here, "package-lock.json"), "utf8");
@@ -59,4 +77,33 @@ await writeFile(BUNDLE, header + body);
 
 await mkdir(path.dirname(AXE), { recursive: true });
 await copyFile(path.join(here, "node_modules", "axe-core", "axe.min.js"), AXE);
-console.log(`wrote ${path.relative(root, BUNDLE)} (${packages.length} packages) and ${path.relative(root, AXE)}`);
+
+// Pyodide: a folder per version, so its files are cached for good (server/settings.py).
+const pyodide = lock.packages["node_modules/pyodide"];
+const pyodideSource = path.join(here, "node_modules", "pyodide");
+const pyodideTarget = path.join(PYODIDE, pyodide.version);
+await rm(PYODIDE, { recursive: true, force: true });
+await mkdir(pyodideTarget, { recursive: true });
+const files = {};
+for (const name of PYODIDE_FILES) {
+  const data = await readFile(path.join(pyodideSource, name));
+  await writeFile(path.join(pyodideTarget, name), data);
+  const gzipped = gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
+  if (gzipped.length < data.length * GZIP_WORTH) {
+    await writeFile(path.join(pyodideTarget, `${name}.gz`), gzipped);
+  }
+  files[name] = sha256(data);
+}
+const manifest = {
+  package: "pyodide",
+  version: pyodide.version,
+  license: pyodide.license,
+  integrity: pyodide.integrity,
+  files,
+};
+await writeFile(path.join(pyodideTarget, "vendor.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+console.log(
+  `wrote ${path.relative(root, BUNDLE)} (${packages.length} packages), ${path.relative(root, AXE)}` +
+    ` and ${path.relative(root, pyodideTarget)}`,
+);

@@ -5,6 +5,7 @@ import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { showExamples, startingText } from "./exercise.js";
 import { LiveSession } from "./live.js";
 import { showFinishedNotice } from "./room.js";
+import { attachRunPanel } from "./run-panel.js";
 import { pageLoad, watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -423,6 +424,7 @@ async function main() {
   });
   $("answer-form").addEventListener("submit", submitAnswer);
   $("answer-form").addEventListener("keydown", submitKeys, { capture: true });
+  attachRunPanel({ form: $("answer-form"), source: () => answer.value });
   watchIntegrity($("answer-form"), reportSignal);
   watchDrafts();
   live = new LiveSession({
