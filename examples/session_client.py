@@ -738,14 +738,18 @@ async def finish(room: Room, answer_id: int) -> None:
         check([row["total"] for row in board] == [16, 6], f"final leaderboard {board}")
         for frame in frames.values():
             check(frame["data"]["leaderboard"] == board, "the leaderboards differ")
-    with step("after the finish: commands -> error session_finished; a candidate join -> 409"):
+    with step("after the finish: the course's commands -> error session_finished; a join -> 409"):
         data = {"question_id": room.questions[0]["id"]}
         await interviewer.refused("question.push", data, "session_finished")
-        await interviewer.refused(
-            "answer.score", {"answer_id": answer_id, "score": 1}, "session_finished"
-        )
         reply = await room.http.join(room.code, "Late Larry", "candidate", status=409)
         check(reply.error_code() == "session_finished", f"join: {reply.error_code()}")
+
+
+async def score_after_finish(room: Room, answer_id: int) -> None:
+    interviewer = room.peers["interviewer"]
+    with step("after the finish the panel still scores: answer.score -> ack, the same score"):
+        result = await interviewer.ack("answer.score", {"answer_id": answer_id, "score": 9})
+        check(result["answer_id"] == answer_id and result["score"] == 9, f"ack data {result}")
 
 
 async def results(room: Room) -> None:
@@ -849,6 +853,7 @@ async def run(server: str, token: str, trace_out: TextIO | None) -> None:
     await resume_and_deadline(room)
     await rate_limit(room)
     await finish(room, answer_id)
+    await score_after_finish(room, answer_id)
     await results(room)
     privacy_audit(room)
     with step("isolation: the other session's socket received nothing of this one"):

@@ -638,7 +638,8 @@ def round_close(
         close_reason=Round.CloseReason.INTERVIEWER,
     )
     drafts = _drafts_kept(rnd.id, now, [_round_close(rnd.id, rnd.close_reason, now)])
-    kept, events = _kept_first(drafts), drafts.events
+    kept = _kept_first(drafts, leaderboard_next=bool(row["extra_time_answers"]))
+    events = drafts.events
     events.append(_round_closed(rnd.id, rnd.close_reason))
     if row["extra_time_answers"]:
         events += _extra_time_released(session, rnd.id, now)
@@ -1352,11 +1353,11 @@ def _standing_changed(participant_id: int, changes: dict[str, tuple[str, list]])
     )
 
 
-def _kept_first(drafts: "KeptDrafts") -> list[sql.Statement]:
+def _kept_first(drafts: "KeptDrafts", *, leaderboard_next: bool = True) -> list[sql.Statement]:
     """The kept drafts' writes, to go in one statement with the close's events; or written
-    now, and none returned, when they move standings, which the leaderboard read next must
-    see."""
-    if not drafts.standings_moved:
+    now, and none returned, when they move standings that a leaderboard read next must see
+    (the final one, the room's after an extra-time release)."""
+    if not (drafts.standings_moved and leaderboard_next):
         return drafts.writes
     sql.writes_together(drafts.writes)
     return []

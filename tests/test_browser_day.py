@@ -252,7 +252,8 @@ async def test_finishing_and_pushing_over_an_open_round_ask_first_and_cancel_cha
     assert mine["rounds"][0]["answer"]["score"] == 7
     assert mine["rounds"][0]["answer"]["scores"][0]["feedback"] == "Clear, after the bell too."
     await ann.get_by_role("link", name="See your results").click()
-    await expect(ann.get_by_text("Clear, after the bell too.")).to_be_visible()
+    # Her answer's feedback, in her results and in her part of the timeline.
+    await expect(ann.get_by_text("Clear, after the bell too.").first).to_be_visible()
 
 
 # --- 4. every screen fits -----------------------------------------------------------------------

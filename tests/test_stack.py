@@ -315,7 +315,7 @@ def rooms_for(owner, count: int, size: int) -> list[tuple[str, list[tuple[str, s
 
 
 async def test_a_thousand_clients_dropped_at_once_reconnect_and_resume_with_nothing_lost(
-    stack, interviewer, monkeypatch
+    stack, interviewer, unbounded_sessions, monkeypatch
 ):
     """50 sessions of 20, as in a bootcamp's interview day: everyone's network goes at once."""
     monkeypatch.setattr(Peer, "ping_interval", None)  # a thousand sockets in this one process

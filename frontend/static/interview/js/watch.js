@@ -1,6 +1,6 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
-import { $, announce, h, pageConfig, showMarkdown } from "./dom.js";
+import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { renderPodium, showFinishedNotice } from "./room.js";
 import { seatForget, seatLoad } from "./store.js";
