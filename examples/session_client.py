@@ -41,7 +41,7 @@ from websockets.exceptions import ConnectionClosed
 CONNECTION_EVENTS = {"welcome", "ack", "error", "pong"}  # about one connection: seq null
 # Presence: seq null too. presence.counts is coalesced, so it may come at any moment.
 PRESENCE_EVENTS = {"participant.joined", "participant.left", "presence.counts"}
-PUBLIC_QUESTION_FIELDS = {"id", "title", "prompt", "prompt_html", "category", "difficulty"}
+PUBLIC_QUESTION_FIELDS = {"id", "title", "kind", "prompt", "prompt_html", "category", "difficulty"}
 PANEL_ONLY_FIELDS = ("model_answer", "model_answer_html", "key_points", "key_points_html")
 # What a played round adds to the bank's Markdown: the server's rendering of it.
 RENDERED_FIELDS = {"prompt_html", "model_answer_html", "key_points_html"}

@@ -531,7 +531,11 @@ def round_open(
         drafts = _drafts_kept(
             row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
         )
-        kept, events = _kept_first(drafts), drafts.events
+        # The leaderboard is read next only to rank by mean (this push moves every mean) or
+        # after an extra-time release.
+        mean_ranked = session.ranking == InterviewSession.Ranking.MEAN
+        kept = _kept_first(drafts, leaderboard_next=mean_ranked or bool(row["extra_time_answers"]))
+        events = drafts.events
         events.append(_round_closed(row["open_round_id"], reason))
         if row["extra_time_answers"]:
             events += _extra_time_released(session, row["open_round_id"], now)

@@ -135,6 +135,9 @@ export function answerEditor(textarea, { onChange, nonce }) {
       syntaxHighlighting(classHighlighter),
       indentUnit.of(INDENT),
       EditorState.tabSize.of(4),
+      // A long line wraps inside the editor: no sideways scroll, on a phone as on a laptop,
+      // and no scrolling region that a keyboard could not reach.
+      EditorView.lineWrapping,
       keymap.of([
         { key: "Tab", run: indentOrInsert, shift: indentLess },
         { key: "Escape", run: releaseTab },
