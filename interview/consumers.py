@@ -162,7 +162,11 @@ class SessionConsumer(ManySocketsConsumer):
         viewer = Viewer(participant_id=participant.id, role=participant.role)
         # Seated before reading: whatever commits after the read reaches the backlog.
         self.listener: Listener = await hub().attach(
-            session_id=self.session_id, viewer=viewer, send=self._send_text, close=self.close
+            session_id=self.session_id,
+            viewer=viewer,
+            send=self._send_text,
+            close=self.close,
+            socket_id=self.socket_id,
         )
         socket_id = self.socket_id
 

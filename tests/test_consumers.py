@@ -309,6 +309,35 @@ async def test_a_second_socket_of_one_participant_is_not_a_second_arrival(layer,
     await owner.disconnect()
 
 
+async def test_a_fourth_socket_of_one_participant_closes_the_oldest_with_4409(layer, interviewer):
+    """At most three open sockets a participant: the oldest goes, the others stay, and nobody
+    sees the participant leave."""
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    tabs = await joined(room, "Ann", "Ann", "Ann")
+    fourth = Client(room.code)
+    await fourth.hello(room.seats["Ann"])
+    assert await tabs[0].closed() == 4409
+    for tab in (*tabs[1:], fourth):
+        assert (await tab.command("ping"))["type"] == "pong"
+    fifth = Client(room.code)
+    await fifth.hello(room.seats["Ann"])
+    assert await tabs[1].closed() == 4409
+    assert (await fifth.command("ping"))["type"] == "pong"
+    await owner.drain()
+    assert not [f for f in owner.frames if f["type"] == "participant.left"]
+    await close_all(owner, *tabs, fourth, fifth)
+
+
+async def test_sockets_of_other_participants_do_not_count_against_ones_cap(layer, interviewer):
+    room = await room_create(interviewer)
+    sockets = await joined(room, "owner", "Ann", "Ann", "Ann", "Ben", "Ben", "Ben", "Wall")
+    for socket in sockets:
+        assert (await socket.command("ping"))["type"] == "pong"
+    assert all(socket.closed_with is None for socket in sockets)
+    await close_all(*sockets)
+
+
 # --- events for part of the room -----------------------------------------------------------
 
 
