@@ -1066,6 +1066,44 @@ async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interv
     await ann.disconnect()
 
 
+async def test_a_participants_sockets_share_one_budget_of_twenty_commands_a_second(
+    layer, interviewer, monkeypatch
+):
+    """More sockets buy no more commands: Ann's two share her 20 a second; Ben keeps his."""
+    from types import SimpleNamespace
+
+    from interview import throttling
+
+    now = [0.0]
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    room = await room_create(interviewer)
+    tabs = await joined(room, "Ann", "Ann")  # the two hellos are the second's first frames
+    for number in range(15):
+        for tab in tabs:
+            await tab.send_json({"type": "ping", "id": number})
+    replies = [await tab.reply(number) for number in range(15) for tab in tabs]
+    assert [f["type"] for f in replies].count("pong") == 18
+    (ben,) = await joined(room, "Ben")
+    assert (await ben.command("ping"))["type"] == "pong"
+    now[0] = 1.0
+    assert (await tabs[1].command("ping"))["type"] == "pong"
+    await close_all(*tabs, ben)
+
+
+def test_a_shared_budget_lasts_while_one_holder_remains():
+    from interview.throttling import SharedRateLimits
+
+    budgets = SharedRateLimits(20)
+    first, second = budgets.hold(7), budgets.hold(7)
+    assert first is second
+    assert budgets.hold(8) is not first
+    budgets.release(7)
+    assert budgets.hold(7) is first
+    budgets.release(7)
+    budgets.release(7)
+    assert budgets.hold(7) is not first
+
+
 async def test_a_rescore_without_feedback_keeps_the_earlier_feedback(
     layer, interviewer, question_ids
 ):
