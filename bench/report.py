@@ -877,6 +877,39 @@ def coverage_section(data: dict[str, Any] | None) -> list[str]:
             for label, f in rows
         ],
         "",
+        *_coverage_worst_lines(data),
+    ]
+
+
+def _coverage_worst_lines(data: dict[str, Any]) -> list[str]:
+    """The worst cases a question and an answer allow, if measured."""
+    if "worst" not in data:
+        return []
+    meta = data["meta"]
+    before = meta.get("worst_before_p50_ms", {})
+    worst = max(f["p99"] for f in data["worst"].values())
+    verdict = "met" if worst <= meta["worst_target_ms"] else "**missed**"
+    return [
+        f"The worst cases: {meta['worst_key_points']} key points of "
+        f"{meta['worst_key_point_chars']} characters against answers of "
+        f"{meta['worst_answer_chars']:,} characters, all of distinct random words of the "
+        "lengths that cost most, so nothing matches and every word of every key point goes "
+        "through the fuzzy step; each answer new (its stems not cached; the least of 3 timings "
+        "with the stems cleared), the key points' terms "
+        f"cached as in a round. Target: at most {meta['worst_target_ms']:g} ms: {verdict} "
+        f"(p99 {worst:.2f} ms). The work is bounded (`interview/coverage.py`, "
+        '"Bounded work"): an answer is read up to its 1,500th word, a word is compared '
+        "fuzzily only with words of a length that could match, 10,000 comparisons an "
+        "answer at most, and a key point's terms are looked for until its verdict cannot change.",
+        "",
+        "| key points against an answer | p50 | p99 | max | before (p50) |",
+        "|---|---:|---:|---:|---:|",
+        *[
+            f"| {shape} | {f['p50']:.2f} ms | {f['p99']:.2f} ms | {f['max']:.2f} ms | "
+            + (f"{before[shape]:.1f} ms |" if shape in before else " |")
+            for shape, f in data["worst"].items()
+        ],
+        "",
     ]
 
 

@@ -90,6 +90,19 @@ def presence_publish_on_commit(*, session_id: int, participant: dict, online: bo
     _after_commit(presence_publish, session_id=session_id, participant=participant, online=online)
 
 
+async def sockets_displace(*, session_id: int, sockets: list[str]) -> None:
+    """Tell whichever process holds these sockets (by their ``Connection`` names) to close
+    them: their participant opened newer ones (``connection_open``)."""
+    await get_channel_layer().group_send(
+        group_session(session_id),
+        {"type": "session.displace", "session": session_id, "sockets": sockets},
+    )
+
+
+def sockets_displace_on_commit(*, session_id: int, sockets: list[str]) -> None:
+    _after_commit(sockets_displace, session_id=session_id, sockets=sockets)
+
+
 # The publications a service committed, collected per database thread while
 # ``services.perform`` runs it, and sent from the event loop once the service has returned.
 # The thread never waits on the event loop, so a shutting-down loop can never leave a

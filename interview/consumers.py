@@ -48,10 +48,14 @@ class SessionConsumer(ManySocketsConsumer):
     channel_layer_alias = None
     # Redis gone: "try again later"; the client reconnects with backoff and resumes.
     layer_lost_code = CloseCode.TRY_AGAIN_LATER
+    # Commands a second, per participant: their sockets in this process share the budget.
+    budgets = throttling.SharedRateLimits(COMMANDS_PER_SECOND)
 
     async def connect(self) -> None:
         self.participant = self.listener = self.session_id = self.hello_timer = None
+        self.budget_held: int | None = None  # the participant whose budget this socket holds
         self.socket_id = f"{SERVER_ID}!{secrets.token_hex(8)}"  # names its Connection row
+        # The hello's budget, this socket's own; the participant's once it is welcomed.
         self.bucket = throttling.RateLimit(COMMANDS_PER_SECOND)
         code = join_code_normalise(self.scope["url_route"]["kwargs"]["code"])
         telemetry.session_code.set(code)
@@ -92,6 +96,9 @@ class SessionConsumer(ManySocketsConsumer):
         if self.listener is not None:
             listener, self.listener = self.listener, None
             await hub().detach(listener)
+        if self.budget_held is not None:
+            self.budgets.release(self.budget_held)
+            self.budget_held = None
         if self.participant is not None:
             # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
             # close frame, 1006): probably coming back, so the grace period applies.
@@ -158,11 +165,17 @@ class SessionConsumer(ManySocketsConsumer):
 
     async def _welcome(self, participant: Any, last_seq: int) -> None:
         self.participant = participant
+        self.bucket, self.budget_held = self.budgets.hold(participant.id), participant.id
+        self.bucket.take()  # the hello counts in the participant's budget too
         telemetry.participant_id.set(participant.id)
         viewer = Viewer(participant_id=participant.id, role=participant.role)
         # Seated before reading: whatever commits after the read reaches the backlog.
         self.listener: Listener = await hub().attach(
-            session_id=self.session_id, viewer=viewer, send=self._send_text, close=self.close
+            session_id=self.session_id,
+            viewer=viewer,
+            send=self._send_text,
+            close=self.close,
+            socket_id=self.socket_id,
         )
         socket_id = self.socket_id
 

@@ -30,12 +30,22 @@ The suggested score is on ``answer.score``'s scale, a whole number from 0 to 10:
 the share of key points covered, rounded half up (3 of 4 → 8). A question without key points
 suggests nothing (``None``).
 
+**Bounded work** (any answer against any question, a few milliseconds at worst:
+``bench/coverage_cost.py``). An answer is read up to its ``MAX_ANSWER_WORDS``-th word (the rest
+is not looked at); a key point's word is compared fuzzily only with the answer's words and
+stems of a length that could reach ``FUZZY_WORD`` (rapidfuzz's ``ratio`` cannot, between
+lengths further apart); and an answer's fuzzy step compares at most ``FUZZY_BUDGET`` pairs in
+all, key point by key point: past it a word is present only by its stem. An identifier's run
+of words is searched for only when the answer has each of its words.
+
 Measured on the bank by ``tests/test_coverage.py`` and reported in ``docs/protocol.md``.
 """
 
+import bisect
+import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, TypedDict
 
@@ -49,6 +59,9 @@ MIN_ANSWER_WORDS = 2
 FUZZY_WORD = 84
 FUZZY_WORD_MIN_CHARS = 5
 SCORE_MAX = 10
+# The bounds on an answer's work (the module's docstring, "Bounded work").
+MAX_ANSWER_WORDS = 1_500
+FUZZY_BUDGET = 10_000
 
 # English function words, and the words key points use to phrase a point rather than make it.
 _STOP_WORDS_TEXT = """
@@ -99,6 +112,9 @@ _DERIVATIONS = (
     ("ly", ""),
 )
 _STEM_MIN = 3
+# Whether any suffix of a step ends the word, in one call: most words have none.
+_PLURAL_ENDINGS = tuple(suffix for suffix, _ in _PLURALS)
+_DERIVATION_ENDINGS = tuple(suffix for suffix, _ in _DERIVATIONS)
 
 
 class Coverage(TypedDict):
@@ -117,11 +133,11 @@ def stem(word: str) -> str:
     then a final ``e`` or ``y`` and a doubled consonant, each only while three letters remain
     (``caching``, ``caches`` and ``cached`` are ``cach``; ``migrations`` and ``migrate`` are
     ``migr``; ``logging`` and ``log`` are ``log``)."""
-    for suffix, replacement in _PLURALS:
+    for suffix, replacement in _PLURALS if word.endswith(_PLURAL_ENDINGS) else ():
         if word.endswith(suffix) and len(word) - len(suffix) >= _STEM_MIN:
             word = word[: len(word) - len(suffix)] + replacement
             break
-    for suffix, replacement in _DERIVATIONS:
+    for suffix, replacement in _DERIVATIONS if word.endswith(_DERIVATION_ENDINGS) else ():
         if word.endswith(suffix) and len(word) - len(suffix) >= _STEM_MIN:
             word = word[: len(word) - len(suffix)] + replacement
             break
@@ -193,7 +209,9 @@ class Identifier:
 
     def written_in(self, answer: "AnswerTerms") -> bool:
         """Whether the answer writes it, as one word or as its words in a row."""
-        return self.squashed in answer.words or any(p in answer.spaced for p in self.phrases)
+        return self.squashed in answer.words or any(
+            answer.words.issuperset(p.split()) and p in answer.spaced for p in self.phrases
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -220,33 +238,74 @@ def key_point_terms(point: str) -> KeyPointTerms:
 
 
 @dataclass(frozen=True)
+class ByLength:
+    """Terms sorted by length, then alphabetically, and where each length starts: the terms
+    of a range of lengths are one slice."""
+
+    terms: list[str]
+    starts: list[int]  # starts[n]: the index of the first term of length n or more
+
+    @classmethod
+    def of(cls, terms: frozenset[str]) -> "ByLength":
+        ordered = sorted(sorted(terms), key=len)
+        longest = len(ordered[-1]) if ordered else 0
+        starts = [bisect.bisect_left(ordered, length, key=len) for length in range(longest + 2)]
+        return cls(terms=ordered, starts=starts)
+
+    def _span(self, low: int, high: int) -> slice:
+        last = len(self.starts) - 1
+        return slice(self.starts[min(low, last)], self.starts[min(high + 1, last)])
+
+    def count(self, low: int, high: int) -> int:
+        """How many terms have ``low`` to ``high`` letters."""
+        span = self._span(low, high)
+        return span.stop - span.start
+
+    def of_lengths(self, low: int, high: int) -> list[str]:
+        """The terms of ``low`` to ``high`` letters."""
+        return self.terms[self._span(low, high)]
+
+
+@dataclass
 class AnswerTerms:
-    """What an answer offers to match: its words as written and stemmed (sets, and sorted
-    lists for fuzzy matching), and the words in order, space-separated, for identifiers
-    written as a run of words."""
+    """What an answer offers to match (its first ``MAX_ANSWER_WORDS`` words): its words as
+    written and stemmed (sets, and by length for fuzzy matching), and the words in order,
+    space-separated, for identifiers written as a run of words; and what is left of its fuzzy
+    step's budget."""
 
     words: frozenset[str]
-    word_list: list[str]
+    words_by_length: ByLength
     stems: frozenset[str]
-    stem_list: list[str]
+    stems_by_length: ByLength
     spaced: str
+    fuzzy_left: int = field(default=FUZZY_BUDGET)
 
     @classmethod
     def of(cls, text: str) -> "AnswerTerms":
-        words = _WORD.findall(normalise(text))
+        words = _WORD.findall(normalise(text))[:MAX_ANSWER_WORDS]
         distinct = frozenset(words)
         stems = frozenset(map(stem, distinct))
         return cls(
             words=distinct,
-            word_list=sorted(distinct),
+            words_by_length=ByLength.of(distinct),
             stems=stems,
-            stem_list=sorted(stems),
+            stems_by_length=ByLength.of(stems),
             spaced=f" {' '.join(words)} ",
         )
 
-
-def _close(term: str, choices: list[str]) -> bool:
-    return process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD) is not None
+    def close_to(self, term: str, by_length: ByLength) -> bool:
+        """Whether a word of ``by_length`` is within ``FUZZY_WORD`` of the term, while the
+        budget lasts. ``ratio`` is 200·m/(a+b) for m letters in common of lengths a and b, so
+        only lengths between 0.72 and 1.38 times the term's can reach 84."""
+        share = FUZZY_WORD / (200 - FUZZY_WORD)
+        low, high = math.ceil(len(term) * share), math.floor(len(term) / share)
+        cost = by_length.count(low, high)
+        if cost > self.fuzzy_left:
+            return False
+        self.fuzzy_left -= cost
+        choices = by_length.of_lengths(low, high)
+        found = process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD)
+        return found is not None
 
 
 def _word_present(word: Word, answer: AnswerTerms) -> bool:
@@ -255,27 +314,30 @@ def _word_present(word: Word, answer: AnswerTerms) -> bool:
         return True
     if len(word.written) < FUZZY_WORD_MIN_CHARS:
         return False
-    return _close(word.written, answer.word_list) or _close(word.stem, answer.stem_list)
+    return answer.close_to(word.written, answer.words_by_length) or answer.close_to(
+        word.stem, answer.stems_by_length
+    )
 
 
 def point_covered(point: str, answer: AnswerTerms) -> bool:
-    """Whether the answer covers the key point (see the module's docstring, step 5)."""
+    """Whether the answer covers the key point (see the module's docstring, step 4). Terms
+    are looked for until the verdict cannot change: the dearer ones are spared."""
     terms = key_point_terms(point)
-    present_weight = 0
-    present_terms = 0
-    for identifier in terms.identifiers:
-        if identifier.written_in(answer):
-            present_weight += IDENTIFIER_WEIGHT
+    needed = COVERED_SHARE * terms.weight
+    present_weight = present_terms = 0
+    left = terms.weight
+    found = [(IDENTIFIER_WEIGHT, i.written_in) for i in terms.identifiers]
+    found += [(WORD_WEIGHT, lambda a, w=w: _word_present(w, a)) for w in terms.words]
+    for weight, present in found:
+        if present_weight >= needed and present_terms >= MIN_TERMS_PRESENT:
+            break
+        if present_weight + left < needed:
+            break
+        left -= weight
+        if present(answer):
+            present_weight += weight
             present_terms += 1
-    for word in terms.words:
-        if _word_present(word, answer):
-            present_weight += WORD_WEIGHT
-            present_terms += 1
-    return (
-        present_terms >= MIN_TERMS_PRESENT
-        and terms.weight > 0
-        and present_weight >= COVERED_SHARE * terms.weight
-    )
+    return present_terms >= MIN_TERMS_PRESENT and terms.weight > 0 and present_weight >= needed
 
 
 def suggested_score(points: list[bool]) -> int | None:

@@ -55,6 +55,8 @@ class Listener:
     viewer: Viewer
     send: Callable[[str], Awaitable[None]]
     close: Callable[[int], Awaitable[None]]
+    # The socket's ``Connection`` name, by which another process may ask it to close.
+    socket_id: str = ""
     delivered_seq: int = 0
     # The last seq actually written: it falls behind ``delivered_seq`` while events pass that
     # this viewer may not see, and the next frame written then says so (``frame_after``).
@@ -169,6 +171,14 @@ class Room:
         for listener in tuple(self.listeners):
             await listener.take(None, text)
 
+    async def displace(self, message: dict) -> None:
+        """Close the sockets their participant's newer ones displaced (``connection_open``)."""
+        doomed = set(message["sockets"])
+        for listener in tuple(self.listeners):
+            if listener.socket_id in doomed:
+                with contextlib.suppress(Exception):
+                    await listener.close(CloseCode.DISPLACED)
+
     def stop(self) -> None:
         for task in (self.gap_fill, self.counts_due):
             if task is not None:
@@ -193,6 +203,7 @@ class Hub:
         viewer: Viewer,
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int], Awaitable[None]],
+        socket_id: str = "",
     ) -> Listener:
         """Seat a socket in its session's room, subscribing the process to it if need be.
 
@@ -209,7 +220,9 @@ class Hub:
             if self.rooms.get(session_id) is room and not room.listeners:
                 del self.rooms[session_id]
             raise
-        listener = Listener(session_id=session_id, viewer=viewer, send=send, close=close)
+        listener = Listener(
+            session_id=session_id, viewer=viewer, send=send, close=close, socket_id=socket_id
+        )
         room.listeners.add(listener)
         return listener
 
@@ -259,6 +272,8 @@ class Hub:
                     await room.event(message)
                 elif message["type"] == "session.presence":
                     await room.presence(message)
+                elif message["type"] == "session.displace":
+                    await room.displace(message)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -23,6 +23,8 @@ MAX_FEEDBACK_CHARS = 5_000
 MAX_NOTE_CHARS = 5_000
 MAX_COMMAND_ID_CHARS = 64
 COMMANDS_PER_SECOND = 20
+# Open sockets of one participant, across all server processes: a newer one closes the oldest.
+MAX_SOCKETS_PER_PARTICIPANT = 3
 # Integrity signals: the first this many of a candidate's signals in a round are kept as
 # events; later ones only raise the (round, candidate) counter the panel sees.
 SIGNALS_PER_ROUND = 100
@@ -113,6 +115,9 @@ class CloseCode(IntEnum):
     # The channel layer (Redis) is unavailable: reconnect with backoff and resume.
     TRY_AGAIN_LATER = 4013
     UNAUTHENTICATED = 4401
+    # This participant opened more than MAX_SOCKETS_PER_PARTICIPANT sockets (another tab or
+    # device): the oldest closes. Do not reconnect on your own; it would close another.
+    DISPLACED = 4409
     SESSION_NOT_FOUND = 4404
     # An addition to PROTOCOL.md: this address missed too many join codes lately (see
     # interview/throttling.py); reconnect with backoff.

@@ -23,6 +23,7 @@ from .broadcast import (
     presence_publish_on_commit,
     publications_collected,
     publications_send,
+    sockets_displace_on_commit,
 )
 from .coverage import coverage_of
 from .credentials import join_code_new, secret_hash, secret_new
@@ -49,6 +50,7 @@ from .permissions import is_interviewer
 from .protocol import (
     DRAFT_SNAPSHOT_EVERY_S,
     DRAFT_SNAPSHOTS_PER_ROUND,
+    MAX_SOCKETS_PER_PARTICIPANT,
     SIGNALS_PER_ROUND,
     Command,
     CommandType,
@@ -1601,7 +1603,25 @@ def connection_open(*, participant: Participant, channel_name: str, server_id: s
                 participant=_presence_card(participant),
                 online=True,
             )
+        _connections_displace(participant=participant, keep=channel_name, now=now)
     return not was_online
+
+
+def _connections_displace(*, participant: Participant, keep: str, now: datetime) -> None:
+    """Past ``MAX_SOCKETS_PER_PARTICIPANT`` open sockets (on any process), the oldest are
+    told to close (``sockets_displace``). Decided here, under the participant's lock, so the
+    cap holds across processes; a row stays until its socket closes, so a close that went
+    astray is asked again at the next hello."""
+    older = (
+        _live_connections(participant.id, now)
+        .exclude(server_id="")  # tombstones: closed sockets in their grace period
+        .exclude(channel_name=keep)
+        .order_by("-opened_at", "-id")
+        .values_list("channel_name", flat=True)
+    )
+    displaced = list(older[MAX_SOCKETS_PER_PARTICIPANT - 1 :])
+    if displaced:
+        sockets_displace_on_commit(session_id=participant.session_id, sockets=displaced)
 
 
 def participant_arrive(*, participant: Participant, channel_name: str, server_id: str) -> None:

@@ -1,4 +1,4 @@
-"""Limits per client address and per socket: join-code guesses, commands per socket.
+"""Limits per client address and per participant: join-code guesses, commands.
 
 Guessing join codes: every place that answers differently for a known code and an unknown one
 counts the unknown ones (misses) against the client's address. That is the HTTP join, the
@@ -10,12 +10,17 @@ known session or not, is refused until the window ends (HTTP 429, WebSocket 4429
 answer says nothing about the code. The HTTP join is also rate-limited as a whole by DRF's
 ``join`` throttle, and the session's reads (results, CSV, a candidate's results, the
 timeline) by ``ReadThrottle``, per address (``READ_RATE``).
+
+Commands: a participant's sockets in one process share one budget (``SharedRateLimits``), so
+more sockets do not buy more commands. Across processes each process counts on its own; with
+at most ``MAX_SOCKETS_PER_PARTICIPANT`` sockets (``services.connection_open``), a participant
+spread over three processes gets at most three budgets.
 """
 
 import functools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.conf import settings
@@ -149,3 +154,24 @@ class RateLimit:
             return False
         self.accepted.append(now)
         return True
+
+
+class SharedRateLimits:
+    """One ``RateLimit`` per key (a participant), shared by whoever holds it, kept while
+    anyone does: a participant's sockets in this process draw on one budget."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held: dict[Hashable, tuple[RateLimit, int]] = {}
+
+    def hold(self, key: Hashable) -> RateLimit:
+        limit, holders = self.held.get(key) or (RateLimit(self.limit), 0)
+        self.held[key] = (limit, holders + 1)
+        return limit
+
+    def release(self, key: Hashable) -> None:
+        limit, holders = self.held[key]
+        if holders > 1:
+            self.held[key] = (limit, holders - 1)
+        else:
+            del self.held[key]

@@ -309,6 +309,35 @@ async def test_a_second_socket_of_one_participant_is_not_a_second_arrival(layer,
     await owner.disconnect()
 
 
+async def test_a_fourth_socket_of_one_participant_closes_the_oldest_with_4409(layer, interviewer):
+    """At most three open sockets a participant: the oldest goes, the others stay, and nobody
+    sees the participant leave."""
+    room = await room_create(interviewer)
+    (owner,) = await joined(room, "owner")
+    tabs = await joined(room, "Ann", "Ann", "Ann")
+    fourth = Client(room.code)
+    await fourth.hello(room.seats["Ann"])
+    assert await tabs[0].closed() == 4409
+    for tab in (*tabs[1:], fourth):
+        assert (await tab.command("ping"))["type"] == "pong"
+    fifth = Client(room.code)
+    await fifth.hello(room.seats["Ann"])
+    assert await tabs[1].closed() == 4409
+    assert (await fifth.command("ping"))["type"] == "pong"
+    await owner.drain()
+    assert not [f for f in owner.frames if f["type"] == "participant.left"]
+    await close_all(owner, *tabs, fourth, fifth)
+
+
+async def test_sockets_of_other_participants_do_not_count_against_ones_cap(layer, interviewer):
+    room = await room_create(interviewer)
+    sockets = await joined(room, "owner", "Ann", "Ann", "Ann", "Ben", "Ben", "Ben", "Wall")
+    for socket in sockets:
+        assert (await socket.command("ping"))["type"] == "pong"
+    assert all(socket.closed_with is None for socket in sockets)
+    await close_all(*sockets)
+
+
 # --- events for part of the room -----------------------------------------------------------
 
 
@@ -1035,6 +1064,44 @@ async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interv
     await ann.send_json({"type": "ping", "id": "after"})
     assert (await ann.reply("after"))["type"] == "pong"
     await ann.disconnect()
+
+
+async def test_a_participants_sockets_share_one_budget_of_twenty_commands_a_second(
+    layer, interviewer, monkeypatch
+):
+    """More sockets buy no more commands: Ann's two share her 20 a second; Ben keeps his."""
+    from types import SimpleNamespace
+
+    from interview import throttling
+
+    now = [0.0]
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    room = await room_create(interviewer)
+    tabs = await joined(room, "Ann", "Ann")  # the two hellos are the second's first frames
+    for number in range(15):
+        for tab in tabs:
+            await tab.send_json({"type": "ping", "id": number})
+    replies = [await tab.reply(number) for number in range(15) for tab in tabs]
+    assert [f["type"] for f in replies].count("pong") == 18
+    (ben,) = await joined(room, "Ben")
+    assert (await ben.command("ping"))["type"] == "pong"
+    now[0] = 1.0
+    assert (await tabs[1].command("ping"))["type"] == "pong"
+    await close_all(*tabs, ben)
+
+
+def test_a_shared_budget_lasts_while_one_holder_remains():
+    from interview.throttling import SharedRateLimits
+
+    budgets = SharedRateLimits(20)
+    first, second = budgets.hold(7), budgets.hold(7)
+    assert first is second
+    assert budgets.hold(8) is not first
+    budgets.release(7)
+    assert budgets.hold(7) is first
+    budgets.release(7)
+    budgets.release(7)
+    assert budgets.hold(7) is not first
 
 
 async def test_a_rescore_without_feedback_keeps_the_earlier_feedback(

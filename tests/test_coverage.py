@@ -131,3 +131,32 @@ def test_any_text_against_any_key_points_gets_one_verdict_per_point_and_a_score(
     coverage = coverage_of(text, key_points)
     assert len(coverage["points"]) == len(key_points)
     assert 0 <= coverage["suggested_score"] <= 10
+
+
+def test_the_largest_question_against_the_largest_answer_costs_bounded_work(monkeypatch):
+    """Ten key points of 300 characters against 20,000 characters of words that match
+    nothing: coverage stems at most 1,500 of the answer's words and compares at most 10,000
+    pairs in its fuzzy step (docs/protocol.md), however the two are written."""
+    from bench.coverage_cost import worst_cases
+    from interview import coverage
+
+    compared = [0]
+    extract_one = coverage.process.extractOne
+
+    def counted(term, choices, **options):
+        compared[0] += len(choices)
+        return extract_one(term, choices, **options)
+
+    monkeypatch.setattr(coverage.process, "extractOne", counted)
+    for points, answers in worst_cases().values():
+        coverage_of("the key points' terms, cached as in a round", points)
+        stemmed: list[str] = []
+        monkeypatch.setattr(coverage, "stem", lambda word, seen=stemmed: seen.append(word) or word)
+        compared[0] = 0
+        result = coverage_of(answers[0], points)
+        monkeypatch.undo()
+        monkeypatch.setattr(coverage.process, "extractOne", counted)
+        assert result["points"] == [False] * len(points)
+        assert len(set(answers[0].split())) > 2_000  # the bound bites
+        assert len(stemmed) <= 1_500
+        assert compared[0] <= 10_000

@@ -401,3 +401,19 @@ async def test_sigterm_closes_sockets_with_4012_and_exits_promptly(two_servers, 
     # Its client resumes on the other process.
     again = await join(b, "Ann", last_seq=staying.last_seq)
     assert again.welcome["data"]["participant"]["name"] == "Ann"
+
+
+async def test_a_participants_fourth_socket_closes_the_oldest_whichever_process_holds_it(
+    two_servers, join
+):
+    """The cap of three sockets is decided in the database at each hello: a socket on one
+    process closes the oldest, held by the other."""
+    a, b = two_servers
+    first, second = await join(a, "Ann"), await join(b, "Ann")
+    third = await join(a, "Ann")
+    fourth = await join(b, "Ann")
+    assert await first.gone() == 4409
+    fifth = await join(a, "Ann")
+    assert await second.gone() == 4409
+    for peer in (third, fourth, fifth):
+        assert (await peer.command("ping"))["type"] == "pong"

@@ -21,6 +21,9 @@ const MAX_FRAME_BYTES = 65_536;
 const CLOSE_SERVICE_RESTART = 4012; // the process is shutting down: another one answers now
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_SESSION_NOT_FOUND = 4404;
+// This person opened the session in more tabs than the server keeps (3): the oldest closes.
+// Coming back on its own would close another of them, and so on: it waits for a reload.
+const CLOSE_DISPLACED = 4409;
 const RECONNECTING = 4000; // this client closes a socket to open another: not leaving
 
 /**
@@ -53,6 +56,8 @@ const BANNER_TEXT = {
   offline: "You are offline. Your work is kept; it reconnects when the network is back.",
   gone: "This session no longer exists.",
   rejected: "This browser's seat in the session is no longer valid.",
+  displaced:
+    "This session is open in other tabs or windows, so this one has stopped. Reload it to continue here.",
 };
 
 export class LiveSession {
@@ -193,6 +198,10 @@ export class LiveSession {
     this.stopPing();
     if (code === CLOSE_SESSION_NOT_FOUND) {
       this.stop("gone");
+      return;
+    }
+    if (code === CLOSE_DISPLACED) {
+      this.stop("displaced");
       return;
     }
     if (code === CLOSE_UNAUTHENTICATED) {
