@@ -376,6 +376,10 @@ function onEvent(frame) {
       break;
     case "answer.submitted":
       if (data.participant_id === state.me.participant_id) renderScores();
+      board.render(state.board(), state.ranking); // a new revision has no pass count yet
+      break;
+    case "answer.verdict":
+      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
       break;
     case "round.extended":
       announce(`You have ${state.extraSecondsOf(state.me.participant_id)} seconds of extra time.`);
@@ -384,6 +388,7 @@ function onEvent(frame) {
     case "round.closed":
       announce("Time is up: the round is closed.");
       renderQuestion();
+      board.render(state.board(), state.ranking);
       break;
     case "score.updated":
       if (data.participant_id === state.me.participant_id) {

@@ -1,6 +1,6 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
-import { $, announce, h, pageConfig, showMarkdown } from "./dom.js";
+import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { LiveSession } from "./live.js";
 import { renderPodium, showFinishedNotice } from "./room.js";
 import { seatForget, seatLoad } from "./store.js";
@@ -101,9 +101,14 @@ function onEvent(frame) {
       break;
     case "answer.submitted":
       renderAnswered();
+      board.render(state.board(), state.ranking); // a new revision has no pass count yet
+      break;
+    case "answer.verdict":
+      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
       break;
     case "round.closed":
       renderStage();
+      board.render(state.board(), state.ranking);
       break;
     case "score.updated": {
       const leader = state.leaderboard[0];
