@@ -1045,7 +1045,7 @@ def runner_section(data: dict[str, Any] | None) -> list[str]:
 
 
 def verdict_section(data: dict[str, Any] | None) -> list[str]:
-    """What a verdict on an exercise answer costs the panel's browser (``bench/verdict_cost.py``)."""
+    """What a verdict on an exercise answer costs a panel browser (``bench/verdict_cost.py``)."""
     if data is None:
         return []
     meta = data["meta"]
