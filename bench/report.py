@@ -1077,6 +1077,35 @@ def runner_section(data: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def verdict_section(data: dict[str, Any] | None) -> list[str]:
+    """What a verdict on an exercise answer costs a panel browser (``bench/verdict_cost.py``)."""
+    if data is None:
+        return []
+    meta = data["meta"]
+    median = statistics.median
+    return [
+        "### The verdict of a 7-test exercise",
+        "",
+        f"`bench/verdict_cost.py` runs the bank's first exercise's reference against "
+        f"{meta['tests']} of its tests (3 examples, 4 hidden) through `harness.js`, as the "
+        "dashboard runs each revision, Pyodide loaded, in Chromium "
+        f"{meta['chromium']} against {meta['url']}. Measured {meta['date']} at "
+        f"{meta['commit']}, {meta['machine']}.",
+        "",
+        "| verdict | median | runs |",
+        "|---|---:|---|",
+        f"| settled (a fresh interpreter ready) | {median(data['settled_ms']):,.0f} ms"
+        f" | {', '.join(f'{v:,.0f}' for v in data['settled_ms'])} |",
+        f"| right after another run (waits for the fresh interpreter) "
+        f"| {median(data['after_ms']):,.0f} ms "
+        f"| {', '.join(f'{v:,.0f}' for v in data['after_ms'])} |",
+        "",
+        "Both within the 3 s the panel's card has to show a verdict once a revision arrives; "
+        "sending `answer.verdict` and its event's return add one round trip.",
+        "",
+    ]
+
+
 def write(doc: Path, results: Path, prefix: str = "") -> None:
     """Render the page from whatever results exist (``prefix``: the quick run's files)."""
     main = _load(results / f"{prefix}main.json")
@@ -1125,6 +1154,7 @@ def write(doc: Path, results: Path, prefix: str = "") -> None:
     lines += coverage_section(_load(results / "coverage.json"))
     lines += timeline_section(_load(results / "timeline.json"))
     lines += runner_section(_load(results / "runner.json"))
+    lines += verdict_section(_load(results / "verdict.json"))
     if FINDINGS:
         lines += findings_section(meta)
     doc.write_text("\n".join(lines).rstrip() + "\n")

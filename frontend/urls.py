@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
-from .sandbox import sandbox
+from .sandbox import exercises_harness, sandbox
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -13,4 +13,6 @@ urlpatterns = [
     re_path(r"^s/(?P<code>[^/]+)/results/?$", views.results, name="results"),
     # Where people's Python runs, framed by the pages that run it (frontend/sandbox).
     path("sandbox/", sandbox, name="sandbox"),
+    # The exercises' tests harness (interview/exercises.py), run in that sandbox.
+    path("sandbox/exercises.py", exercises_harness, name="exercises-harness"),
 ]

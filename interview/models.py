@@ -106,6 +106,10 @@ class InterviewSession(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LOBBY)
     ranking = models.CharField(max_length=8, choices=Ranking.choices, default=Ranking.TOTAL)
+    # Whether the room (candidates and spectators) sees each exercise answer's pass count
+    # (``Verdict``) as the panel's browsers compute it; the panel always does. Chosen when the
+    # session is created.
+    show_verdicts = models.BooleanField(default=False, db_default=False)
     # {"time_limit_s": int, "question_ids": [int, ...]}: the panel's defaults and plan.
     settings = models.JSONField(default=dict, blank=True)
     # Hash of the secret in the co-interviewer invite link; the secret itself is not kept.
@@ -431,6 +435,40 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/10 for answer {self.answer_id}"
+
+
+class Verdict(models.Model):
+    """How one revision of an exercise's answer fared against the round's examples and hidden
+    tests, as the first panel member's browser to report it computed (``answer.verdict``).
+
+    The server runs no candidate code: a verdict is as trustworthy as that browser, and the
+    panel is its authority, as for scores. A later report from the panel that disagrees is
+    kept beside it (``disagreement``) and shown to the panel; one that agrees changes nothing.
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="verdicts")
+    revision = models.PositiveIntegerField()
+    passed = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    # The failing tests, ``[{name, message}]``, at most ``protocol.MAX_VERDICT_FAILURES``:
+    # the panel's alone, since they name hidden tests (``visibility``).
+    failures = models.JSONField(default=list)
+    by = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="verdicts_given")
+    # The latest report that disagreed, ``{by, passed, total, failures}``, or null.
+    disagreement = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answer_id", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "revision"], name="verdict_one_per_revision"),
+            models.CheckConstraint(
+                condition=Q(passed__lte=models.F("total")), name="verdict_passed_at_most_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.passed}/{self.total} for answer {self.answer_id} revision {self.revision}"
 
 
 class Note(models.Model):

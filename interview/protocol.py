@@ -35,6 +35,14 @@ MAX_PASTE_CHARS = 10_000_000
 DRAFT_SNAPSHOT_EVERY_S = 5
 DRAFT_SNAPSHOTS_PER_ROUND = 200
 HELLO_TIMEOUT_S = 10
+# A verdict (``answer.verdict``): how many tests an exercise's round can have (its examples
+# and hidden tests, ``serializers.EXAMPLES_MAX + TESTS_MAX``), how many failures it lists,
+# and how much of each failure's name and message it keeps (a name is at most 120 characters
+# in the bank, ``exercises.NAME_MAX``; a longer message is cut, not refused).
+MAX_VERDICT_TESTS = 70
+MAX_VERDICT_FAILURES = 100
+MAX_VERDICT_NAME_CHARS = 120
+MAX_VERDICT_MESSAGE_CHARS = 500
 
 
 class CommandType(StrEnum):
@@ -50,6 +58,7 @@ class CommandType(StrEnum):
     TIME_EXTEND = "time.extend"
     TIME_ACCOMMODATE = "time.accommodate"
     NOTE_SAVE = "note.save"
+    ANSWER_VERDICT = "answer.verdict"
 
 
 class EventType(StrEnum):
@@ -71,6 +80,7 @@ class EventType(StrEnum):
     NOTE_UPDATED = "note.updated"
     ANSWER_DRAFTED = "answer.drafted"
     FEEDBACK_UPDATED = "feedback.updated"
+    ANSWER_VERDICT = "answer.verdict"
 
 
 class SignalKind(StrEnum):
@@ -222,6 +232,41 @@ class NoteSaveData(serializers.Serializer):
         return data
 
 
+class VerdictFailureData(serializers.Serializer):
+    """One failing test of a verdict: its name, and why it failed (cut to its bound)."""
+
+    name = StrictCharField(max_length=MAX_VERDICT_NAME_CHARS, trim_whitespace=False)
+    message = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+    def validate_message(self, message: str) -> str:
+        if len(message) > MAX_VERDICT_MESSAGE_CHARS:
+            return message[: MAX_VERDICT_MESSAGE_CHARS - 1] + "…"
+        return message
+
+
+class AnswerVerdictData(serializers.Serializer):
+    """How a revision of an exercise's answer fared against the round's examples and hidden
+    tests, as a panel member's browser ran them: ``failures`` lists the failing tests, all of
+    them, or the first ``MAX_VERDICT_FAILURES``."""
+
+    answer_id = StrictIdField()
+    revision = StrictIntegerField(min_value=1, max_value=ID_MAX)
+    passed = StrictIntegerField(min_value=0, max_value=MAX_VERDICT_TESTS)
+    total = StrictIntegerField(min_value=1, max_value=MAX_VERDICT_TESTS)
+    failures = serializers.ListField(
+        child=VerdictFailureData(), max_length=MAX_VERDICT_FAILURES, allow_empty=True
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["passed"] > data["total"]:
+            raise serializers.ValidationError({"passed": "at most total."})
+        failed = data["total"] - data["passed"]
+        if len(data["failures"]) != min(failed, MAX_VERDICT_FAILURES):
+            raise serializers.ValidationError({"failures": "one per failing test."})
+        data["failures"] = [dict(failure) for failure in data["failures"]]
+        return data
+
+
 COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.HELLO: HelloData,
     CommandType.QUESTION_PUSH: QuestionPushData,
@@ -235,6 +280,7 @@ COMMAND_DATA: dict[CommandType, type[serializers.Serializer]] = {
     CommandType.TIME_EXTEND: TimeExtendData,
     CommandType.TIME_ACCOMMODATE: TimeAccommodateData,
     CommandType.NOTE_SAVE: NoteSaveData,
+    CommandType.ANSWER_VERDICT: AnswerVerdictData,
 }
 
 # One validator per command type, built once: a serializer copies its fields on every
@@ -256,6 +302,7 @@ COMMAND_ROLES: dict[CommandType, frozenset[str]] = {
     CommandType.TIME_EXTEND: frozenset({"interviewer"}),
     CommandType.TIME_ACCOMMODATE: frozenset({"interviewer"}),
     CommandType.NOTE_SAVE: frozenset({"interviewer"}),
+    CommandType.ANSWER_VERDICT: frozenset({"interviewer"}),
 }
 
 

@@ -27,10 +27,12 @@ from .models import (
     Round,
     Score,
     SignalTally,
+    Verdict,
 )
 from .protocol import EventType, PageLoad, SignalKind, event_frame, frame_text, timestamp
 from .radar import Spoke, skills_chart_svg
 from .rendering import key_points_html, markdown_html
+from .verdicts import suggested_with_tests
 from .visibility import (
     AWAITING,
     IN_EXTRA_TIME,
@@ -43,6 +45,7 @@ from .visibility import (
     presence_visible,
     project,
     scores_given_visible,
+    verdict_visible,
     visible_to,
 )
 
@@ -120,6 +123,35 @@ def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
 def panel_mean(score_sum: int, score_count: int) -> float | None:
     """An answer's score: the mean of the panel's scores, or None before any."""
     return round(score_sum / score_count, 2) if score_count else None
+
+
+def verdicts_of(answers: Iterable[Answer]) -> dict[tuple[int, int], dict]:
+    """The kept verdicts on these answers' revisions, by (answer id, revision), each as its
+    ``answer.verdict`` payload (the panel's; ``visibility.verdict_visible`` cuts it), with
+    ``disagreement`` (null when none) and the suggested score of the answer's newest
+    revision where the verdict is of that revision."""
+    by_id = {answer.id: answer for answer in answers}
+    kept = {}
+    for verdict in Verdict.objects.filter(answer_id__in=list(by_id)).order_by("id"):
+        answer = by_id[verdict.answer_id]
+        payload = {
+            "answer_id": answer.id,
+            "participant_id": answer.participant_id,
+            "round_id": answer.round_id,
+            "revision": verdict.revision,
+            "passed": verdict.passed,
+            "total": verdict.total,
+            "failures": verdict.failures,
+            "by": verdict.by_id,
+            "disagreement": verdict.disagreement,
+        }
+        if verdict.revision == answer.revision:
+            suggested = (answer.coverage or {}).get("suggested_score")
+            payload["suggested_score"] = suggested_with_tests(
+                suggested, verdict.passed, verdict.total
+            )
+        kept[(answer.id, verdict.revision)] = payload
+    return kept
 
 
 def rounds_of(session: InterviewSession) -> QuerySet[Round]:
@@ -243,6 +275,7 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
     answers_by_candidate: dict[int, dict[int, Answer]] = defaultdict(dict)
     for answer in answers:
         answers_by_candidate[answer.participant_id][answer.round_id] = answer
+    verdicts = verdicts_of(answers)
 
     candidates = []
     for row in leaderboard:
@@ -276,6 +309,9 @@ def results_for(session: InterviewSession, *, skills_maps: bool = True) -> dict:
                     "submitted_at": answer.submitted_at.isoformat() if answer else None,
                     "coverage": answer.coverage if answer else None,
                     "at_close": answer.at_close if answer else None,
+                    # The newest revision's verdict against the tests, if the panel's
+                    # browsers gave one: it scales the suggested score (``verdicts``).
+                    "verdict": verdicts.get((answer.id, answer.revision)) if answer else None,
                     "score": mean,
                     "awaiting": scores_awaiting(given, panel_size),
                     "signals": signals_summary(
@@ -395,6 +431,13 @@ RESULTS_CSV_HEADER = [
     "revision",
     "scored_revision",
     "answer_text",
+    # An exercise's answer: of its newest revision, the tests passed of the round's examples
+    # and hidden tests, the failing tests' names, and "yes" when a later report disagreed.
+    # Then ``suggested_score`` above is the coverage's scaled by the share passed.
+    "tests_passed",
+    "tests_total",
+    "failed_tests",
+    "verdict_disputed",
 ]
 
 
@@ -432,17 +475,29 @@ def results_csv_rows(results: dict) -> list[list]:
                 rnd["answer_id"] or "",
                 "" if rnd["score"] is None else rnd["score"],
             ]
-            tail = means + _signals_cells(rnd["signals"]) + _coverage_cells(rnd["coverage"])
+            tail = means + _signals_cells(rnd["signals"])
+            tail += _coverage_cells(rnd["coverage"], rnd.get("verdict"))
             tail += [notes_text(rnd.get("notes", [])), about_candidate]
             tail.append({True: "yes", False: "no"}.get(rnd["at_close"], ""))
             tail += standing
             answer = [rnd["revision"] or "", rnd["text"] if rnd["text"] is not None else ""]
+            tests = _verdict_cells(rnd.get("verdict"))
             if not rnd["scores"]:
-                rows.append(head + body + ["", "", ""] + tail + [answer[0], "", answer[1]])
+                rows.append(head + body + ["", "", ""] + tail + [answer[0], "", answer[1]] + tests)
             for score in rnd["scores"]:
                 given = [score["interviewer"], score["score"], score["feedback"]]
-                rows.append(head + body + given + tail + [answer[0], score["revision"], answer[1]])
+                rows.append(
+                    head + body + given + tail + [answer[0], score["revision"], answer[1]] + tests
+                )
     return [[csv_cell(value) for value in row] for row in rows]
+
+
+def _verdict_cells(verdict: dict | None) -> list:
+    if verdict is None:
+        return ["", "", "", ""]
+    names = "; ".join(failure["name"] for failure in verdict["failures"])
+    disputed = "yes" if verdict.get("disagreement") else "no"
+    return [verdict["passed"], verdict["total"], names, disputed]
 
 
 def _signals_cells(signals: dict) -> list:
@@ -450,10 +505,12 @@ def _signals_cells(signals: dict) -> list:
     return [signals[key] for key in keys]
 
 
-def _coverage_cells(coverage: dict | None) -> list:
+def _coverage_cells(coverage: dict | None, verdict: dict | None = None) -> list:
     if coverage is None:
         return ["", "", ""]
     suggested = coverage["suggested_score"]
+    if verdict is not None and "suggested_score" in verdict:
+        suggested = verdict["suggested_score"]
     points = coverage["points"]
     return [sum(points), len(points), "" if suggested is None else suggested]
 
@@ -813,6 +870,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         scores[score.answer_id].append(score)
 
     deadlines = {rnd.id: rnd.deadline for rnd in rounds}
+    closed = {rnd.id: rnd.closed_at is not None for rnd in rounds}
+    verdicts = verdicts_of(answers)
     panel_size = sum(role == Participant.Role.INTERVIEWER for _, _, role, _ in participants)
     late = [a.id for a in answers if a.submitted_at > deadlines[a.round_id]]
     on_time = revisions_on_time(late) if late and lens is not Lens.PANEL else {}
@@ -831,6 +890,16 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         )
         is not None
     ]
+    for view in answer_views:
+        verdict = verdicts.get((view["answer_id"], view["revision"]))
+        seen = verdict and verdict_visible(
+            verdict,
+            lens_of(viewer, view["participant_id"]),
+            show_verdicts=session.show_verdicts,
+            round_closed=closed[view["round_id"]],
+        )
+        if seen:
+            view["verdict"] = seen
 
     round_view = None
     if open_round is not None:
@@ -860,6 +929,7 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         "counts": presence_counts(session.id),
         "leaderboard": [row.as_dict() for row in leaderboard_for(session)],
         "ranking": session.ranking,
+        "show_verdicts": session.show_verdicts,
         "answers": answer_views,
     }
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
@@ -933,6 +1003,7 @@ def candidate_results(participant: Participant) -> dict:
         answer.round_id: answer
         for answer in Answer.objects.filter(participant=participant, round__session=session)
     }
+    verdicts = verdicts_of(answers.values())
     scores: dict[int, list[Score]] = defaultdict(list)
     for score in Score.objects.filter(answer__participant=participant).select_related(
         "interviewer"
@@ -960,6 +1031,8 @@ def candidate_results(participant: Participant) -> dict:
                     "revision": answer.revision,
                     "submitted_at": timestamp(answer.submitted_at),
                     "at_close": answer.at_close,
+                    # Its pass count only: which tests failed would name hidden tests.
+                    "verdict": _verdict_seen(verdicts, answer, lens, session, rnd),
                     "score": panel_mean(*answer_sums_seen(answer, lens)),
                     "scores": scores_given_visible(
                         [
@@ -1000,6 +1073,22 @@ def candidate_results(participant: Participant) -> dict:
         "ranking": session.ranking,
         "rounds": rounds,
     }
+
+
+def _verdict_seen(
+    verdicts: dict[tuple[int, int], dict],
+    answer: Answer,
+    lens: Lens,
+    session: InterviewSession,
+    rnd: Round,
+) -> dict | None:
+    """The verdict on the answer's newest revision as the lens sees it, or None."""
+    verdict = verdicts.get((answer.id, answer.revision))
+    if verdict is None:
+        return None
+    return verdict_visible(
+        verdict, lens, show_verdicts=session.show_verdicts, round_closed=rnd.closed_at is not None
+    )
 
 
 def session_id_for(code: str) -> int | None:

@@ -224,6 +224,12 @@ class SessionCreateSerializer(serializers.Serializer):
         " (the default), or `mean`, their mean over the questions asked while they were"
         " present. Ties go to more questions answered.",
     )
+    show_verdicts = serializers.BooleanField(
+        default=False,
+        help_text="Whether the room (candidates and spectators) sees how many tests each"
+        " exercise answer passes, as the panel's browsers find; never which tests fail. Off"
+        " by default; the panel always sees the verdicts.",
+    )
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -239,6 +245,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "status",
             "owner",
             "ranking",
+            "show_verdicts",
             "settings",
             "created_at",
             "started_at",
@@ -273,6 +280,7 @@ class SessionCreatedSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.CharField()
     ranking = serializers.CharField()
+    show_verdicts = serializers.BooleanField()
     join_url = serializers.URLField()
     spectate_url = serializers.URLField()
     panel_invite_url = serializers.URLField()

@@ -5,6 +5,7 @@ event with the next ``seq`` in the same transaction; after commit the event is f
 Services are keyword-only and named ``<entity>_<action>``.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,9 +65,11 @@ from .selectors import (
     panel_mean,
     round_payload,
 )
-from .visibility import AWAITING, IN_EXTRA_TIME, audience_of
+from .verdicts import suggested_with_tests, verdicts_agree
+from .visibility import AWAITING, IN_EXTRA_TIME, VERDICT_SHOWN, audience_of
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
@@ -131,10 +134,12 @@ def session_create(
     question_ids: list[int] | None = None,
     time_limit_s: int | None = None,
     ranking: str = InterviewSession.Ranking.TOTAL,
+    show_verdicts: bool = False,
 ) -> SessionCreated:
     """A new session in the lobby, its owner seated as the first interviewer; the leaderboard
-    ranks by ``ranking`` (``InterviewSession.Ranking``) for the whole session. Refused while
-    the owner has ``MAX_LIVE_SESSIONS_PER_USER`` sessions not finished."""
+    ranks by ``ranking`` (``InterviewSession.Ranking``) for the whole session, and the room
+    sees exercise answers' pass counts if ``show_verdicts``. Refused while the owner has
+    ``MAX_LIVE_SESSIONS_PER_USER`` sessions not finished."""
     if ranking not in InterviewSession.Ranking.values:
         raise ServiceError("invalid", "ranking: must be total or mean.")
     live = InterviewSession.objects.filter(owner=owner).exclude(
@@ -169,6 +174,7 @@ def session_create(
                     title=title,
                     owner=owner,
                     ranking=ranking,
+                    show_verdicts=show_verdicts,
                     settings=settings,
                     panel_invite_hash=secret_hash(panel_invite),
                 )
@@ -1521,6 +1527,141 @@ def note_save(
     return note
 
 
+# --- verdicts on exercise answers -------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_verdict(
+    *,
+    session: InterviewSession,
+    participant: Participant,
+    answer_id: int,
+    revision: int,
+    passed: int,
+    total: int,
+    failures: list[dict],
+    receipt: Receipt | None = None,
+) -> dict:
+    """Keep a panel member's verdict on a revision of an exercise's answer: how many of the
+    round's examples and hidden tests it passed, and the failing ones. The server runs no
+    candidate code: the verdict is as trustworthy as the browser that computed it.
+
+    The first verdict for a revision is kept (``Verdict``) and told in ``answer.verdict``: to
+    the panel, and with its pass count to the room as well if the session shows verdicts
+    (``visibility.VERDICT_SHOWN``). A later one that agrees (``verdicts_agree``) changes
+    nothing; one that disagrees is logged, kept as the verdict's ``disagreement`` and told
+    to the panel alone. Taken after the finish too: the drafts the finish keeps are judged
+    after it. ``total`` must be the round's count of examples and hidden tests.
+
+    Statements: the locked session with the answer, its round, the revision and its kept
+    verdict; the verdict (or its disagreement), the event and the receipt together.
+    """
+    row = _session_locked(
+        session,
+        receipt,
+        "s.show_verdicts, a.participant_id AS author_id, a.round_id, r.kind, r.examples,"
+        " r.tests, r.deadline, r.closed_at, ar.submitted_at AS revision_submitted_at,"
+        " ar.coverage, v.id AS verdict_id, v.passed AS kept_passed, v.total AS kept_total,"
+        " v.failures AS kept_failures, v.by_id AS kept_by",
+        "LEFT JOIN (interview_answer a JOIN interview_round r ON r.id = a.round_id)"
+        " ON a.id = %s AND r.session_id = s.id"
+        " LEFT JOIN interview_answerrevision ar ON ar.answer_id = a.id AND ar.revision = %s"
+        " LEFT JOIN interview_verdict v ON v.answer_id = a.id AND v.revision = %s",
+        [answer_id, revision, revision],
+    )
+    if row["author_id"] is None:
+        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+    if row["kind"] != Question.Kind.EXERCISE:
+        raise ServiceError("invalid", f"Answer {answer_id} is not to an exercise: no tests.")
+    if row["revision_submitted_at"] is None:
+        raise ServiceError("not_found", f"Answer {answer_id} has no revision {revision}.")
+    tests = len(sql.json_value(row["examples"]) or []) + len(sql.json_value(row["tests"]) or [])
+    if total != tests:
+        raise ServiceError("invalid", f"total: the round has {tests} tests, examples included.")
+    now = timezone.now()
+    coverage = sql.json_value(row["coverage"]) or {}
+    report = {"passed": passed, "total": total, "failures": failures}
+    verdict = {
+        "answer_id": answer_id,
+        "participant_id": row["author_id"],
+        "round_id": row["round_id"],
+        "revision": revision,
+        **report,
+        "by": participant.id,
+        "suggested_score": suggested_with_tests(coverage.get("suggested_score"), passed, total),
+    }
+    result = {"answer_id": answer_id, "revision": revision, "passed": passed, "total": total}
+    if row["verdict_id"] is None:
+        writes: list[sql.Statement] = [
+            (
+                "INSERT INTO interview_verdict (answer_id, revision, passed, total, failures,"
+                " by_id, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    answer_id,
+                    revision,
+                    passed,
+                    total,
+                    sql.json_param(failures),
+                    participant.id,
+                    sql.moment_param(now),
+                ],
+            )
+        ]
+        # Not in extra time: the revision came by the round's deadline, or the round closed.
+        on_time = row["closed_at"] is not None or sql.moment(
+            row["revision_submitted_at"]
+        ) <= sql.moment(row["deadline"])
+        event = {**verdict, VERDICT_SHOWN: bool(row["show_verdicts"]) and on_time}
+        result |= {"kept": True, "agrees": True}
+    else:
+        kept = {
+            "passed": row["kept_passed"],
+            "total": row["kept_total"],
+            "failures": sql.json_value(row["kept_failures"]) or [],
+        }
+        result |= {"passed": kept["passed"], "total": kept["total"], "kept": False}
+        if verdicts_agree(kept, report):
+            sql.writes_together(_recorded(receipt, result | {"agrees": True}, now))
+            return result | {"agrees": True}
+        log.warning(
+            "verdicts disagree on answer %s revision %s: %s/%s kept (by %s), %s/%s from %s",
+            answer_id,
+            revision,
+            kept["passed"],
+            kept["total"],
+            row["kept_by"],
+            passed,
+            total,
+            participant.id,
+        )
+        disagreement = {"by": participant.id, **report}
+        writes = [
+            (
+                "UPDATE interview_verdict SET disagreement = %s WHERE id = %s",
+                [sql.json_param(disagreement), row["verdict_id"]],
+            )
+        ]
+        suggested = suggested_with_tests(
+            coverage.get("suggested_score"), kept["passed"], kept["total"]
+        )
+        event = {
+            **verdict,
+            **kept,
+            "by": row["kept_by"],
+            "suggested_score": suggested,
+            "disagreement": disagreement,
+        }
+        result |= {"agrees": False}
+    sql.writes_together(
+        [
+            *writes,
+            *_events_append(session, now, [(EventType.ANSWER_VERDICT, event)]),
+            *_recorded(receipt, result, now),
+        ]
+    )
+    return result
+
+
 # --- commands -------------------------------------------------------------------------------
 
 COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
@@ -1534,6 +1675,7 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
     CommandType.TIME_EXTEND: round_extend,
     CommandType.TIME_ACCOMMODATE: participant_accommodate,
     CommandType.NOTE_SAVE: note_save,
+    CommandType.ANSWER_VERDICT: answer_verdict,
 }
 
 

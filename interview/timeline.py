@@ -38,6 +38,7 @@ AUTHORED_EVENTS = (
     EventType.SCORE_UPDATED,
     EventType.FEEDBACK_UPDATED,
     EventType.ROUND_EXTENDED,
+    EventType.ANSWER_VERDICT,
 )
 
 # A diff is a list of operations: ["=", text] unchanged, ["-", text] removed, ["+", text]

@@ -190,6 +190,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             "title": session.title,
             "status": session.status,
             "ranking": session.ranking,
+            "show_verdicts": session.show_verdicts,
             "join_url": absolute(request, f"/s/{session.code}/"),
             "spectate_url": absolute(request, f"/s/{session.code}/watch"),
             # The invite secret rides in the fragment, which browsers never send to servers.

@@ -63,6 +63,17 @@ PRIVATE_FIELDS: dict[str, dict[str, str]] = {
         "revision": PANEL_ONLY,
         "awaiting": PANEL_ONLY,
     },
+    # How a revision of an exercise's answer fared against the tests: which tests failed and
+    # why name the hidden tests, and who computed it, the suggested score and a disagreeing
+    # report are the panel's. The room sees the pass count only if the session shows
+    # verdicts (``VERDICT_SHOWN``), the author after the round's close (``verdict_visible``).
+    EventType.ANSWER_VERDICT: {
+        "failures": PANEL_ONLY,
+        "by": PANEL_ONLY,
+        "suggested_score": PANEL_ONLY,
+        "disagreement": PANEL_ONLY,
+        "shown": PANEL_ONLY,
+    },
     # Not an event: one interviewer's score of an answer, as snapshots and results list them.
     # Its ``score`` is what that interviewer gave, ``score.updated``'s ``by_score``. The author
     # sees the feedback and who wrote it, as ``feedback.updated`` gives them (and only the
@@ -104,6 +115,8 @@ AUDIENCES: dict[str, str] = {
     EventType.ANSWER_DRAFTED: AUDIENCE_PANEL,
     # An interviewer's feedback, with their name and no score: the panel's and the author's.
     EventType.FEEDBACK_UPDATED: AUDIENCE_PANEL_AND_AUTHOR,
+    # A verdict on an exercise's answer: the panel's, unless marked ``VERDICT_SHOWN``.
+    EventType.ANSWER_VERDICT: AUDIENCE_PANEL,
 }
 
 
@@ -116,6 +129,10 @@ IN_EXTRA_TIME = "in_extra_time"
 # the mean of part of the panel, or each change one interviewer makes to it, they could work
 # that interviewer's score out (``services.answer_score``).
 AWAITING = "awaiting"
+# An ``answer.verdict`` with this true goes to everyone, its pass count only: the session
+# shows verdicts to the room (``InterviewSession.show_verdicts``), and the revision was not
+# given in extra time (the room would learn who has it). A disagreeing report never has it.
+VERDICT_SHOWN = "shown"
 
 
 def audience_of(event_type: str, payload: dict | None = None) -> str:
@@ -125,6 +142,9 @@ def audience_of(event_type: str, payload: dict | None = None) -> str:
         return AUDIENCE_PANEL
     if payload is not None and payload.get(IN_EXTRA_TIME):
         return AUDIENCE_PANEL_AND_AUTHOR
+    shown = payload is not None and payload.get(VERDICT_SHOWN)
+    if shown and event_type == EventType.ANSWER_VERDICT:
+        return AUDIENCE_ALL
     return AUDIENCES.get(event_type, AUDIENCE_ALL)
 
 
@@ -194,6 +214,19 @@ def scores_given_visible(given: list[dict], lens: Lens) -> list[dict]:
     if lens is not Lens.PANEL:
         given = [entry for entry in given if entry.get("feedback")]
     return [seen for entry in given if (seen := project(SCORE_GIVEN, entry, lens))]
+
+
+def verdict_visible(
+    verdict: dict, lens: Lens, *, show_verdicts: bool, round_closed: bool
+) -> dict | None:
+    """A kept verdict (an ``answer.verdict`` payload) as a snapshot or a result shows it to
+    the lens: the panel all of it; the room its pass count if the session shows verdicts; the
+    author that too, and their own pass count once the round has closed; else nothing."""
+    if lens is Lens.PUBLIC and not show_verdicts:
+        return None
+    if lens is Lens.AUTHOR and not (show_verdicts or round_closed):
+        return None
+    return project(EventType.ANSWER_VERDICT, verdict, lens, audience=AUDIENCE_ALL)
 
 
 def presence_visible(role: str, lens: Lens) -> bool:

@@ -1,9 +1,11 @@
 """The exercises' harness: a test's shape, and what running one says (interview.exercises)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+from interview import exercises
 from interview.exercises import passed_count, run_test, run_tests, run_tests_json, shape_problems
 
 CODE = """
@@ -132,3 +134,15 @@ def test_a_well_formed_test_has_no_problems():
 )
 def test_a_malformed_test_is_named_for_what_is_wrong(test, problem):
     assert any(problem in found for found in shape_problems(test)), shape_problems(test)
+
+
+@pytest.mark.django_db
+def test_the_browser_gets_this_very_file_as_the_tests_harness(client):
+    response = client.get("/sandbox/exercises.py")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/x-python")
+    served = response.content.decode()
+    assert served == Path(exercises.__file__).read_text()
+    # Revalidated by its ETag: unchanged, nothing is sent again.
+    again = client.get("/sandbox/exercises.py", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304

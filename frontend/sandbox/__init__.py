@@ -20,7 +20,9 @@ from django.template import loader
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import etag, require_safe
+
+import interview.exercises
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,6 +37,10 @@ def _script(name: str) -> str:
 
 FRAME_SCRIPT = _script("frame.js")
 WORKER_SCRIPT = _script("worker.js")
+# The tests' harness, the very file the bank's checks run in CPython: the pages that run an
+# exercise's tests fetch it and hand it to the sandbox as code (harness.js).
+HARNESS = Path(interview.exercises.__file__).read_text()
+HARNESS_ETAG = hashlib.sha256(HARNESS.encode()).hexdigest()[:32]
 FRAME_SCRIPT_HASH = base64.b64encode(hashlib.sha256(FRAME_SCRIPT.encode()).digest()).decode()
 
 SANDBOX_POLICY = "; ".join(
@@ -68,4 +74,15 @@ def sandbox(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(html)
     response["Content-Security-Policy"] = SANDBOX_POLICY
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
+@etag(lambda request: HARNESS_ETAG)
+def exercises_harness(request: HttpRequest) -> HttpResponse:
+    """``interview/exercises.py`` as it is, for the sandbox to run an exercise's tests with;
+    revalidated by its ETag, so a deploy that changes it is fetched anew."""
+    response = HttpResponse(HARNESS, content_type="text/x-python; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

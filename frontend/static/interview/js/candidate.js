@@ -5,7 +5,9 @@ import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { showExamples, startingText } from "./exercise.js";
 import { LiveSession } from "./live.js";
 import { showFinishedNotice } from "./room.js";
+import { runTests } from "./harness.js";
 import { attachRunPanel } from "./run-panel.js";
+import { PythonRunner } from "./runner.js";
 import { pageLoad, watchIntegrity } from "./signals.js";
 import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
 import { SessionState } from "./state.js";
@@ -31,6 +33,8 @@ let live = null;
 let countdown = null;
 let board = null;
 let shownRoundId = null; // the round whose question the form shows
+// One sandbox for the Run button and "Run examples": Pyodide loads once, on the first run.
+const runner = new PythonRunner();
 let tabReleased = false; // Esc pressed: the next Tab moves focus instead of indenting
 // How the page loaded (signals.js, pageLoad), told with its first `visible` in a round; null
 // once told, or when the page loaded with no round open.
@@ -85,7 +89,9 @@ function renderQuestion() {
     const saved = ownAnswer(round.round_id);
     const draft = draftLoad(code, round.round_id);
     answer.value = startingText(round, draft !== null ? draft : saved ? saved.text : null);
-    showExamples($("exercise-examples"), round);
+    showExamples($("exercise-examples"), round, {
+      run: (examples) => runTests(runner, answer.value, examples),
+    });
     if (saved && (draft === null || draft === saved.text)) savedStatus(saved.revision);
     else if (draft) answerStatus.textContent = "Draft restored: not submitted yet.";
     else answerStatus.textContent = "";
@@ -370,6 +376,10 @@ function onEvent(frame) {
       break;
     case "answer.submitted":
       if (data.participant_id === state.me.participant_id) renderScores();
+      board.render(state.board(), state.ranking); // a new revision has no pass count yet
+      break;
+    case "answer.verdict":
+      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
       break;
     case "round.extended":
       announce(`You have ${state.extraSecondsOf(state.me.participant_id)} seconds of extra time.`);
@@ -378,6 +388,7 @@ function onEvent(frame) {
     case "round.closed":
       announce("Time is up: the round is closed.");
       renderQuestion();
+      board.render(state.board(), state.ranking);
       break;
     case "score.updated":
       if (data.participant_id === state.me.participant_id) {
@@ -424,7 +435,7 @@ async function main() {
   });
   $("answer-form").addEventListener("submit", submitAnswer);
   $("answer-form").addEventListener("keydown", submitKeys, { capture: true });
-  attachRunPanel({ form: $("answer-form"), source: () => answer.value });
+  attachRunPanel({ form: $("answer-form"), source: () => answer.value, runner });
   watchIntegrity($("answer-form"), reportSignal);
   watchDrafts();
   live = new LiveSession({

@@ -137,7 +137,11 @@ $("create-form").addEventListener("submit", async (event) => {
     $("session-title").focus();
     return;
   }
-  const body = { title, ranking: event.target.elements.ranking.value || "total" };
+  const body = {
+    title,
+    ranking: event.target.elements.ranking.value || "total",
+    show_verdicts: $("session-show-verdicts").checked,
+  };
   if (limit) body.time_limit_s = Number(limit);
   const button = event.submitter || event.target.querySelector("button[type=submit]");
   button.disabled = true;

@@ -1,6 +1,7 @@
 // An exercise on the candidate's page: the editor starts with its starter code, and its
-// examples (the tests a candidate may see) are listed under the prompt. The hidden tests
-// never reach this page: round.opened carries them to the panel only.
+// examples (the tests a candidate may see) are listed under the prompt, with a "Run examples"
+// button that runs the editor's code against them in the sandbox and marks each passed or
+// failed. The hidden tests never reach this page: round.opened carries them to the panel only.
 
 import { h, show } from "./dom.js";
 
@@ -26,8 +27,25 @@ function exampleItem(example, index) {
   );
 }
 
-/** Fill the container with the round's examples, or hide it when the round has none. */
-export function showExamples(container, round) {
+/** Mark each example passed, or failed with its message; none when `results` is null. */
+function markExamples(list, results) {
+  for (const item of list.querySelectorAll(".example")) {
+    item.querySelector(".example-verdict")?.remove();
+    const result = results?.[Number(item.dataset.example)];
+    if (!result) continue;
+    item.append(
+      h(
+        "p",
+        { class: "example-verdict", dataset: { passed: String(result.passed) } },
+        result.passed ? "✓ Passed" : `✗ Failed: ${result.message}`,
+      ),
+    );
+  }
+}
+
+/** Fill the container with the round's examples, or hide it when the round has none.
+ * `run(examples)`, when given, runs them (harness.js's runTests) for "Run examples". */
+export function showExamples(container, round, { run = null } = {}) {
   const examples = round && round.question.kind === "exercise" ? round.examples || [] : [];
   container.replaceChildren();
   show(container, examples.length > 0);
@@ -41,4 +59,28 @@ export function showExamples(container, round) {
     ),
     h("ol", { class: "examples", "aria-labelledby": "examples-heading" }, examples.map(exampleItem)),
   );
+  if (!run) return;
+  const list = container.querySelector(".examples");
+  const status = h("p", { id: "examples-status", class: "examples-status", role: "status" });
+  const button = h("button", { type: "button", id: "run-examples" }, "Run examples");
+  let running = false;
+  button.addEventListener("click", async () => {
+    if (running) return;
+    running = true;
+    button.setAttribute("aria-disabled", "true");
+    markExamples(list, null);
+    status.textContent = "Running the examples (Python loads on the first run)…";
+    try {
+      const { results } = await run(examples);
+      markExamples(list, results);
+      const passed = results.filter((r) => r.passed).length;
+      status.textContent = `${passed} of ${results.length} examples passed.`;
+    } catch (err) {
+      status.textContent = `Python could not start: ${err.message}`;
+    } finally {
+      running = false;
+      button.removeAttribute("aria-disabled");
+    }
+  });
+  container.append(h("div", { class: "run-bar" }, button, status));
 }

@@ -11,6 +11,7 @@ import { signalSummary, signalText } from "./signals.js";
 import { seatLoad, seatSave } from "./store.js";
 import { SkillsComparison } from "./skills.js";
 import { SessionState } from "./state.js";
+import { PanelVerdicts, verdictView } from "./verdicts.js";
 import {
   Countdown,
   Leaderboard,
@@ -36,6 +37,12 @@ let skills = null;
 // The bank, the plan ("Up next") and the private notes: bank.js, plan.js, notes.js.
 const bank = new Bank({ username: config.username, categories: config.categories, onPush: pushQuestion });
 const upNext = new UpNext({ code, onPush: pushQuestion });
+// Each exercise answer's revision run against the round's tests here (verdicts.js).
+const verdicts = new PanelVerdicts({
+  state,
+  send: (type, data) => live.send(type, data),
+  onJudging: () => renderAnswers(),
+});
 const notes = new PanelNotes({
   send: (type, data) => live.send(type, data),
   nameOf: (id) => state.nameOf(id),
@@ -111,6 +118,7 @@ function answerCard(participantId) {
     mean: h("p", { class: "meta" }),
     // "You scored revision 1 of 2": a score given to an older revision than the newest.
     stale: h("ul", { class: "meta stale-scores", "aria-label": "Given to an older revision" }),
+    verdict: h("section", { class: "verdict", "aria-label": "Tests", hidden: true }),
     coverage: h("section", { class: "coverage", "aria-label": "Key points covered", hidden: true }),
     scoring: h("div", { class: "scoring" }),
     draft: h("section", { class: "draft", "aria-label": "Draft, not submitted", hidden: true }),
@@ -129,6 +137,7 @@ function answerCard(participantId) {
     h("details", { class: "signals" }, h("summary", {}, "Focus and paste timeline"), parts.timeline),
     parts.mean,
     parts.stale,
+    parts.verdict,
     parts.coverage,
     parts.scoring,
   );
@@ -213,6 +222,26 @@ function renderCoverage(answer, parts) {
   const mine = myScore(answer);
   const scored = mine && mine.score !== undefined;
   if (suggested !== null && !scored && !parts.score.dataset.typed) {
+    parts.score.value = String(suggested);
+    parts.score.dataset.suggested = String(suggested);
+  }
+}
+
+/** An exercise answer's verdict against the round's tests, or that it is being run; the
+ * score it suggests fills an empty form, over the coverage's. */
+function renderVerdict(answer, parts) {
+  const verdict = state.verdictOf(answer);
+  const judging = verdicts.isJudging(answer);
+  show(parts.verdict, Boolean(verdict || judging));
+  if (!verdict) {
+    parts.verdict.replaceChildren(judging ? h("p", { class: "muted" }, "Running the tests…") : "");
+    return;
+  }
+  parts.verdict.replaceChildren(...verdictView(verdict, (id) => state.nameOf(id)));
+  const suggested = verdict.suggested_score;
+  const mine = myScore(answer);
+  const scored = mine && mine.score !== undefined;
+  if (suggested !== undefined && suggested !== null && !scored && !parts.score.dataset.typed) {
     parts.score.value = String(suggested);
     parts.score.dataset.suggested = String(suggested);
   }
@@ -305,6 +334,7 @@ function renderAnswers() {
           : `Panel mean: ${formatScore(answer.score)} / 10${awaitingText(answer.awaiting)}`;
       renderStaleScores(answer, parts);
       renderCoverage(answer, parts);
+      renderVerdict(answer, parts);
     }
     renderSignals(slot.round_id, slot.participant_id, parts);
     // Insert in place without moving the cards already shown: a card being typed in keeps focus.
@@ -631,6 +661,7 @@ function onEvent(frame) {
   skills.apply(frame);
   upNext.apply(frame);
   notes.apply(frame);
+  verdicts.apply(frame);
   const { type, data } = frame;
   switch (type) {
     case "participant.joined":
@@ -663,6 +694,10 @@ function onEvent(frame) {
     case "candidate.signal":
       signalArrived(data);
       break;
+    case "answer.verdict":
+      renderAnswers();
+      board.render(state.board(), state.ranking);
+      break;
     case "answer.drafted":
       draftArrived(data);
       break;
@@ -670,6 +705,7 @@ function onEvent(frame) {
       announce("The round is closed.");
       renderRound();
       renderAnswers();
+      board.render(state.board(), state.ranking);
       renderExtraTime();
       break;
     case "score.updated":
@@ -709,6 +745,7 @@ async function main() {
       notes.welcome(welcome);
       upNext.welcome(welcome.snapshot);
       renderAll();
+      verdicts.welcome(welcome.snapshot);
       learnRoundTitles();
     },
     onEvent,

@@ -35,6 +35,7 @@ export async function runAgain(code) {
   const body = { title: `${detail.title} (again)`.slice(0, 200), question_ids: questionsOf(detail) };
   const limit = detail.settings && detail.settings.time_limit_s;
   if (limit) body.time_limit_s = limit;
+  if (detail.show_verdicts) body.show_verdicts = true;
   return api("/api/sessions/", { method: "POST", body });
 }
 

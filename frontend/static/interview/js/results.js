@@ -9,6 +9,7 @@ import { skillsMap } from "./skills.js";
 import { seatLoad } from "./store.js";
 import { Timeline } from "./timeline.js";
 import { RANKING_RULES, codeBlock, coverageView, formatScore, joinedText } from "./ui.js";
+import { passedText, verdictView } from "./verdicts.js";
 
 const config = pageConfig();
 const code = config.code;
@@ -49,6 +50,13 @@ function panelRound(round, keyPointsByRound) {
         ? h("span", { class: "meta" }, ` · the candidate sees it once ${round.awaiting} more of the panel score`)
         : null,
     ),
+    round.verdict
+      ? h(
+          "section",
+          { class: "verdict", "aria-label": "Tests" },
+          verdictView(round.verdict, () => "Another panel member"),
+        )
+      : null,
     coverage && coverage.points.length
       ? h(
           "section",
@@ -174,6 +182,7 @@ function candidateRound(round) {
               answer.at_close
                 ? h("span", { class: "meta kept-at-close" }, " · kept at the close, as you had typed it")
                 : null,
+              answer.verdict ? h("span", { class: "meta verdict-passes" }, ` · ${passedText(answer.verdict)}`) : null,
             )
           : null,
         answer && answer.scores.some((x) => x.feedback)

@@ -14,13 +14,13 @@ const ENDINGS = {
   crashed: () => "Stopped: Python itself failed. Run it again to start afresh.",
 };
 
-/** Wire the Run button: `source()` is the code to run when it is pressed. */
-export function attachRunPanel({ form, source }) {
+/** Wire the Run button: `source()` is the code to run when it is pressed, in `runner` (one
+ * of its own unless given: a page that also runs tests shares one sandbox). */
+export function attachRunPanel({ form, source, runner = null }) {
   const button = $("run-code");
   const panel = $("run-panel");
   const status = $("run-status");
   const output = $("run-output");
-  let runner = null;
   let running = false;
 
   function say(text, state = "") {

@@ -17,6 +17,10 @@ export class SessionState {
     this.counts = { interviewers: 0, candidates: 0, spectators: 0 }; // online, by role
     this.leaderboard = [];
     this.ranking = "total"; // the session's ranking rule: "total" or "mean"
+    // Exercise answers' verdicts this viewer may see, by `${answer_id}:${revision}`: the panel
+    // all of each, the room pass counts when the session shows them (`showVerdicts`).
+    this.verdicts = new Map();
+    this.showVerdicts = false;
     this.answers = new Map(); // answer_id -> {round_id, participant_id, revision, text?, score, scores}
     // The panel's alone: candidate.signal data in order, and the signals past each
     // (round, candidate)'s bound that were only counted, by `${round_id}:${participant_id}`.
@@ -49,8 +53,12 @@ export class SessionState {
     if (snap.counts) this.counts = snap.counts;
     this.leaderboard = snap.leaderboard;
     if (snap.ranking) this.ranking = snap.ranking;
+    this.showVerdicts = Boolean(snap.show_verdicts);
     this.answers = new Map(
       snap.answers.map((a) => [a.answer_id, { ...a, scores: a.scores || [] }]),
+    );
+    this.verdicts = new Map(
+      snap.answers.filter((a) => a.verdict).map((a) => [`${a.answer_id}:${a.verdict.revision}`, a.verdict]),
     );
     for (const round of snap.rounds || []) {
       if (round.closed_at) this.closedAt.set(round.round_id, Date.parse(round.closed_at));
@@ -159,6 +167,9 @@ export class SessionState {
         this.answers.set(data.answer_id, { ...known, scores });
         break;
       }
+      case "answer.verdict":
+        this.verdicts.set(`${data.answer_id}:${data.revision}`, data);
+        break;
       case "session.finished":
         this.status = "finished";
         this.leaderboard = data.leaderboard;
@@ -220,7 +231,20 @@ export class SessionState {
     for (const p of late) {
       rows.push({ participant_id: p.participant_id, name: p.name, total: 0, rank: rows.length + 1 });
     }
-    return rows;
+    if (!this.showVerdicts || !this.round) return rows;
+    // "✓ 5/7": each candidate's pass count on the open round, when the session shows them.
+    return rows.map((row) => {
+      const answer = [...this.answers.values()].find(
+        (a) => a.round_id === this.round.round_id && a.participant_id === row.participant_id,
+      );
+      const verdict = answer ? this.verdictOf(answer) : null;
+      return verdict ? { ...row, passes: verdict } : row;
+    });
+  }
+
+  /** The verdict on an answer's newest revision as this viewer knows it, or null. */
+  verdictOf(answer) {
+    return this.verdicts.get(`${answer.answer_id}:${answer.revision}`) || null;
   }
 
   /** A candidate's signals in a round, and how many more were only counted. */

@@ -96,6 +96,19 @@ function describe(item, me) {
       const said = data.text ? [h("span", { class: "timeline-note" }, ` · “${data.text}”`)] : [" (cleared)"];
       return [h("strong", {}, data.by_name || "The panel"), ` noted privately on ${about}`, ...said];
     }
+    case "answer.verdict": {
+      // The panel's browsers ran the answer against the tests; the room sees only the count.
+      const whose = me !== null && data.participant_id === me ? "your" : `${who(data, me)}'s`;
+      const parts = [
+        h("strong", {}, `Tests: ${data.passed} of ${data.total} passed`),
+        ` on ${whose} revision ${data.revision}`,
+      ];
+      if (data.by_name) parts.push(` · run by ${data.by_name}`);
+      if (data.disagreement) {
+        parts.push(` · disagreement: another browser found ${data.disagreement.passed} of ${data.disagreement.total}`);
+      }
+      return parts;
+    }
     case "session.finished":
       return [h("strong", {}, "Session finished")];
     default:

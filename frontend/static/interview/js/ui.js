@@ -132,6 +132,7 @@ export class Leaderboard {
         { class: "board-row" },
         h("span", { class: "rank" }),
         h("span", { class: "name" }, h("span", { class: "joined meta" })),
+        h("span", { class: "passes" }),
         h("span", { class: "total" }),
       );
       // The name's text, before the "joined at" note, changes alone.
@@ -141,6 +142,11 @@ export class Leaderboard {
     li.querySelector(".rank").textContent = `#${row.rank}`;
     li.querySelector(".name").firstChild.textContent = row.name;
     li.querySelector(".joined").textContent = joinedText(row);
+    // The open round's pass count, when the session shows the room verdicts (state.board()).
+    const passes = li.querySelector(".passes");
+    passes.textContent = row.passes ? `✓ ${row.passes.passed}/${row.passes.total}` : "";
+    if (row.passes) passes.title = `${row.passes.passed} of ${row.passes.total} tests passed`;
+    else passes.removeAttribute("title");
     const total = li.querySelector(".total");
     const text =
       this.ranking === "mean" ? `${formatScore(row.mean || 0)} mean · ${formatScore(row.total)} pts` : `${formatScore(row.total)} pts`;

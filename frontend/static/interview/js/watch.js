@@ -101,9 +101,14 @@ function onEvent(frame) {
       break;
     case "answer.submitted":
       renderAnswered();
+      board.render(state.board(), state.ranking); // a new revision has no pass count yet
+      break;
+    case "answer.verdict":
+      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
       break;
     case "round.closed":
       renderStage();
+      board.render(state.board(), state.ranking);
       break;
     case "score.updated": {
       const leader = state.leaderboard[0];
