@@ -539,11 +539,9 @@ def round_open(
         drafts = _drafts_kept(
             row["open_round_id"], now, [_round_close(row["open_round_id"], reason, now)]
         )
-        # The leaderboard is read next only to rank by mean (this push moves every mean) or
-        # after an extra-time release.
-        mean_ranked = session.ranking == InterviewSession.Ranking.MEAN
-        kept = _kept_first(drafts, leaderboard_next=mean_ranked or bool(row["extra_time_answers"]))
-        events = drafts.events
+        # The kept drafts are written with the new round's row (below): before this push's
+        # change to every standing, which no statement may share with theirs.
+        kept, events = drafts.writes, drafts.events
         events.append(_round_closed(row["open_round_id"], reason))
         if row["extra_time_answers"]:
             events += _extra_time_released(session, row["open_round_id"], now)
@@ -574,7 +572,8 @@ def round_open(
         for candidate_id, pct in _int_pairs(row["accommodations"])
     }
     rnd.extended_until = max(own_deadlines.values(), default=None)
-    rnd.id = sql.one_row(
+    (inserted,) = sql.rows_after_writes(
+        kept,
         "INSERT INTO interview_round (session_id, question_id, title, prompt, category,"
         " difficulty, model_answer, key_points, kind, starter_code, examples, tests, position,"
         " time_limit_s, opened_at, deadline, extended_until, closed_at, close_reason)"
@@ -599,7 +598,8 @@ def round_open(
             sql.moment_param(rnd.deadline),
             rnd.extended_until and sql.moment_param(rnd.extended_until),
         ],
-    )["id"]
+    )
+    rnd.id = inserted["id"]
     # Every candidate in the session is present for this round. Ranked by mean, that moves
     # the leaderboard (one who joined later has fewer rounds to their mean): the round's
     # event carries it then.
@@ -618,7 +618,6 @@ def round_open(
     )
     sql.writes_together(
         [
-            *kept,
             *asked,
             *([_personal_deadlines_insert(rnd.id, own_deadlines)] if own_deadlines else []),
             *_events_append(session, now, events, **starts),
