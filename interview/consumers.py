@@ -7,6 +7,7 @@ one service through ``services.perform``, send. Reads come from ``selectors``, w
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from typing import Any
 
@@ -18,7 +19,7 @@ from .credentials import join_code_normalise
 from .dbcalls import in_db_thread
 from .delivery import Listener, hub
 from .errors import ServiceError
-from .groupcommit import command_performed
+from .groupcommit import command_performed, committer, grouped
 from .lifecycle import lifecycle
 from .protocol import (
     COMMANDS_PER_SECOND,
@@ -40,6 +41,8 @@ from .protocol import (
 )
 from .visibility import Viewer
 
+log = logging.getLogger(__name__)
+
 
 class SessionConsumer(ManySocketsConsumer):
     """One socket of one participant in one session."""
@@ -53,6 +56,9 @@ class SessionConsumer(ManySocketsConsumer):
 
     async def connect(self) -> None:
         self.participant = self.listener = self.session_id = self.hello_timer = None
+        # A grouped command still being written, and the tasks that reply to such commands.
+        self.grouped_tail: asyncio.Future | None = None
+        self.replies: set[asyncio.Task] = set()
         self.budget_held: int | None = None  # the participant whose budget this socket holds
         self.socket_id = f"{SERVER_ID}!{secrets.token_hex(8)}"  # names its Connection row
         # The hello's budget, this socket's own; the participant's once it is welcomed.
@@ -198,6 +204,18 @@ class SessionConsumer(ManySocketsConsumer):
         if command.type is CommandType.HELLO:
             raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
         command_authorise(command, self.participant.role)
+        if grouped(command):
+            # Pipelined: the socket reads its next frame while the group commits. Its
+            # commands still take effect in the order sent (one queue, groups in order), and
+            # their replies go out in that order.
+            done = committer().submit(self.participant, command)
+            self.grouped_tail = done
+            reply = asyncio.create_task(self._reply_when_committed(command, done))
+            self.replies.add(reply)
+            reply.add_done_callback(self.replies.discard)
+            return
+        if self.grouped_tail is not None and not self.grouped_tail.done():
+            await asyncio.wait([self.grouped_tail])  # the socket's earlier commands first
         try:
             result, publications = await command_performed(self.participant, command)
         except ServiceError as refused:
@@ -209,6 +227,27 @@ class SessionConsumer(ManySocketsConsumer):
             await self._send_event(EventType.ACK, result, command.id)
         finally:
             await publications_send(publications)
+
+    async def _reply_when_committed(self, command: Command, done: asyncio.Future) -> None:
+        """A grouped command's ack, or its error, once its group has committed."""
+        try:
+            result = await done
+        except ServiceError as refused:
+            error = refusal_of(refused, command.id)
+            telemetry.COMMANDS.labels(type=command.type, outcome=error.code).inc()
+            reply = (EventType.ERROR, {"code": str(error.code), "message": error.message})
+        except Exception:
+            # As an error in a command run in line: logged, and the socket closed (1011); the
+            # client reconnects and resumes.
+            log.exception("a grouped %s failed", command.type)
+            with contextlib.suppress(Exception):
+                await self.close(code=1011)
+            return
+        else:
+            telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
+            reply = (EventType.ACK, result)
+        with contextlib.suppress(Exception):  # the socket may have closed meanwhile
+            await self._send_event(*reply, command.id)
 
     async def _send_event(self, kind: EventType, data: dict, command_id: Any = None) -> None:
         await self._send_text(frame_text(event_frame(kind, data, command_id=command_id)))

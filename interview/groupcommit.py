@@ -56,10 +56,11 @@ def _group_write(group: list[_Pending]) -> tuple[list[tuple[int, Any]], list]:
                 break
             pending = group[n]
             try:
-                with transaction.atomic():
-                    outcomes[n] = services.command_execute(
-                        participant=pending.participant, command=pending.command
-                    )
+                # Each grouped service is atomic itself: inside the group, its own savepoint,
+                # which a refusal rolls back alone.
+                outcomes[n] = services.command_execute(
+                    participant=pending.participant, command=pending.command
+                )
             except Exception as refused:  # the command's own outcome, raised to its sender
                 outcomes[n] = refused
             ran.append(n)
@@ -73,14 +74,19 @@ class GroupCommitter:
         self.waiting: list[_Pending] = []
         self.writing = False
 
-    async def execute(self, participant: Participant, command: Command) -> dict:
-        """The command's result once its group has committed; its refusal is raised."""
+    def submit(self, participant: Participant, command: Command) -> asyncio.Future:
+        """Queue the command; the future gets its result once its group has committed, or
+        its refusal. Commands take effect in the order they were submitted."""
         pending = _Pending(participant, command)
         self.waiting.append(pending)
         if not self.writing:
             self.writing = True
             asyncio.get_running_loop().create_task(self._write_all())
-        return await pending.done
+        return pending.done
+
+    async def execute(self, participant: Participant, command: Command) -> dict:
+        """The command's result once its group has committed; its refusal is raised."""
+        return await self.submit(participant, command)
 
     async def _write_all(self) -> None:
         try:
@@ -120,10 +126,15 @@ def committer() -> GroupCommitter:
     return found
 
 
+def grouped(command: Command) -> bool:
+    """Whether this command is written in a group (``committer().submit``)."""
+    return settings.GROUP_COMMIT and command.type in GROUPED
+
+
 async def command_performed(participant: Participant, command: Command) -> tuple[dict, list]:
     """Run a state-changing command: the result, and the publications still to send with
     ``broadcast.publications_send`` (none for a grouped command: its group sends them)."""
-    if settings.GROUP_COMMIT and command.type in GROUPED:
+    if grouped(command):
         return await committer().execute(participant, command), []
     return await services.performed(
         services.command_execute, participant=participant, command=command

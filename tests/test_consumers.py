@@ -1163,3 +1163,56 @@ def test_the_rate_limit_allows_at_most_twenty_commands_in_any_second(monkeypatch
     assert accepted == 20
     clock[0] = 1.0  # a second after the first one
     assert limit.take()
+
+
+# --- grouped commands: pipelined, in order -----------------------------------------------------
+
+
+async def test_a_sockets_grouped_commands_and_the_answer_after_them_take_effect_in_order(
+    layer, interviewer, question_ids
+):
+    """Signals and drafts are written in groups while the socket reads on; the answer sent
+    right after a draft still comes after it, so the close keeps the answer, not the draft;
+    the replies come in the order the commands were sent."""
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    frames = [
+        {"type": "signal.report", "id": "s1", "data": {"round_id": round_id, "kind": "blur"}},
+        {"type": "answer.draft", "id": "d1", "data": {"round_id": round_id, "text": "half"}},
+        {"type": "signal.report", "id": "s2", "data": {"round_id": round_id, "kind": "focus"}},
+        {"type": "answer.submit", "id": "a1", "data": {"round_id": round_id, "text": "whole"}},
+    ]
+    for frame in frames:
+        await ann.send_json(frame)
+    replies = [await ann.reply(frame["id"]) for frame in frames]
+    assert [reply["type"] for reply in replies] == ["ack"] * 4
+    acks = [
+        f["id"]
+        for f in ann.frames
+        if f["type"] == "ack" and f.get("id") in {"s1", "d1", "s2", "a1"}
+    ]
+    assert acks == ["s1", "d1", "s2", "a1"]
+    await owner.command("question.close")
+    answer = await database_sync_to_async(
+        lambda: Answer.objects.get(
+            round_id=round_id, participant_id=room.seats["Ann"].participant_id
+        )
+    )()
+    assert (answer.text, answer.revision) == ("whole", 1)
+    await close_all(owner, ann)
+
+
+async def test_a_grouped_command_refused_is_answered_with_its_error_and_the_socket_reads_on(
+    layer, interviewer, question_ids
+):
+    room = await room_create(interviewer)
+    owner, ann = await joined(room, "owner", "Ann")
+    pushed = await owner.command("question.push", {"question_id": question_ids[0]})
+    round_id = pushed["data"]["round_id"]
+    refused = await ann.command("answer.draft", {"round_id": round_id + 1000, "text": "x"})
+    assert (refused["type"], refused["data"]["code"]) == ("error", "not_found")
+    kept = await ann.command("answer.draft", {"round_id": round_id, "text": "x"})
+    assert kept["type"] == "ack"
+    await close_all(owner, ann)
