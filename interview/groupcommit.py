@@ -28,11 +28,13 @@ from django.db import transaction
 from . import services
 from .broadcast import publications_collected, publications_send
 from .dbcalls import in_db_thread
+from .errors import ServiceError
 from .models import Participant
-from .protocol import Command, CommandType
+from .protocol import Command
 
-# The commands written in groups: frequent, small, and each refused or kept on its own.
-GROUPED = frozenset({CommandType.SIGNAL_REPORT, CommandType.ANSWER_DRAFT})
+# The commands written in groups: frequent, small, each refused or kept on its own, and each
+# refused only before it writes.
+GROUPED = services.REFUSE_BEFORE_WRITING
 
 
 @dataclass
@@ -42,10 +44,36 @@ class _Pending:
     done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
+class _GroupFailedError(Exception):
+    """An error that is no command's refusal (the database's): the group is rolled back."""
+
+
 def _group_write(group: list[_Pending]) -> tuple[list[tuple[int, Any]], list]:
     """Run the group's commands in one transaction, in the order of their sessions; returns
     the position in the group and the result or refusal of each command run (the others wait
-    for the next group), and what the group published on commit."""
+    for the next group), and what the group published on commit.
+
+    A grouped command refuses only before it writes (``services.REFUSE_BEFORE_WRITING``), so
+    it needs no savepoint: a refusal is its outcome, and the others go on. Any other error
+    rolls the group back, and its commands run again one transaction each, so that the error
+    is the failing command's alone."""
+    try:
+        return _together(group)
+    except _GroupFailedError:
+        outcomes: list[tuple[int, Any]] = []
+        with publications_collected() as published:
+            for n, pending in enumerate(group):
+                try:
+                    outcome = services.command_execute(
+                        participant=pending.participant, command=pending.command
+                    )
+                except Exception as failed:  # the command's own outcome, raised to its sender
+                    outcome = failed
+                outcomes.append((n, outcome))
+        return outcomes, published
+
+
+def _together(group: list[_Pending]) -> tuple[list[tuple[int, Any]], list]:
     budget_ends = time.monotonic() + settings.GROUP_COMMIT_BUDGET_S
     order = sorted(range(len(group)), key=lambda n: group[n].participant.session_id)
     outcomes: list[Any] = [None] * len(group)
@@ -56,13 +84,13 @@ def _group_write(group: list[_Pending]) -> tuple[list[tuple[int, Any]], list]:
                 break
             pending = group[n]
             try:
-                # Each grouped service is atomic itself: inside the group, its own savepoint,
-                # which a refusal rolls back alone.
                 outcomes[n] = services.command_execute(
-                    participant=pending.participant, command=pending.command
+                    participant=pending.participant, command=pending.command, in_transaction=True
                 )
-            except Exception as refused:  # the command's own outcome, raised to its sender
+            except ServiceError as refused:  # the command's own outcome, raised to its sender
                 outcomes[n] = refused
+            except Exception as failed:
+                raise _GroupFailedError from failed
             ran.append(n)
     return [(n, outcomes[n]) for n in ran], published
 

@@ -1678,23 +1678,35 @@ COMMAND_SERVICES: dict[CommandType, Callable[..., object]] = {
 }
 
 
-def command_execute(*, participant: Participant, command: Command) -> dict[str, Any]:
+# The services that refuse only before they write (their refusals follow the locked read):
+# inside an open transaction they need no savepoint of their own (``groupcommit``).
+REFUSE_BEFORE_WRITING = frozenset({CommandType.SIGNAL_REPORT, CommandType.ANSWER_DRAFT})
+
+
+def command_execute(
+    *, participant: Participant, command: Command, in_transaction: bool = False
+) -> dict[str, Any]:
     """Run a state-changing command once: its effect, its events and its receipt commit together
     (in the service's transaction).
 
     A command id already used by this participant returns the first result and changes
     nothing. The session's row lock serialises the session's commands, so the receipt read
     with it cannot race the write; the receipt's unique constraint stands behind both.
+
+    ``in_transaction``: the caller holds a transaction open (a group of commands); a service
+    of ``REFUSE_BEFORE_WRITING`` then runs in it without a savepoint of its own, since a
+    refusal leaves nothing to roll back.
     """
     receipt = Receipt(
         participant_id=participant.id, command_id=command.receipt_id, type=command.type
     )
     # The service reads the session's state under its lock; nothing of it is known before.
     session = InterviewSession(pk=participant.session_id)
+    service = COMMAND_SERVICES[command.type]
+    if in_transaction and command.type in REFUSE_BEFORE_WRITING:
+        service = service.__wrapped__  # without its transaction.atomic
     try:
-        COMMAND_SERVICES[command.type](
-            session=session, participant=participant, receipt=receipt, **command.data
-        )
+        service(session=session, participant=participant, receipt=receipt, **command.data)
     except _RepeatedCommandError as repeated:
         return repeated.result
     return receipt.result

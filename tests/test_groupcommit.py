@@ -3,8 +3,9 @@
 import asyncio
 
 import pytest
+from django.db import DatabaseError
 
-from interview import broadcast, groupcommit
+from interview import broadcast, groupcommit, services
 from interview.errors import ServiceError
 from interview.models import Event, Question, SignalTally
 from interview.protocol import Command, CommandType
@@ -164,3 +165,26 @@ async def test_other_commands_never_wait_for_a_group(room, groups):
     assert result == {"round_id": open_round.id}
     assert publications
     assert groups == []
+
+
+async def test_a_database_error_in_a_group_fails_only_its_own_command(room, monkeypatch):
+    """Grouped commands run without savepoints (they refuse before writing); an error of the
+    database rolls the group back, and its commands run again one transaction each."""
+    session, open_round, candidates = room
+    execute = services.command_execute
+    broken = candidates[2].id
+
+    def failing(*, participant, command, in_transaction=False):
+        if participant.id == broken:
+            raise DatabaseError("the disk is full")
+        return execute(participant=participant, command=command, in_transaction=in_transaction)
+
+    monkeypatch.setattr(services, "command_execute", failing)
+    outcomes = await asyncio.gather(
+        *(groupcommit.command_performed(c, signal(open_round.id)) for c in candidates[:5]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[2], DatabaseError)
+    assert [n for n, o in enumerate(outcomes) if isinstance(o, Exception)] == [2]
+    kept = Event.objects.filter(session=session, type="candidate.signal")
+    assert await kept.acount() == 4
