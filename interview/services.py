@@ -1117,7 +1117,10 @@ def _extra_time_released(
     others = sql.joined_text("o.room_sum || '/' || o.room_count")
     held = sql.all_rows(
         "SELECT h.id, h.participant_id, h.shown_sum, h.shown_count, h.room_sum, h.room_count,"
-        " h.submitted_at, h.first_submitted_at > r.deadline, st.asked, st.scored_submitted_at,"
+        # A first answer kept from a draft at this close was counted by ``_drafts_kept``.
+        " h.submitted_at,"
+        " h.first_submitted_at > r.deadline AND NOT (h.at_close AND h.revision = 1),"
+        " st.asked, st.scored_submitted_at,"
         f" (SELECT {others} FROM interview_answer o"
         " WHERE o.participant_id = h.participant_id AND o.id <> h.id AND o.room_count > 0)"
         " FROM interview_answer h JOIN interview_round r ON r.id = h.round_id"
@@ -1397,6 +1400,8 @@ def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] 
         " LEFT JOIN interview_standing st ON st.participant_id = d.participant_id"
         " WHERE d.round_id = %s"
         " AND (a.id IS NULL OR (d.saved_at > a.submitted_at AND d.text <> a.text))"
+        # An exercise's starter code untouched is no answer.
+        " AND NOT (a.id IS NULL AND d.text = r.starter_code)"
         " ORDER BY d.participant_id",
         [round_id],
     )
@@ -1606,10 +1611,9 @@ def answer_verdict(
                 ],
             )
         ]
-        # Not in extra time: the revision came by the round's deadline, or the round closed.
-        on_time = row["closed_at"] is not None or sql.moment(
-            row["revision_submitted_at"]
-        ) <= sql.moment(row["deadline"])
+        # Not in extra time: the revision came by the round's deadline. One given later stays
+        # the panel's even after the close, or the room would learn who had extra time.
+        on_time = sql.moment(row["revision_submitted_at"]) <= sql.moment(row["deadline"])
         event = {**verdict, VERDICT_SHOWN: bool(row["show_verdicts"]) and on_time}
         result |= {"kept": True, "agrees": True}
     else:

@@ -1526,3 +1526,72 @@ def test_a_draft_is_two_statements_and_a_close_keeping_drafts_one_more(live):
     question = {"question_id": Question.objects.first().id}
     assert len(statements_of(panel, command(CommandType.QUESTION_PUSH, question))) <= 4
     assert Answer.objects.filter(at_close=True).count() == 3
+
+
+# --- found by review: extra time, kept drafts and starter code ----------------------------------
+
+
+def _into_extra_time(session, panel, candidate, rnd):
+    """The round's own deadline has passed; the candidate has 90 s of their own."""
+    extend(session, panel, candidate, 90)
+    Round.objects.filter(pk=rnd.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_a_draft_typed_in_extra_time_and_kept_at_the_bell_counts_as_answered_once(live):
+    session, panel, ann, _ = live
+    rnd = push(session, panel, time_limit_s=60)
+    _into_extra_time(session, panel, ann, rnd)
+    draft(session, ann, rnd, "typed in my own time, never submitted")
+    Round.objects.filter(pk=rnd.pk).update(extended_until=timezone.now())
+    assert services.rounds_close_due(session_id=session.id) == 1
+    assert Answer.objects.filter(participant=ann).count() == 1
+    assert Standing.objects.get(participant=ann).answered == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["interviewer", "finish"])
+def test_a_draft_typed_in_extra_time_and_kept_at_a_close_counts_as_answered_once(live, how):
+    session, panel, ann, ben = live
+    rnd = push(session, panel, time_limit_s=60)
+    extend(session, panel, ben, 90)
+    _into_extra_time(session, panel, ann, rnd)
+    submit(session, ben, rnd, "ben in extra time")  # another answer in extra time
+    draft(session, ann, rnd, "ann typed in her own time")
+    if how == "interviewer":
+        services.round_close(session=session, participant=panel)
+    else:
+        services.session_finish(session=session, participant=panel)
+    assert Standing.objects.get(participant=ann).answered == 1
+
+
+@pytest.mark.django_db
+def test_the_verdict_of_a_revision_given_in_extra_time_stays_the_panels_after_the_close(live):
+    session, panel, ann, _ = live
+    InterviewSession.objects.filter(pk=session.pk).update(show_verdicts=True)
+    exercise = Question.objects.filter(kind="exercise").first()
+    rnd = push(session, panel, question=exercise, time_limit_s=60)
+    _into_extra_time(session, panel, ann, rnd)
+    answer = submit(session, ann, rnd, "def f(): pass")
+    services.round_close(session=session, participant=panel)
+    total = len(rnd.examples) + len(rnd.tests)
+    services.answer_verdict(
+        session=session,
+        participant=panel,
+        answer_id=answer.id,
+        revision=answer.revision,
+        passed=total,
+        total=total,
+        failures=[],
+    )
+    assert Event.objects.get(type="answer.verdict").audience != "all"
+
+
+@pytest.mark.django_db
+def test_an_exercises_starter_code_left_untouched_is_not_kept_as_an_answer(live):
+    session, panel, ann, _ = live
+    exercise = Question.objects.filter(kind="exercise").first()
+    rnd = push(session, panel, question=exercise)
+    draft(session, ann, rnd, rnd.starter_code)
+    services.round_close(session=session, participant=panel)
+    assert not Answer.objects.filter(participant=ann).exists()

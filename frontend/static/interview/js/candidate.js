@@ -220,7 +220,9 @@ function draftPending() {
   const text = answer.value;
   if (sentDraft.roundId === round.round_id && sentDraft.text === text) return null;
   const saved = ownAnswer(round.round_id);
-  if (sentDraft.roundId !== round.round_id && (saved ? saved.text === text : text === "")) return null;
+  // Nothing typed yet: the page's own starting text (empty, or an exercise's starter code).
+  const untouched = saved ? saved.text : startingText(round, null);
+  if (sentDraft.roundId !== round.round_id && text === untouched) return null;
   return text;
 }
 

@@ -36,6 +36,7 @@ export async function runAgain(code) {
   const limit = detail.settings && detail.settings.time_limit_s;
   if (limit) body.time_limit_s = limit;
   if (detail.show_verdicts) body.show_verdicts = true;
+  if (detail.ranking) body.ranking = detail.ranking;
   return api("/api/sessions/", { method: "POST", body });
 }
 
