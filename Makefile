@@ -65,7 +65,8 @@ test: $(VENV)/.dev
 	scripts/install-test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	scripts/with-test-services $(MAKE) --no-print-directory test-sqlite test-postgres
+	scripts/with-test-services $(MAKE) --no-print-directory -j2 --output-sync=target \
+		test-sqlite test-postgres
 
 # `make test` while a spinning process keeps each core busy: waits and timeouts that hold on a
 # loaded machine. Not part of CI; run it after changing how a test waits.
@@ -78,16 +79,19 @@ test-busy:
 # database and layer the two passes already test in-process: they run once, with PostgreSQL.
 # PostgreSQL: the live tests on Redis pub/sub, as production serves, and the tests about
 # PostgreSQL itself (marked postgres, or stack). The tests' server processes run on Redis in
-# both: on the core layer in the SQLite pass, so it stays tested too.
+# both: on the core layer in the SQLite pass, so it stays tested too. `make test` runs the two
+# passes at once (the PostgreSQL pass mostly waits on browsers and server processes), each
+# with its own Redis prefix and database, its output printed whole when it ends.
 test-sqlite:
 	@echo "=== test suite on SQLite, the in-memory layer (server processes: Redis core) ==="
 	TEST_LAYERS=memory CHANNEL_LAYER=core TEST_DATABASE_NAME="$$TEST_SCRATCH/test.sqlite3" \
-		$(BIN)/pytest -m "not stack and not postgres and not end_to_end" $(PYTEST_ARGS)
+		REDIS_PREFIX="$${REDIS_PREFIX:-test}-sqlite" $(BIN)/pytest -m "not stack and not postgres and not end_to_end" $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "=== test suite on PostgreSQL ($$TEST_POSTGRES_URL), Redis pub/sub ==="
 	TEST_LAYERS=redis CHANNEL_LAYER=pubsub DATABASE_URL="$$TEST_POSTGRES_URL" \
-		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" $(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
+		TEST_DATABASE_NAME="test_interview_$$TEST_RUN_ID" REDIS_PREFIX="$${REDIS_PREFIX:-test}-pg" \
+		$(BIN)/pytest -m "not dbless" $(PYTEST_ARGS)
 
 # The generated and vendored front-end files, committed so that `make run` and `make test`
 # need no Node: the code theme's CSS (from Pygments); CodeMirror bundled into one ES module,
