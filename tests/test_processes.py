@@ -140,9 +140,12 @@ def deadline_in(round_id: int, seconds: float) -> datetime:
 
 
 def closed_in_time(frame: dict, deadline: datetime) -> bool:
-    """Whether the round.closed was stamped within the second after the deadline."""
+    """Whether the round.closed was stamped within the second after the deadline. ``ts`` is
+    cut to the millisecond: a close in the deadline's own millisecond reads a little before
+    the deadline's microseconds."""
     closed_at = datetime.fromisoformat(frame["ts"].replace("Z", "+00:00"))
-    return deadline <= closed_at <= deadline + timedelta(seconds=1)
+    deadline_ms = deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
+    return deadline_ms <= closed_at <= deadline + timedelta(seconds=1)
 
 
 @database_sync_to_async
