@@ -99,7 +99,7 @@ test-postgres:
 # folder per version, with gzip copies), all at the versions frontend/editor's
 # package-lock.json pins (npm ci runs no package's install scripts; esbuild needs none).
 vendor: $(VENV)/.runtime
-	$(BIN)/python -m interview.rendering > frontend/static/interview/css/code.css
+	$(BIN)/python -m interview.content.rendering > frontend/static/interview/css/code.css
 	cd frontend/editor && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs
 
 lint: $(VENV)/.dev

@@ -13,8 +13,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from interview.lifecycle import install_under_daphne, with_lifecycle  # noqa: E402
-from interview.routing import websocket_urlpatterns  # noqa: E402
+from interview.live.lifecycle import install_under_daphne, with_lifecycle  # noqa: E402
+from interview.live.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
     {

@@ -39,14 +39,14 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from interview.coverage import coverage_of, key_point_terms, stem  # noqa: E402
+from interview.content.coverage import coverage_of, key_point_terms, stem  # noqa: E402
 
 BANK = ROOT / "interview" / "bank" / "questions.yaml"
 
 ANSWER_CHARS = 2_000
 ROUNDS = 50
 TARGET_MS = 1.0
-# The largest question and answer the API takes (interview/serializers.py, protocol.py).
+# The largest question and answer the API takes (interview/api/serializers.py, protocol.py).
 WORST_KEY_POINTS, WORST_KEY_POINT_CHARS, WORST_ANSWER_CHARS = 10, 300, 20_000
 WORST_ROUNDS = 20
 WORST_TARGET_MS = 5.0

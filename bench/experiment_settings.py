@@ -18,7 +18,7 @@ were written once per turn, and measured again after that, when it no longer pai
 - ``gap-wait-50ms``, ``gap-wait-1s``: an early event waits that long for the ones before it
   before the room reads them from the database, instead of 0.3 s.
 - ``no-group-commit``: each integrity signal and draft in a transaction of its own, instead of
-  a few per transaction (``interview/groupcommit.py``).
+  a few per transaction (``interview/live/groupcommit.py``).
 
 The server's tunings (``GC_TUNE``: ``run.py --gc-tune 0``) are measured again with these.
 """

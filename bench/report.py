@@ -859,9 +859,10 @@ def coverage_section(data: dict[str, Any] | None) -> list[str]:
     return [
         "## Key-point coverage",
         "",
-        f"`bench/coverage_cost.py` times `interview.coverage.coverage_of` as `answer_submit` "
-        f"calls it, on answers of {meta['answer_chars']:,} characters against the key points "
-        f"of each of the bank's {meta['questions']} questions, {meta['rounds']} times each: "
+        "`bench/coverage_cost.py` times `interview.content.coverage.coverage_of` as "
+        f"`answer_submit` calls it, on answers of {meta['answer_chars']:,} characters against "
+        f"the key points of each of the bank's {meta['questions']} questions, {meta['rounds']} "
+        f"times each: "
         "model answers (the question's own and the next one's: code and prose, many words "
         "found at once) and the bank's prompts (prose that matches little, so most words go "
         "to the fuzzy step). Target: under "
@@ -897,7 +898,7 @@ def _coverage_worst_lines(data: dict[str, Any]) -> list[str]:
         "through the fuzzy step; each answer new (its stems not cached; the least of 3 timings "
         "with the stems cleared), the key points' terms "
         f"cached as in a round. Target: at most {meta['worst_target_ms']:g} ms: {verdict} "
-        f"(p99 {worst:.2f} ms). The work is bounded (`interview/coverage.py`, "
+        f"(p99 {worst:.2f} ms). The work is bounded (`interview/content/coverage.py`, "
         '"Bounded work"): an answer is read up to its 1,500th word, a word is compared '
         "fuzzily only with words of a length that could match, 10,000 comparisons an "
         "answer at most, and a key point's terms are looked for until its verdict cannot change.",
@@ -979,9 +980,10 @@ FINDINGS = [
     "processes under the 50-session load showed the event loop spending about a third of its "
     "time in Twisted's write path and the rest spread thin. Five changes followed, each tested "
     "(tests/test_adapters.py, test_protocol.py, test_consumers.py, test_services.py):",
-    "    - **Frames go out once per turn of the loop** (`interview/adapters.py`). Twisted's TCP "
-    "transport never sends in `write`: it buffers, registers the socket with epoll, sends on "
-    "the next turn and unregisters it, two `epoll_ctl` calls and a loop callback per frame. "
+    "    - **Frames go out once per turn of the loop** (`interview/live/adapters.py`). "
+    "Twisted's TCP transport never sends in `write`: it buffers, registers the socket with "
+    "epoll, sends on the next turn and unregisters it, two `epoll_ctl` calls and a loop callback "
+    "per frame. "
     "Now each socket's messages of one turn are joined and sent with one `send()` at the "
     "turn's end (the rest, if the socket takes less, through Twisted's buffer, in order); a "
     "process that falls behind sends several frames per call.",

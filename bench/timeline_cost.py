@@ -57,9 +57,9 @@ from django.core.management import call_command  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from interview import services  # noqa: E402
+from interview.domain.protocol import MAX_ANSWER_CHARS  # noqa: E402
+from interview.domain.timeline import MAX_PAGE_SIZE  # noqa: E402
 from interview.models import Category, Question  # noqa: E402
-from interview.protocol import MAX_ANSWER_CHARS  # noqa: E402
-from interview.timeline import MAX_PAGE_SIZE  # noqa: E402
 
 REVISIONS = 200
 KEPT_READS = 20
@@ -135,7 +135,7 @@ def measure() -> dict:
     from django.contrib.auth.models import Group
     from rest_framework.authtoken.models import Token
 
-    from interview.permissions import INTERVIEWERS_GROUP
+    from interview.domain.roles import INTERVIEWERS_GROUP
 
     owner = get_user_model().objects.create_user("alice", password="x")
     owner.groups.add(Group.objects.get_or_create(name=INTERVIEWERS_GROUP)[0])

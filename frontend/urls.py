@@ -13,6 +13,6 @@ urlpatterns = [
     re_path(r"^s/(?P<code>[^/]+)/results/?$", views.results, name="results"),
     # Where people's Python runs, framed by the pages that run it (frontend/sandbox).
     path("sandbox/", sandbox, name="sandbox"),
-    # The exercises' tests harness (interview/exercises.py), run in that sandbox.
+    # The exercises' tests harness (interview/content/exercises.py), run in that sandbox.
     path("sandbox/exercises.py", exercises_harness, name="exercises-harness"),
 ]

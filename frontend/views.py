@@ -17,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from interview import errors, throttling
+from interview.domain import errors, throttling
+from interview.domain.roles import is_interviewer
 from interview.models import Category, InterviewSession
-from interview.permissions import is_interviewer
 
 from .csp import style_nonce
 from .qr import qr_svg
@@ -76,7 +76,7 @@ def _finished(session: InterviewSession) -> bool:
 def session_page(view: View) -> View:
     """A page about one session: 404 page for an unknown code, canonical URL for a typed one.
 
-    An unknown code counts against the address's join-code guesses (interview/throttling.py);
+    An unknown code counts against the address's join-code guesses (interview/domain/throttling.py);
     past them, every code gets the 429 page.
     """
 

@@ -12,7 +12,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import (
+from interview.api.serializers import BANK_FIELDS, EXERCISE_FIELDS, QuestionSerializer
+from interview.models import (
     Answer,
     AnswerRevision,
     Event,
@@ -23,7 +24,6 @@ from .models import (
     Round,
     Score,
 )
-from .serializers import BANK_FIELDS, EXERCISE_FIELDS, QuestionSerializer
 
 
 class QuestionAdminForm(forms.ModelForm):

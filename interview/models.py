@@ -31,7 +31,8 @@ class Question(models.Model):
     An ``exercise`` is code to write: the candidate's editor starts with ``starter_code``, and
     the code is run against ``examples`` (tests the candidate sees and runs) and ``tests``
     (hidden tests, the panel's alone like the model answer, which is the reference solution).
-    Both are lists of tests in the format of ``interview.exercises``; the other kinds have none.
+    Both are lists of tests in the format of ``interview.content.exercises``; the other kinds
+    have none.
 
     ``owner`` is the interviewer who wrote it, who alone may edit or delete it; the built-in
     bank (``loadbank``) has none and is the staff's. A round keeps its own copy of what it
@@ -269,7 +270,7 @@ class Answer(models.Model):
     shown_count = models.PositiveIntegerField(default=0, db_default=0)
     room_sum = models.PositiveIntegerField(default=0, db_default=0)
     room_count = models.PositiveIntegerField(default=0, db_default=0)
-    # The newest revision's key-point coverage, the panel's alone (``interview.coverage``).
+    # The newest revision's key-point coverage, the panel's alone (``interview.content.coverage``).
     coverage = models.JSONField(null=True, blank=True)
     # Whether the newest revision is the candidate's draft, kept when the round closed.
     at_close = models.BooleanField(default=False, db_default=False)
@@ -338,7 +339,7 @@ class AnswerRevision(models.Model):
     revision = models.PositiveIntegerField()
     text = models.TextField()
     submitted_at = models.DateTimeField()
-    # This revision's key-point coverage (``interview.coverage``).
+    # This revision's key-point coverage (``interview.content.coverage``).
     coverage = models.JSONField(null=True, blank=True)
     # Not submitted: the candidate's draft, newer than their last revision, kept when the
     # round closed (``Draft``).
@@ -535,11 +536,11 @@ class SignalTally(models.Model):
 class Event(models.Model):
     """A persisted event of a session, numbered gap-free by ``seq``.
 
-    ``payload`` holds everything any viewer may see; ``interview.visibility`` cuts it down
+    ``payload`` holds everything any viewer may see; ``interview.domain.visibility`` cuts it down
     per viewer, for live sends and replays alike.
     """
 
-    # Who receives the event at all (``interview.visibility.AUDIENCES``, by type); the
+    # Who receives the event at all (``interview.domain.visibility.AUDIENCES``, by type); the
     # others are not sent it, and their next frame says so with ``prev``.
     class Audience(models.TextChoices):
         ALL = "all"

@@ -131,15 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # last one checkpoints the write-ahead log, both on every command otherwise.
     DATABASES["default"]["CONN_MAX_AGE"] = None
 
-# Threads per process that run the sockets' database work (interview/dbcalls.py). The work is
+# Threads per process that run the sockets' database work (interview/live/dbcalls.py). The work is
 # CPU in Python as much as waiting on the database, and the threads share one GIL with the
 # event loop: on two cores the many-sessions benchmark delivered 95% of its events with 6
 # threads (asyncio's default here), 100% with 3 and 99.7% with 2. docs/benchmarks.md.
 DB_THREADS = int(os.environ.get("DB_THREADS", "3"))
 # How long an event that overtook an earlier one waits for it before the room reads the gap
-# from the database (interview/delivery.py). docs/benchmarks.md measures the choice.
+# from the database (interview/live/delivery.py). docs/benchmarks.md measures the choice.
 DELIVERY_GAP_WAIT_S = 0.3
-# Integrity signals and drafts commit a few per transaction (interview/groupcommit.py): a
+# Integrity signals and drafts commit a few per transaction (interview/live/groupcommit.py): a
 # group takes at most this many commands and stops taking more after this much work, so a
 # command waits for at most one group before its own. GROUP_COMMIT=0 gives each its own transaction.
 GROUP_COMMIT = os.environ.get("GROUP_COMMIT", "1") != "0"
@@ -215,7 +215,7 @@ elif REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_HOSTS],
                 "prefix": f"{REDIS_PREFIX}:asgi",
-                # One channel per process (its hub, interview/delivery.py) receives every
+                # One channel per process (its hub, interview/live/delivery.py) receives every
                 # event and presence change of all the sessions it holds sockets of. The
                 # default 100 drops anything beyond silently: a reconnect storm of a
                 # 2,000-spectator room is one presence message per arrival. 5,000 absorbs a
@@ -275,15 +275,15 @@ LOGOUT_REDIRECT_URL = "/"
 # LOGIN_FAILURE_LIMIT failed sign-ins for one username from one address, that username is
 # refused from that address for LOGIN_COOLOFF_MINUTES, even with the right password; after
 # LOGIN_ADDRESS_FAILURE_LIMIT from one address, any usernames, so is everyone there
-# (interview/sign_in.py). Every attempt meanwhile starts the wait over. Attempts are kept in
+# (interview/api/sign_in.py). Every attempt meanwhile starts the wait over. Attempts are kept in
 # the database, shared by all processes.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
-AXES_HANDLER = "interview.sign_in.SignInLockoutHandler"
+AXES_HANDLER = "interview.api.sign_in.SignInLockoutHandler"
 # The address the join rate limit counts too: behind NUM_PROXIES proxies, X-Forwarded-For's.
-AXES_CLIENT_IP_CALLABLE = "interview.throttling.request_address"
+AXES_CLIENT_IP_CALLABLE = "interview.domain.throttling.request_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Sessions one interviewer may own that have not finished (409 too_many_sessions past it).
@@ -295,13 +295,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["interview.permissions.IsInterviewer"],
+    "DEFAULT_PERMISSION_CLASSES": ["interview.api.permissions.IsInterviewer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "interview.errors.exception_handler",
+    "EXCEPTION_HANDLER": "interview.domain.errors.exception_handler",
     # The API reads JSON only, within Django's body limit (other media types are 415).
-    "DEFAULT_PARSER_CLASSES": ["interview.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["interview.api.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second. Reads of a session (results, CSV,

@@ -11,8 +11,8 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from interview.permissions import INTERVIEWERS_GROUP
-from interview.question_bank import BUILT_IN_BANK, bank_load, bank_read_files
+from interview.api.question_bank import BUILT_IN_BANK, bank_load, bank_read_files
+from interview.domain.roles import INTERVIEWERS_GROUP
 
 
 def service_url(variable: str, what: str) -> str:
@@ -184,7 +184,7 @@ async def layer(request, settings):
 @pytest.fixture
 async def clock():
     """The server's clock running in the test's loop, stopped afterwards."""
-    from interview.clock import clock as server_clock
+    from interview.live.clock import clock as server_clock
 
     server_clock.start()
     yield server_clock
@@ -209,7 +209,7 @@ def _database_pools_closed(django_db_setup, django_db_blocker):
     from django.conf import settings
     from django.db import connections
 
-    from interview import dbcalls
+    from interview.live import dbcalls
 
     with django_db_blocker.unblock():
         SyncToAsync.single_thread_executor.submit(connections.close_all).result()

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from interview import services
+from interview.domain import services
 from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
 
 

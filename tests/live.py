@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from interview import services
+from interview.domain import services
 from interview.models import InterviewSession
 
 from .frames import Frames
@@ -68,7 +68,7 @@ def room_create(owner, *, candidates=("Ann", "Ben"), spectators=("Wall",), title
 @database_sync_to_async
 def panel_member_add(room: Room, user) -> Seat:
     """Seat another interviewer on the room's panel, as the invite link would."""
-    from interview.credentials import secret_hash, secret_new
+    from interview.domain.credentials import secret_hash, secret_new
 
     invite = secret_new()
     InterviewSession.objects.filter(pk=room.session.pk).update(

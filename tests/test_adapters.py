@@ -1,4 +1,4 @@
-"""What each adaptation in interview/adapters.py relies on upstream, checked.
+"""What each adaptation in interview/live/adapters.py relies on upstream, checked.
 
 A failure here means Channels, daphne or autobahn changed: the adaptation may no longer be
 needed (remove it) or may no longer work (rework it). Its behaviour is tested elsewhere:
@@ -18,7 +18,7 @@ from daphne import server
 from daphne.ws_protocol import WebSocketFactory
 from twisted.internet import tcp
 
-from interview.adapters import ManySocketsConsumer, daphne_websocket_factory_install
+from interview.live.adapters import ManySocketsConsumer, daphne_websocket_factory_install
 
 
 def test_channels_still_closes_old_connections_before_every_message():

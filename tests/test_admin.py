@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from interview import services
+from interview.domain import services
 from interview.models import (
     Answer,
     Event,

@@ -10,9 +10,9 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from interview import selectors, services
+from interview.domain import selectors, services
+from interview.domain.visibility import Viewer
 from interview.models import Category, Participant, Question
-from interview.visibility import Viewer
 
 from .conftest import client_for, make_interviewer
 from .factories import owner_seat, round_of, seat, session_for

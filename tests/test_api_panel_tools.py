@@ -3,7 +3,7 @@ questions it asked ("Up next", "Run again")."""
 
 import pytest
 
-from interview import services
+from interview.domain import services
 from interview.models import Event, InterviewSession, Question, Round
 
 from .conftest import client_for

@@ -20,7 +20,9 @@ from channels.db import database_sync_to_async
 from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
-from interview import services
+from interview.domain import services
+from interview.domain.protocol import timestamp
+from interview.domain.selectors import signals_summary
 from interview.models import (
     Answer,
     Event,
@@ -30,8 +32,6 @@ from interview.models import (
     Round,
     Score,
 )
-from interview.protocol import timestamp
-from interview.selectors import signals_summary
 
 from .browser import (
     CHROMIUM_ARGS,

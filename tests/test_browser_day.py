@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from django.utils.timezone import now as django_now
 from playwright.async_api import Page, expect
 
-from interview import selectors, services
+from interview.domain import selectors, services
 from interview.models import InterviewSession, PersonalDeadline, Question, Round
 
 from . import test_browser as shared

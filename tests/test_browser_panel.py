@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from playwright.async_api import Page, expect
 
-from interview import services
+from interview.domain import services
 from interview.models import InterviewSession, Question, Round
 
 from . import test_browser

@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 from playwright.async_api import expect
 
-from interview import services
+from interview.domain import services
 from interview.models import InterviewSession, Question
 
 from .browser import answer_editor, join_with_name, screenshot, sign_in

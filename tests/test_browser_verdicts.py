@@ -1,7 +1,7 @@
 """Exercises' tests run in browsers (issue 20, items 3 and 4): the candidate's "Run
 examples", and the panel's verdict on every revision, with what the room sees of it.
 
-The harness is the server's interview/exercises.py, run in Pyodide in the sandbox: what it
+The harness is the server's interview/content/exercises.py, run in Pyodide in the sandbox: what it
 says in the browser is what it says in CPython, which these tests compute beside it.
 The fixtures are test_browser.py's: one daphne per test, a browser context per person.
 """
@@ -10,8 +10,8 @@ import pytest
 from channels.db import database_sync_to_async
 from playwright.async_api import expect
 
-from interview import services
-from interview.exercises import run_tests
+from interview.content.exercises import run_tests
+from interview.domain import services
 from interview.models import Question, Verdict
 
 from . import test_browser as shared

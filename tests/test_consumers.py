@@ -8,8 +8,8 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from interview.broadcast import event_publish
-from interview.consumers import SessionConsumer
+from interview.domain.broadcast import event_publish
+from interview.live.consumers import SessionConsumer
 from interview.models import (
     Answer,
     CommandReceipt,
@@ -114,7 +114,7 @@ async def test_a_spectators_comings_and_goings_reach_the_panel_only(layer, inter
 async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(layer, interviewer):
     """Coalesced: a recount waits for a quiet second, so a burst of arrivals gives at most one
     frame per second it lasts, not one per arrival, and the last one has the right counts."""
-    from interview.delivery import COUNTS_QUIET_S
+    from interview.live.delivery import COUNTS_QUIET_S
 
     room = await room_create(interviewer, spectators=[f"Fan {i}" for i in range(200)])
     started = asyncio.get_running_loop().time()
@@ -208,7 +208,7 @@ async def test_anything_but_a_hello_first_closes_with_4401(layer, interviewer, f
 
 
 async def test_silence_after_connecting_closes_with_4401(layer, interviewer, monkeypatch):
-    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 0.2)
+    monkeypatch.setattr("interview.live.consumers.HELLO_TIMEOUT_S", 0.2)
     room = await room_create(interviewer)
     client = Client(room.code)
     await client.connect()
@@ -220,10 +220,10 @@ async def test_a_hello_in_time_is_welcomed_however_long_the_server_takes(
 ):
     import time
 
-    from interview import selectors
+    from interview.domain import selectors
 
     # Long enough for the hello to arrive in time on a loaded machine; the lookup outlasts it.
-    monkeypatch.setattr("interview.consumers.HELLO_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("interview.live.consumers.HELLO_TIMEOUT_S", 1.0)
     lookup = selectors.participant_for_token
 
     def slow_lookup(**kwargs):
@@ -1048,7 +1048,7 @@ async def test_a_frame_over_64_kib_that_reaches_the_consumer_closes_with_4009(la
 async def test_more_than_twenty_commands_a_second_are_rate_limited(layer, interviewer, monkeypatch):
     from types import SimpleNamespace
 
-    from interview import throttling
+    from interview.domain import throttling
 
     # The limit's clock stands still while the commands arrive, however slowly they are read.
     now = [0.0]
@@ -1072,7 +1072,7 @@ async def test_a_participants_sockets_share_one_budget_of_twenty_commands_a_seco
     """More sockets buy no more commands: Ann's two share her 20 a second; Ben keeps his."""
     from types import SimpleNamespace
 
-    from interview import throttling
+    from interview.domain import throttling
 
     now = [0.0]
     monkeypatch.setattr(throttling, "time", SimpleNamespace(monotonic=lambda: now[0]))
@@ -1091,7 +1091,7 @@ async def test_a_participants_sockets_share_one_budget_of_twenty_commands_a_seco
 
 
 def test_a_shared_budget_lasts_while_one_holder_remains():
-    from interview.throttling import SharedRateLimits
+    from interview.domain.throttling import SharedRateLimits
 
     budgets = SharedRateLimits(20)
     first, second = budgets.hold(7), budgets.hold(7)
@@ -1151,10 +1151,10 @@ async def test_unreadable_frames_count_against_the_rate_limit(layer, interviewer
 
 
 def test_the_rate_limit_allows_at_most_twenty_commands_in_any_second(monkeypatch):
-    from interview.throttling import RateLimit
+    from interview.domain.throttling import RateLimit
 
     clock = [0.0]
-    monkeypatch.setattr("interview.throttling.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("interview.domain.throttling.time.monotonic", lambda: clock[0])
     limit = RateLimit(20)
     accepted = 0
     for _ in range(40):  # 40 commands spread over 0.4 s

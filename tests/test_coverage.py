@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interview.coverage import coverage_of, key_point_terms, stem, suggested_score
+from interview.content.coverage import coverage_of, key_point_terms, stem, suggested_score
 
 
 def covered_share(text: str, key_points: list[str]) -> float:
@@ -138,7 +138,7 @@ def test_the_largest_question_against_the_largest_answer_costs_bounded_work(monk
     nothing: coverage stems at most 1,500 of the answer's words and compares at most 10,000
     pairs in its fuzzy step (docs/protocol.md), however the two are written."""
     from bench.coverage_cost import worst_cases
-    from interview import coverage
+    from interview.content import coverage
 
     compared = [0]
     extract_one = coverage.process.extractOne

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection
 
-from interview.dbcalls import in_db_thread
+from interview.live.dbcalls import in_db_thread
 from interview.models import InterviewSession
 
 

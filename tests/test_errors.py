@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from interview.fields import ID_MAX
+from interview.domain.fields import ID_MAX
 from interview.models import Question
 
 from .factories import session_for
@@ -157,7 +157,7 @@ def test_an_unexpected_exception_is_a_json_500_telling_nothing(interviewer, monk
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr("interview.selectors.results_for", broken)
+    monkeypatch.setattr("interview.domain.selectors.results_for", broken)
     client = Client(raise_request_exception=False)
     client.force_login(interviewer)
     response = client.get(f"/api/sessions/{session.code}/results")

@@ -1,6 +1,6 @@
 """The bank's exercises: every reference passes every test, every wrong solution fails one.
 
-Run in CPython through the same harness (``interview.exercises``) the browser's runner loads
+Run in CPython through the same harness (``interview.content.exercises``) the browser's runner loads
 into Pyodide, so what passes here passes there.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from interview.exercises import run_tests
+from interview.api.question_bank import EXERCISE_BANK, bank_read_file
+from interview.content.exercises import run_tests
 from interview.models import Category
-from interview.question_bank import EXERCISE_BANK, bank_read_file
 
 WRONG_SOLUTIONS = Path(__file__).resolve().parent / "exercises" / "wrong_solutions.yaml"
 EXERCISES = bank_read_file(EXERCISE_BANK)

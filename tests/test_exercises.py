@@ -1,12 +1,19 @@
-"""The exercises' harness: a test's shape, and what running one says (interview.exercises)."""
+"""The exercises' harness: a test's shape, and what running one says
+(interview.content.exercises)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from interview import exercises
-from interview.exercises import passed_count, run_test, run_tests, run_tests_json, shape_problems
+from interview.content import exercises
+from interview.content.exercises import (
+    passed_count,
+    run_test,
+    run_tests,
+    run_tests_json,
+    shape_problems,
+)
 
 CODE = """
 def add(a, b):

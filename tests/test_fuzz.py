@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from interview.domain.protocol import CommandType, ErrorCode
 from interview.models import (
     Answer,
     CommandReceipt,
@@ -23,7 +24,6 @@ from interview.models import (
     Round,
     Score,
 )
-from interview.protocol import CommandType, ErrorCode
 
 from .live import Client, ClosedError, Seat, panel_member_add, room_create
 

@@ -5,10 +5,11 @@ import asyncio
 import pytest
 from django.db import DatabaseError
 
-from interview import broadcast, groupcommit, services
-from interview.errors import ServiceError
+from interview.domain import broadcast, services
+from interview.domain.errors import ServiceError
+from interview.domain.protocol import Command, CommandType
+from interview.live import groupcommit
 from interview.models import Event, Question, SignalTally
-from interview.protocol import Command, CommandType
 
 from .factories import owner_seat, round_of, seat, session_for
 

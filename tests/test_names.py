@@ -1,5 +1,5 @@
 """Display names: a name that would pass for another candidate's is taken, stacked marks are
-refused (interview/names.py, through participant_join)."""
+refused (interview/domain/names.py, through participant_join)."""
 
 import unicodedata
 
@@ -7,15 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interview import services
-from interview.errors import ServiceError
-from interview.models import InterviewSession
-from interview.names import (
+from interview.domain import services
+from interview.domain.errors import ServiceError
+from interview.domain.names import (
     MARKS_PER_CHARACTER_MAX,
     display_name_clean,
     display_name_keys,
     display_names_clash,
 )
+from interview.models import InterviewSession
 
 from .factories import session_for
 

@@ -13,11 +13,11 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from interview import selectors, services
-from interview.errors import ServiceError
+from interview.domain import selectors, services
+from interview.domain.errors import ServiceError
+from interview.domain.timeline import timeline_page
+from interview.domain.visibility import Viewer
 from interview.models import Note, Participant, Question
-from interview.timeline import timeline_page
-from interview.visibility import Viewer
 
 from .conftest import client_for
 from .factories import owner_seat, seat, session_for
@@ -184,7 +184,7 @@ def test_nothing_a_candidate_or_spectator_gets_holds_a_note(answered, anonymous)
 
 def token_of(participant) -> str:
     """A fresh token for the participant, as the join would have handed out."""
-    from interview.credentials import secret_hash, secret_new
+    from interview.domain.credentials import secret_hash, secret_new
 
     token = secret_new()
     participant.token_hash = secret_hash(token)

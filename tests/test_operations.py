@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from interview.lifecycle import lifecycle
+from interview.live.lifecycle import lifecycle
 from interview.models import Connection, Question
 from interview.telemetry import ContextFilter
 
@@ -136,7 +136,7 @@ def test_nginx_does_not_expose_metrics():
 
 @live
 async def test_the_layer_probe_pings_the_layers_redis_and_nothing_for_the_memory_layer(layer):
-    from interview.lifecycle import layer_probe
+    from interview.live.lifecycle import layer_probe
 
     await layer_probe()
 
@@ -144,7 +144,7 @@ async def test_the_layer_probe_pings_the_layers_redis_and_nothing_for_the_memory
 async def test_the_layer_probe_fails_when_the_layers_redis_does_not_answer(settings):
     import redis
 
-    from interview.lifecycle import layer_probe
+    from interview.live.lifecycle import layer_probe
 
     settings.CHANNEL_LAYERS = {
         "default": {
@@ -162,8 +162,8 @@ async def test_a_busy_event_loop_does_not_make_the_watch_judge_redis_away(layer,
     import asyncio
     import time
 
-    from interview import lifecycle as module
-    from interview.lifecycle import LAYER_FAILURES, LAYER_PROBE_TIMEOUT_S, Lifecycle
+    from interview.live import lifecycle as module
+    from interview.live.lifecycle import LAYER_FAILURES, LAYER_PROBE_TIMEOUT_S, Lifecycle
 
     monkeypatch.setattr(module, "LAYER_CHECK_S", 0.05)
     watched = Lifecycle()

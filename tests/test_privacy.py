@@ -6,8 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from interview.content.rendering import key_points_html, markdown_html
 from interview.models import Question, Round
-from interview.rendering import key_points_html, markdown_html
 
 from .live import Client, panel_member_add, room_create
 

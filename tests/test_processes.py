@@ -371,7 +371,7 @@ async def test_the_deadline_fires_once_on_the_survivor_when_the_interviewers_pro
 
 async def test_a_server_refuses_frames_over_64_kib_yet_sends_bigger_ones(two_servers, interviewer):
     """Daphne's size limit is for what clients send; a big room's welcome is larger."""
-    from interview.credentials import secret_hash
+    from interview.domain.credentials import secret_hash
     from interview.models import Participant
 
     server = two_servers[0]

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from interview.fields import ID_MAX
-from interview.protocol import (
+from interview.domain.fields import ID_MAX
+from interview.domain.protocol import (
     MAX_ANSWER_CHARS,
     MAX_FRAME_BYTES,
     CommandType,

@@ -9,7 +9,7 @@ import pytest
 import segno
 
 from frontend.qr import qr_svg
-from interview import services
+from interview.domain import services
 from interview.models import InterviewSession
 
 from .factories import owner_seat, session_for

@@ -5,8 +5,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from interview.models import Category, Question
-from interview.question_bank import (
+from interview.api.question_bank import (
     BUILT_IN_BANK,
     DEFAULT_BANK,
     EXERCISE_BANK,
@@ -16,6 +15,7 @@ from interview.question_bank import (
     bank_read_file,
     bank_read_files,
 )
+from interview.models import Category, Question
 
 from .seed_titles import SEED_CHALLENGES, SEED_QUESTIONS
 

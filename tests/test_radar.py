@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from interview.radar import SVG_NS, Spoke, radar_svg
+from interview.content.radar import SVG_NS, Spoke, radar_svg
 
 AREAS = ["Core Python", "Web Development", "Database Management", "Soft Skills"]
 NS = {"svg": SVG_NS}

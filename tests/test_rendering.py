@@ -6,7 +6,7 @@ import pytest
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, Token
 
-from interview.rendering import (
+from interview.content.rendering import (
     CODE_BACKGROUND,
     CODE_STYLE,
     code_stylesheet,

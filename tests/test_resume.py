@@ -147,7 +147,7 @@ async def test_a_gap_in_live_events_is_filled_from_the_database(
     layer, interviewer, question_ids, monkeypatch
 ):
     """Fan-outs of two processes may overtake each other: the consumer fills the gap."""
-    from interview import services
+    from interview.domain import services
 
     room = await room_create(interviewer)
     owner = Client(room.code)
@@ -172,7 +172,7 @@ async def test_a_gap_seen_by_every_socket_of_a_session_is_read_from_the_database
     layer, interviewer, question_ids, monkeypatch
 ):
     """A big room's sockets all see the same gap: one read fills it for all, in every lens."""
-    from interview import selectors, services
+    from interview.domain import selectors, services
 
     room = await room_create(interviewer)
     owner = Client(room.code)
@@ -213,8 +213,8 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     """Delivered in seq order, without asking the database, when the earlier one comes soon."""
     from channels.layers import get_channel_layer
 
-    from interview import selectors
-    from interview.broadcast import group_session
+    from interview.domain import selectors
+    from interview.domain.broadcast import group_session
 
     room = await room_create(interviewer)
     wall = Client(room.code)

@@ -17,18 +17,18 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interview import services
-from interview.broadcast import event_message
-from interview.models import Event, Question, Round
-from interview.selectors import (
+from interview.domain import services
+from interview.domain.broadcast import event_message
+from interview.domain.selectors import (
     candidate_results,
     events_after,
     leaderboard_for,
     panel_mean,
     snapshot_for,
 )
-from interview.timeline import timeline_page
-from interview.visibility import Viewer
+from interview.domain.timeline import timeline_page
+from interview.domain.visibility import Viewer
+from interview.models import Event, Question, Round
 
 from .conftest import make_interviewer
 from .factories import owner_seat, seat, session_for

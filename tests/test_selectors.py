@@ -8,11 +8,11 @@ from django.db import connection, connections
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interview import selectors, services
+from interview.domain import selectors, services
+from interview.domain.protocol import timestamp
+from interview.domain.sql import moment as sql_moment
+from interview.domain.visibility import Viewer
 from interview.models import Category, Question
-from interview.protocol import timestamp
-from interview.sql import moment as sql_moment
-from interview.visibility import Viewer
 
 from .factories import owner_seat, seat, session_for
 

@@ -18,9 +18,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interview import selectors, services
-from interview.coverage import coverage_of
-from interview.errors import ServiceError
+from interview.content.coverage import coverage_of
+from interview.domain import selectors, services
+from interview.domain.errors import ServiceError
+from interview.domain.protocol import SIGNALS_PER_ROUND, Command, CommandType
+from interview.domain.selectors import leaderboard_for
 from interview.models import (
     Answer,
     AnswerRevision,
@@ -34,8 +36,6 @@ from interview.models import (
     SignalTally,
     Standing,
 )
-from interview.protocol import SIGNALS_PER_ROUND, Command, CommandType
-from interview.selectors import leaderboard_for
 
 from .conftest import make_interviewer
 from .factories import owner_seat, seat, session_for
@@ -457,8 +457,8 @@ def test_presence_comes_with_the_first_socket_and_goes_with_the_last(live):
 
 @pytest.mark.django_db
 def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live):
+    from interview.domain.selectors import PRESENCE_STALE_AFTER, online_ids
     from interview.models import Connection
-    from interview.selectors import PRESENCE_STALE_AFTER, online_ids
 
     session, _, ann, ben = live
     services.connection_open(participant=ann, channel_name="dead", server_id="gone")
@@ -474,7 +474,7 @@ def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live)
 
 @pytest.mark.django_db
 def test_a_dropped_socket_keeps_its_participant_online_for_the_grace_period(live):
-    from interview.selectors import PRESENCE_GRACE, online_ids
+    from interview.domain.selectors import PRESENCE_GRACE, online_ids
 
     session, _, ann, _ = live
     services.connection_open(participant=ann, channel_name="a1", server_id="s1")
@@ -487,8 +487,8 @@ def test_a_dropped_socket_keeps_its_participant_online_for_the_grace_period(live
 
 @pytest.mark.django_db
 def test_after_the_grace_period_the_reaper_announces_the_departure(live):
+    from interview.domain.selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, online_ids
     from interview.models import Connection
-    from interview.selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, online_ids
 
     session, _, ann, _ = live
     services.connection_open(participant=ann, channel_name="a1", server_id="s1")

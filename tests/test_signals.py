@@ -10,8 +10,8 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from interview.domain.protocol import SIGNALS_PER_ROUND
 from interview.models import Event, Question, SignalTally
-from interview.protocol import SIGNALS_PER_ROUND
 
 from .live import Client, room_create
 
@@ -207,7 +207,7 @@ async def test_signals_past_the_bound_only_raise_the_counter_the_panel_sees(
 ):
     from types import SimpleNamespace
 
-    from interview import throttling
+    from interview.domain import throttling
 
     # The rate limit's clock moves a second a command: this is about the bound, not the limit.
     now = [0.0]
@@ -243,7 +243,7 @@ async def test_signals_count_toward_the_twenty_commands_a_second(
 ):
     from types import SimpleNamespace
 
-    from interview import throttling
+    from interview.domain import throttling
 
     now = [0.0]
     monkeypatch.setattr(throttling, "time", SimpleNamespace(monotonic=lambda: now[0]))

@@ -15,8 +15,8 @@ from django.db import connection
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from interview import services
-from interview.credentials import secret_hash
+from interview.domain import services
+from interview.domain.credentials import secret_hash
 from interview.models import Answer, Event, Participant, Question, Round, Score
 
 from .live import room_create

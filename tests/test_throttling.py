@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from interview.throttling import TooManyGuessesError, client_address, session_id_for_guess
+from interview.domain.throttling import TooManyGuessesError, client_address, session_id_for_guess
 
 from .factories import session_for
 
@@ -96,7 +96,7 @@ def test_a_known_code_is_not_a_guess(client, interviewer, three_guesses):
 @pytest.fixture
 def redis_counters(settings, redis_url):
     """The guess counters in a Redis database of their own, with a fresh client."""
-    from interview import throttling
+    from interview.domain import throttling
 
     settings.CACHES = {
         "default": {
@@ -114,8 +114,8 @@ def redis_counters(settings, redis_url):
 @pytest.mark.django_db(transaction=True)
 async def test_sockets_count_their_guesses_through_one_redis_client(redis_counters):
     """Every socket is an asyncio task of its own: none may open a connection of its own."""
-    from interview import throttling
-    from interview.dbcalls import in_db_thread
+    from interview.domain import throttling
+    from interview.live.dbcalls import in_db_thread
 
     def connections() -> int:
         return sum(1 for c in redis_counters.client_list() if c["db"] == "14")

@@ -9,11 +9,11 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interview import services, timeline
+from interview.domain import services, timeline
+from interview.domain.protocol import MAX_ANSWER_CHARS
+from interview.domain.timeline import DIFF_BUDGET, DIFF_CONTEXT_CHARS, text_diff, timeline_page
+from interview.domain.visibility import Viewer
 from interview.models import AnswerRevision, Event, InterviewSession, Question
-from interview.protocol import MAX_ANSWER_CHARS
-from interview.timeline import DIFF_BUDGET, DIFF_CONTEXT_CHARS, text_diff, timeline_page
-from interview.visibility import Viewer
 
 from .factories import owner_seat, seat, session_for
 

@@ -15,10 +15,10 @@ import logging
 import pytest
 from channels.db import database_sync_to_async
 
-from interview import selectors, services
-from interview.errors import ServiceError
-from interview.models import Event, Question, Verdict
-from interview.protocol import (
+from interview.content.verdicts import suggested_with_tests, verdicts_agree
+from interview.domain import selectors, services
+from interview.domain.errors import ServiceError
+from interview.domain.protocol import (
     MAX_VERDICT_FAILURES,
     MAX_VERDICT_MESSAGE_CHARS,
     CommandType,
@@ -26,9 +26,9 @@ from interview.protocol import (
     ProtocolError,
     command_parse,
 )
-from interview.timeline import timeline_page
-from interview.verdicts import suggested_with_tests, verdicts_agree
-from interview.visibility import Lens, Viewer, verdict_visible
+from interview.domain.timeline import timeline_page
+from interview.domain.visibility import Lens, Viewer, verdict_visible
+from interview.models import Event, Question, Verdict
 
 from .conftest import client_for
 from .factories import owner_seat, seat, session_for
@@ -152,7 +152,7 @@ def test_a_later_verdict_that_disagrees_is_logged_and_shown_to_the_panel_alone(
     services.answer_verdict(
         session=session, participant=panel, answer_id=answer.id, revision=1, **first
     )
-    with caplog.at_level(logging.WARNING, logger="interview.services"):
+    with caplog.at_level(logging.WARNING, logger="interview.domain.services"):
         result = judge(session, bob, answer, rnd, failing=0)
     assert (result["kept"], result["agrees"]) == (False, False)
     assert result["passed"] == first["passed"]  # the kept verdict stands
@@ -507,7 +507,7 @@ def test_a_session_is_created_showing_verdicts_or_not(api):
 
 
 def panel_member(session, user):
-    from interview.credentials import secret_hash, secret_new
+    from interview.domain.credentials import secret_hash, secret_new
 
     invite = secret_new()
     session.panel_invite_hash = secret_hash(invite)

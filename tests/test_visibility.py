@@ -1,6 +1,6 @@
 """Who sees what, decided by one function."""
 
-from interview.visibility import (
+from interview.domain.visibility import (
     PARTICIPANT_CARD,
     PRIVATE_FIELDS,
     Lens,

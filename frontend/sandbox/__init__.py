@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import etag, require_safe
 
-import interview.exercises
+import interview.content.exercises
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,7 +39,7 @@ FRAME_SCRIPT = _script("frame.js")
 WORKER_SCRIPT = _script("worker.js")
 # The tests' harness, the very file the bank's checks run in CPython: the pages that run an
 # exercise's tests fetch it and hand it to the sandbox as code (harness.js).
-HARNESS = Path(interview.exercises.__file__).read_text()
+HARNESS = Path(interview.content.exercises.__file__).read_text()
 HARNESS_ETAG = hashlib.sha256(HARNESS.encode()).hexdigest()[:32]
 FRAME_SCRIPT_HASH = base64.b64encode(hashlib.sha256(FRAME_SCRIPT.encode()).digest()).decode()
 
@@ -80,7 +80,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
 @require_safe
 @etag(lambda request: HARNESS_ETAG)
 def exercises_harness(request: HttpRequest) -> HttpResponse:
-    """``interview/exercises.py`` as it is, for the sandbox to run an exercise's tests with;
+    """``interview/content/exercises.py`` as it is, for the sandbox to run an exercise's tests with;
     revalidated by its ETag, so a deploy that changes it is fetched anew."""
     response = HttpResponse(HARNESS, content_type="text/x-python; charset=utf-8")
     response["Cache-Control"] = "no-cache"

@@ -1,11 +1,11 @@
-"""Answers and their revisions keep their key-point coverage (``interview.coverage``).
+"""Answers and their revisions keep their key-point coverage (``interview.content.coverage``).
 
 Answers stored before are filled in from their round's key points, each revision its own.
 """
 
 from django.db import migrations, models
 
-from interview.coverage import coverage_of
+from interview.content.coverage import coverage_of
 
 
 def coverage_fill(apps, schema_editor):

@@ -1,5 +1,5 @@
 """A revision keeps its diff against the one before, computed the first time a timeline
-shows it (``interview.timeline``)."""
+shows it (``interview.domain.timeline``)."""
 
 from django.db import migrations, models
 

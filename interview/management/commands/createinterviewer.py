@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from interview.permissions import INTERVIEWERS_GROUP
+from interview.domain.roles import INTERVIEWERS_GROUP
 
 
 class Command(BaseCommand):

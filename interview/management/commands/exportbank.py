@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
+from interview.api.question_bank import bank_dump
 from interview.models import Question
-from interview.question_bank import bank_dump
 
 
 class Command(BaseCommand):

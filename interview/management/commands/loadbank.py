@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from interview.question_bank import BUILT_IN_BANK, BankError, bank_load, bank_read_files
+from interview.api.question_bank import BUILT_IN_BANK, BankError, bank_load, bank_read_files
 
 
 class Command(BaseCommand):

@@ -61,14 +61,14 @@ function prose(text) {
 /**
  * The only way HTML enters the page: the `*_html` fields of the server (prompts, model answers,
  * key points), which it renders from Markdown and sanitises to an allow-list of tags
- * (interview/rendering.py). Never anything else: names, answers and feedback are text.
+ * (interview/content/rendering.py). Never anything else: names, answers and feedback are text.
  */
 export function setTrustedHtml(el, html) {
   el.innerHTML = html;
 }
 
 /**
- * The other way markup enters the page: an SVG chart the server drew (interview/radar.py),
+ * The other way markup enters the page: an SVG chart the server drew (interview/content/radar.py),
  * which builds it element by element and escapes every text. Parsed as XML, never as HTML;
  * anything that is not one well-formed <svg> shows nothing.
  */

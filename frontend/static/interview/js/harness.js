@@ -1,6 +1,6 @@
 // An exercise's tests, run in the sandbox (runner.js) against someone's code: the candidate's
 // "Run examples" and the panel's verdicts (verdicts.js). The harness is the server's own
-// interview/exercises.py, served unchanged at /sandbox/exercises.py and fetched once: the
+// interview/content/exercises.py, served unchanged at /sandbox/exercises.py and fetched once: the
 // same file that checks the bank in CPython gives the verdicts here.
 //
 //   const { status, results } = await runTests(runner, code, tests);

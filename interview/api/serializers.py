@@ -4,10 +4,10 @@ import json
 
 from rest_framework import serializers
 
-from . import exercises
-from .fields import IdField
-from .models import InterviewSession, Question
-from .rendering import key_points_html, markdown_html
+from interview.content import exercises
+from interview.content.rendering import key_points_html, markdown_html
+from interview.domain.fields import IdField
+from interview.models import InterviewSession, Question
 
 # A question's texts at most (issue 18: a push of 1 MB texts took seconds, and every
 # spectator got 2 MB): through the API, bank files and the admin alike, which all validate here.
@@ -58,8 +58,9 @@ def _tidy_lines(text: str) -> str:
 
 
 class ExerciseTestSerializer(serializers.Serializer):
-    """One test of an exercise, in the format of ``interview.exercises`` (which validates it):
-    ``call`` must equal the literal ``expected``, or raise the exception named ``raises``."""
+    """One test of an exercise, in the format of ``interview.content.exercises`` (which
+    validates it): ``call`` must equal the literal ``expected``, or raise the exception named
+    ``raises``."""
 
     name = serializers.CharField(max_length=exercises.NAME_MAX)
     setup = serializers.CharField(

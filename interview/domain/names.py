@@ -13,7 +13,7 @@ import unicodedata
 
 import icu
 
-from .errors import ServiceError
+from interview.domain.errors import ServiceError
 
 DISPLAY_NAME_MAX = 40
 # Unicode's control (Cc: BEL, ESC, NUL, tabs, line breaks) and format (Cf: zero-width

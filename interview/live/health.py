@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-from .lifecycle import layer_probe, lifecycle
+from interview.live.lifecycle import layer_probe, lifecycle
 
 CHECK_TIMEOUT_S = 2.0
 

@@ -15,6 +15,8 @@ from typing import ParamSpec, TypeVar
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 
+from interview.domain.broadcast import publications_collected, publications_send
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -33,3 +35,24 @@ def _db_executor() -> ThreadPoolExecutor:
 def in_db_thread(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """``func`` made awaitable, run in a pooled thread with its own database connection."""
     return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_db_executor())
+
+
+async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
+    """Run a sync service in a database thread, then publish what it committed.
+
+    The way every asynchronous caller (a socket, the clock) runs a service.
+    """
+    result, publications = await performed(service, **kwargs)
+    await publications_send(publications)
+    return result
+
+
+async def performed(service: Callable[..., T], /, **kwargs: object) -> tuple[T, list]:
+    """``perform`` without the publishing: the result, and the publications to send with
+    ``broadcast.publications_send`` (a socket acknowledges its command in between)."""
+
+    def run() -> tuple[T, list]:
+        with publications_collected() as pending:
+            return service(**kwargs), pending
+
+    return await in_db_thread(run)()

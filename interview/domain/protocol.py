@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from .fields import ID_MAX, StrictCharField, StrictIdField, StrictIntegerField
+from interview.domain.fields import ID_MAX, StrictCharField, StrictIdField, StrictIntegerField
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ANSWER_CHARS = 20_000
@@ -130,7 +130,7 @@ class CloseCode(IntEnum):
     DISPLACED = 4409
     SESSION_NOT_FOUND = 4404
     # An addition to PROTOCOL.md: this address missed too many join codes lately (see
-    # interview/throttling.py); reconnect with backoff.
+    # interview/domain/throttling.py); reconnect with backoff.
     TOO_MANY_GUESSES = 4429
 
 
@@ -145,7 +145,7 @@ class ProtocolError(Exception):
 
 
 # --- command data, one serializer per command type ----------------------------------------
-# Fields take JSON types as sent (interview/fields.py): a wrong type is ``invalid``.
+# Fields take JSON types as sent (interview/domain/fields.py): a wrong type is ``invalid``.
 
 
 class HelloData(serializers.Serializer):

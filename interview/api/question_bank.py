@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from .exercises import in_order
-from .models import Question
-from .serializers import BANK_FIELDS, EXERCISE_FIELDS, BankEntrySerializer
+from interview.api.serializers import BANK_FIELDS, EXERCISE_FIELDS, BankEntrySerializer
+from interview.content.exercises import in_order
+from interview.models import Question
 
-DEFAULT_BANK = Path(__file__).resolve().parent / "bank" / "questions.yaml"
+DEFAULT_BANK = Path(__file__).resolve().parents[1] / "bank" / "questions.yaml"
 EXERCISE_BANK = DEFAULT_BANK.with_name("exercises.yaml")
 # What ``loadbank`` loads when it is named no file.
 BUILT_IN_BANK = (DEFAULT_BANK, EXERCISE_BANK)

@@ -9,7 +9,7 @@ unknown session). Misses are counted in the shared cache over the join rate's wi
 known session or not, is refused until the window ends (HTTP 429, WebSocket 4429), so the
 answer says nothing about the code. The HTTP join is also rate-limited as a whole by DRF's
 ``join`` throttle, and the session's reads (results, CSV, a candidate's results, the
-timeline) by ``ReadThrottle``, per address (``READ_RATE``).
+timeline) by ``interview.api.throttles.ReadThrottle``, per address (``READ_RATE``).
 
 Commands: a participant's sockets in one process share one budget (``SharedRateLimits``), so
 more sockets do not buy more commands. Across processes each process counts on its own; with
@@ -26,12 +26,10 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
-from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
-from rest_framework.views import APIView
 
-from .models import InterviewSession
-from .selectors import session_for_code, session_id_for
+from interview.domain.selectors import session_for_code, session_id_for
+from interview.models import InterviewSession
 
 Found = TypeVar("Found")
 
@@ -104,33 +102,6 @@ def session_for_guess(code: str, address: str) -> InterviewSession | None:
     """The session with this code as typed (any case, dashes ignored), or None; a miss
     counts."""
     return _guess(address, lambda: session_for_code(code))
-
-
-class SettingsRateThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle with its rate as the settings say at each request: DRF reads
-    its class attribute once, at import."""
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        self.rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super(ScopedRateThrottle, self).allow_request(request, view)
-
-
-class ReadThrottle(SettingsRateThrottle):
-    """The session's reads, counted per client address whoever is signed in: a read costs
-    the server the same whichever token asks (HTTP 429 with ``Retry-After`` past
-    ``READ_RATE``)."""
-
-    scope = "read"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class SessionCreateThrottle(SettingsRateThrottle):
-    """New sessions, counted per interviewer (``SESSION_CREATE_RATE``)."""
-
-    scope = "sessions"
 
 
 class RateLimit:

@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
-from . import selectors, telemetry
-from .broadcast import event_message, group_session
-from .dbcalls import in_db_thread
-from .protocol import CloseCode, EventType, event_frame, frame_after, frame_text
-from .visibility import Viewer, lens_of
+from interview import telemetry
+from interview.domain import selectors
+from interview.domain.broadcast import event_message, group_session
+from interview.domain.protocol import CloseCode, EventType, event_frame, frame_after, frame_text
+from interview.domain.visibility import Viewer, lens_of
+from interview.live.dbcalls import in_db_thread
 
 log = logging.getLogger(__name__)
 

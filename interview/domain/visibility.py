@@ -15,7 +15,7 @@ mean, and the author each interviewer's feedback, as its own event (``feedback.u
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .protocol import EventType
+from interview.domain.protocol import EventType
 
 
 class Lens(StrEnum):

@@ -18,19 +18,42 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import sql
-from .broadcast import (
+from interview.content.coverage import coverage_of
+from interview.content.verdicts import suggested_with_tests, verdicts_agree
+from interview.domain import sql
+from interview.domain.broadcast import (
     event_publish_on_commit,
     presence_publish_on_commit,
-    publications_collected,
-    publications_send,
     sockets_displace_on_commit,
 )
-from .coverage import coverage_of
-from .credentials import join_code_new, secret_hash, secret_new
-from .dbcalls import in_db_thread
-from .errors import ServiceError
-from .models import (
+from interview.domain.credentials import join_code_new, secret_hash, secret_new
+from interview.domain.errors import ServiceError
+from interview.domain.names import (
+    DISPLAY_NAME_MAX,
+    display_name_clean,
+    display_name_keys,
+    display_names_clash,
+)
+from interview.domain.protocol import (
+    DRAFT_SNAPSHOT_EVERY_S,
+    DRAFT_SNAPSHOTS_PER_ROUND,
+    MAX_SOCKETS_PER_PARTICIPANT,
+    SIGNALS_PER_ROUND,
+    Command,
+    CommandType,
+    EventType,
+    timestamp,
+)
+from interview.domain.roles import is_interviewer
+from interview.domain.selectors import (
+    PRESENCE_GRACE,
+    PRESENCE_STALE_AFTER,
+    leaderboard_for,
+    panel_mean,
+    round_payload,
+)
+from interview.domain.visibility import AWAITING, IN_EXTRA_TIME, VERDICT_SHOWN, audience_of
+from interview.models import (
     Answer,
     Connection,
     Event,
@@ -41,56 +64,9 @@ from .models import (
     Round,
     Standing,
 )
-from .names import (
-    DISPLAY_NAME_MAX,
-    display_name_clean,
-    display_name_keys,
-    display_names_clash,
-)
-from .permissions import is_interviewer
-from .protocol import (
-    DRAFT_SNAPSHOT_EVERY_S,
-    DRAFT_SNAPSHOTS_PER_ROUND,
-    MAX_SOCKETS_PER_PARTICIPANT,
-    SIGNALS_PER_ROUND,
-    Command,
-    CommandType,
-    EventType,
-    timestamp,
-)
-from .selectors import (
-    PRESENCE_GRACE,
-    PRESENCE_STALE_AFTER,
-    leaderboard_for,
-    panel_mean,
-    round_payload,
-)
-from .verdicts import suggested_with_tests, verdicts_agree
-from .visibility import AWAITING, IN_EXTRA_TIME, VERDICT_SHOWN, audience_of
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-async def perform(service: Callable[..., T], /, **kwargs: object) -> T:
-    """Run a sync service in a database thread, then publish what it committed.
-
-    The way every asynchronous caller (a socket, the clock) runs a service.
-    """
-    result, publications = await performed(service, **kwargs)
-    await publications_send(publications)
-    return result
-
-
-async def performed(service: Callable[..., T], /, **kwargs: object) -> tuple[T, list]:
-    """``perform`` without the publishing: the result, and the publications to send with
-    ``broadcast.publications_send`` (a socket acknowledges its command in between)."""
-
-    def run() -> tuple[T, list]:
-        with publications_collected() as pending:
-            return service(**kwargs), pending
-
-    return await in_db_thread(run)()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .consumers import SessionConsumer
+from interview.live.consumers import SessionConsumer
 
 websocket_urlpatterns = [
     path("ws/sessions/<str:code>/", SessionConsumer.as_asgi()),

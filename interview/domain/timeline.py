@@ -24,9 +24,16 @@ from django.db.models import Case, F, Func, JSONField, Q, QuerySet, When
 from django.db.models.functions import Length
 from django.db.models.sql.compiler import SQLCompiler
 
-from .models import AnswerRevision, DraftSnapshot, Event, InterviewSession, Participant, Round
-from .protocol import EventType, timestamp
-from .visibility import Viewer, audience_of, in_audience, lens_of, visible_to
+from interview.domain.protocol import EventType, timestamp
+from interview.domain.visibility import Viewer, audience_of, in_audience, lens_of, visible_to
+from interview.models import (
+    AnswerRevision,
+    DraftSnapshot,
+    Event,
+    InterviewSession,
+    Participant,
+    Round,
+)
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

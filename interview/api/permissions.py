@@ -2,23 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from interview.domain.roles import is_interviewer, may_change_question
 
 if TYPE_CHECKING:  # DRF imports this module while rest_framework.views is half-loaded.
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
-    from .models import Question
-
-INTERVIEWERS_GROUP = "interviewers"
-
-
-def is_interviewer(user: AbstractBaseUser) -> bool:
-    """A signed-in user of the interviewers group, or a superuser."""
-    if not user or not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=INTERVIEWERS_GROUP).exists()
+    from interview.models import Question
 
 
 class IsInterviewer(BasePermission):
@@ -26,13 +18,6 @@ class IsInterviewer(BasePermission):
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
         return is_interviewer(request.user)
-
-
-def may_change_question(user: AbstractBaseUser, question: "Question") -> bool:
-    """Its owner may edit or delete a question; the built-in bank (no owner) is the staff's."""
-    if question.owner_id is None:
-        return user.is_staff
-    return question.owner_id == user.pk
 
 
 class ChangesOwnQuestions(BasePermission):

@@ -2,8 +2,8 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
-from . import views
-from .errors import json_not_found
+from interview.api import views
+from interview.domain.errors import json_not_found
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("questions", views.QuestionViewSet, basename="question")

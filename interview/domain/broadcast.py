@@ -17,10 +17,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import telemetry
-from .models import Event
-from .protocol import EventType, event_frame, frame_text, timestamp
-from .visibility import Lens, event_author, presence_visible, project
+from interview import telemetry
+from interview.domain.protocol import EventType, event_frame, frame_text, timestamp
+from interview.domain.visibility import Lens, event_author, presence_visible, project
+from interview.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def sockets_displace_on_commit(*, session_id: int, sockets: list[str]) -> None:
 
 
 # The publications a service committed, collected per database thread while
-# ``services.perform`` runs it, and sent from the event loop once the service has returned.
+# ``dbcalls.perform`` runs it, and sent from the event loop once the service has returned.
 # The thread never waits on the event loop, so a shutting-down loop can never leave a
 # database thread hanging.
 _outbox = threading.local()

@@ -23,10 +23,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 
-from . import services
-from .adapters import daphne_websocket_factory_install, twisted_stop_listening
-from .clock import SERVER_ID, clock
-from .protocol import CloseCode
+from interview.domain import services
+from interview.domain.protocol import CloseCode
+from interview.live.adapters import daphne_websocket_factory_install, twisted_stop_listening
+from interview.live.clock import SERVER_ID, clock
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The WebSocket endpoint of a session: hello, commands, and its seat in the delivery hub.
 
 Authenticate with ``hello``, parse every frame through ``protocol``, authorise by role, call
-one service through ``services.perform``, send. Reads come from ``selectors``, writes from
+one service through ``dbcalls.perform``, send. Reads come from ``selectors``, writes from
 ``services``; events reach the socket through ``delivery``, cut by ``visibility``.
 """
 
@@ -11,17 +11,12 @@ import logging
 import secrets
 from typing import Any
 
-from . import selectors, services, telemetry, throttling
-from .adapters import ManySocketsConsumer
-from .broadcast import publications_send
-from .clock import SERVER_ID
-from .credentials import join_code_normalise
-from .dbcalls import in_db_thread
-from .delivery import Listener, hub
-from .errors import ServiceError
-from .groupcommit import command_performed, committer, grouped
-from .lifecycle import lifecycle
-from .protocol import (
+from interview import telemetry
+from interview.domain import selectors, services, throttling
+from interview.domain.broadcast import publications_send
+from interview.domain.credentials import join_code_normalise
+from interview.domain.errors import ServiceError
+from interview.domain.protocol import (
     COMMANDS_PER_SECOND,
     HELLO_TIMEOUT_S,
     MAX_FRAME_BYTES,
@@ -39,7 +34,13 @@ from .protocol import (
     refusal_of,
     valid_command_id,
 )
-from .visibility import Viewer
+from interview.domain.visibility import Viewer
+from interview.live.adapters import ManySocketsConsumer
+from interview.live.clock import SERVER_ID
+from interview.live.dbcalls import in_db_thread, perform
+from interview.live.delivery import Listener, hub
+from interview.live.groupcommit import command_performed, committer, grouped
+from interview.live.lifecycle import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class SessionConsumer(ManySocketsConsumer):
             # Left on purpose (a close frame: tab closed, page left): gone now. Dropped (no
             # close frame, 1006): probably coming back, so the grace period applies.
             on_purpose = code in (1000, 1001)
-            await services.perform(
+            await perform(
                 services.connection_close,
                 channel_name=self.socket_id,
                 grace=None if on_purpose else selectors.PRESENCE_GRACE,
@@ -192,7 +193,7 @@ class SessionConsumer(ManySocketsConsumer):
             )
             return selectors.welcome_for(participant, viewer, last_seq)
 
-        welcome = await services.perform(arrive)
+        welcome = await perform(arrive)
         await self._send_event(EventType.WELCOME, welcome.data)
         await self.listener.catch_up(welcome.replay, welcome.resume_from)
 

@@ -10,9 +10,35 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, F, JSONField, QuerySet, Value, When
 from django.utils import timezone
 
-from . import sql
-from .credentials import join_code_normalise, secret_hash
-from .models import (
+from interview.content.radar import Spoke, skills_chart_svg
+from interview.content.rendering import key_points_html, markdown_html
+from interview.content.verdicts import suggested_with_tests
+from interview.domain import sql
+from interview.domain.credentials import join_code_normalise, secret_hash
+from interview.domain.protocol import (
+    EventType,
+    PageLoad,
+    SignalKind,
+    event_frame,
+    frame_text,
+    timestamp,
+)
+from interview.domain.visibility import (
+    AWAITING,
+    IN_EXTRA_TIME,
+    PARTICIPANT_CARD,
+    Lens,
+    Viewer,
+    audience_of,
+    in_audience,
+    lens_of,
+    presence_visible,
+    project,
+    scores_given_visible,
+    verdict_visible,
+    visible_to,
+)
+from interview.models import (
     Answer,
     AnswerRevision,
     Category,
@@ -28,25 +54,6 @@ from .models import (
     Score,
     SignalTally,
     Verdict,
-)
-from .protocol import EventType, PageLoad, SignalKind, event_frame, frame_text, timestamp
-from .radar import Spoke, skills_chart_svg
-from .rendering import key_points_html, markdown_html
-from .verdicts import suggested_with_tests
-from .visibility import (
-    AWAITING,
-    IN_EXTRA_TIME,
-    PARTICIPANT_CARD,
-    Lens,
-    Viewer,
-    audience_of,
-    in_audience,
-    lens_of,
-    presence_visible,
-    project,
-    scores_given_visible,
-    verdict_visible,
-    visible_to,
 )
 
 # A socket whose process has not refreshed it for this long belongs to a dead process.

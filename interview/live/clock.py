@@ -15,8 +15,9 @@ import secrets
 import socket
 import time
 
-from . import services
-from .selectors import PRESENCE_HEARTBEAT
+from interview.domain import services
+from interview.domain.selectors import PRESENCE_HEARTBEAT
+from interview.live.dbcalls import perform
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,10 @@ class Clock:
         last_beat = 0.0
         while True:
             try:
-                await services.perform(services.rounds_close_due)
+                await perform(services.rounds_close_due)
                 if time.monotonic() - last_beat >= PRESENCE_HEARTBEAT.total_seconds():
-                    await services.perform(services.connections_heartbeat, server_id=SERVER_ID)
-                    await services.perform(services.connections_reap)
+                    await perform(services.connections_heartbeat, server_id=SERVER_ID)
+                    await perform(services.connections_reap)
                     last_beat = time.monotonic()
             except asyncio.CancelledError:
                 raise

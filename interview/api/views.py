@@ -23,12 +23,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services, throttling, timeline
-from .errors import ServiceError
-from .fields import ID_MAX, IdField
-from .models import InterviewSession, Participant, Question
-from .permissions import ChangesOwnQuestions, IsInterviewer, is_interviewer
-from .serializers import (
+from interview.api import throttles
+from interview.api.permissions import ChangesOwnQuestions, IsInterviewer
+from interview.api.serializers import (
     JoinedSerializer,
     JoinSerializer,
     QuestionPreviewSerializer,
@@ -38,7 +35,12 @@ from .serializers import (
     SessionDetailSerializer,
     SessionSerializer,
 )
-from .visibility import Viewer
+from interview.domain import selectors, services, throttling, timeline
+from interview.domain.errors import ServiceError
+from interview.domain.fields import ID_MAX, IdField
+from interview.domain.roles import is_interviewer
+from interview.domain.visibility import Viewer
+from interview.models import InterviewSession, Participant, Question
 
 
 def session_by_code(request: Request, code: str) -> InterviewSession:
@@ -176,7 +178,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(SessionDetailSerializer(session).data)
 
     def get_throttles(self) -> list:
-        return [throttling.SessionCreateThrottle()] if self.action == "create" else []
+        return [throttles.SessionCreateThrottle()] if self.action == "create" else []
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionCreatedSerializer})
     def create(self, request: Request) -> Response:
@@ -236,7 +238,7 @@ class JoinView(APIView):
 class ResultsView(APIView):
     """Per-candidate totals, per-round scores and feedback, per-category breakdown."""
 
-    throttle_classes = [throttling.ReadThrottle]
+    throttle_classes = [throttles.ReadThrottle]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
@@ -246,7 +248,7 @@ class ResultsView(APIView):
 class ResultsCsvView(APIView):
     """The results as CSV: a row per candidate, round and interviewer score."""
 
-    throttle_classes = [throttling.ReadThrottle]
+    throttle_classes = [throttles.ReadThrottle]
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
@@ -272,7 +274,7 @@ class CandidateResultsView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [throttling.ReadThrottle]
+    throttle_classes = [throttles.ReadThrottle]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
@@ -292,7 +294,7 @@ class TimelineView(APIView):
     its panel; for a candidate (``X-Participant-Token``, once finished) their own part."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [throttling.ReadThrottle]
+    throttle_classes = [throttles.ReadThrottle]
 
     @extend_schema(
         parameters=[

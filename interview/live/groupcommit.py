@@ -25,12 +25,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from . import services
-from .broadcast import publications_collected, publications_send
-from .dbcalls import in_db_thread
-from .errors import ServiceError
-from .models import Participant
-from .protocol import Command
+from interview.domain import services
+from interview.domain.broadcast import publications_collected, publications_send
+from interview.domain.errors import ServiceError
+from interview.domain.protocol import Command
+from interview.live.dbcalls import in_db_thread, performed
+from interview.models import Participant
 
 # The commands written in groups: frequent, small, each refused or kept on its own, and each
 # refused only before it writes.
@@ -164,6 +164,4 @@ async def command_performed(participant: Participant, command: Command) -> tuple
     ``broadcast.publications_send`` (none for a grouped command: its group sends them)."""
     if grouped(command):
         return await committer().execute(participant, command), []
-    return await services.performed(
-        services.command_execute, participant=participant, command=command
-    )
+    return await performed(services.command_execute, participant=participant, command=command)
