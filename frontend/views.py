@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from interview.domain import errors, throttling
+from interview.api import errors
+from interview.domain import throttling
 from interview.domain.roles import is_interviewer
 from interview.models import Category, InterviewSession
 

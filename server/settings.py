@@ -299,7 +299,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "interview.domain.errors.exception_handler",
+    "EXCEPTION_HANDLER": "interview.api.errors.exception_handler",
     # The API reads JSON only, within Django's body limit (other media types are 415).
     "DEFAULT_PARSER_CLASSES": ["interview.api.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

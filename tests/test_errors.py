@@ -1,8 +1,13 @@
 """Every error under /api/ in the API's JSON shape, whatever raised it; pages get a page."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
+from interview.api.errors import error_body, exception_handler
+from interview.domain.errors import ErrorCode, Refusal, ServiceError
 from interview.domain.fields import ID_MAX
 from interview.models import Question
 
@@ -180,3 +185,109 @@ def test_an_unexpected_exception_on_a_page_is_a_plain_500_page(monkeypatch):
 def test_a_body_that_is_not_json_is_an_unsupported_media_type(api):
     response = api.post("/api/sessions/", {"title": "x"}, format="multipart")
     assert error_of(response, 415)["code"] == "unsupported_media_type"
+
+
+# --- one refusal type, one vocabulary of codes ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Where refusals are raised: everything but the tests, which make unknown ones on purpose.
+SOURCES = ("interview", "frontend", "server")
+REFUSALS = {"Refusal", "ServiceError"}
+
+STATUSES = {
+    "bad_json": 400,
+    "invalid": 400,
+    "too_large": 400,
+    "unknown_type": 400,
+    "not_authenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "conflict": 409,
+    "name_taken": 409,
+    "in_use": 409,
+    "round_closed": 409,
+    "session_finished": 409,
+    "not_finished": 409,
+    "too_many_sessions": 409,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
+    "server_error": 500,
+    "error": 500,
+}
+
+
+def test_each_code_answers_with_its_http_status():
+    assert {str(code): code.http_status for code in ErrorCode} == STATUSES
+
+
+def test_a_refusal_carries_its_code_message_details_and_status():
+    refusal = Refusal("name_taken", "The name 'Ann' is already taken.", {"name": "Ann"})
+    assert refusal.code is ErrorCode.NAME_TAKEN
+    assert (refusal.message, str(refusal)) == ("The name 'Ann' is already taken.",) * 2
+    assert (refusal.details, refusal.http_status) == ({"name": "Ann"}, 409)
+    assert Refusal(ErrorCode.RATE_LIMITED, "slow down").http_status == 429
+
+
+def test_a_refusal_with_an_unknown_code_is_refused_at_construction():
+    with pytest.raises(ValueError, match="'no_such_code' is not a refusal code"):
+        Refusal("no_such_code", "Whatever.")
+
+
+def test_the_old_name_of_the_refusal_type_is_the_same_type():
+    assert ServiceError is Refusal
+
+
+def test_a_refusal_over_http_is_its_code_message_and_details_with_its_status():
+    response = exception_handler(Refusal("in_use", "Asked in a session.", ["s1"]), {})
+    assert response.status_code == 409
+    assert response.data == {
+        "error": {"code": "in_use", "message": "Asked in a session.", "details": ["s1"]}
+    }
+    assert error_body(Refusal("not_found", "Not found.")) == {
+        "error": {"code": "not_found", "message": "Not found."}
+    }
+
+
+def _literal_code(call: ast.Call) -> ast.expr | None:
+    """The code argument of a ``Refusal(...)`` call: its first, or ``code=``."""
+    if call.args:
+        return call.args[0]
+    return next((kw.value for kw in call.keywords if kw.arg == "code"), None)
+
+
+def _refusal_codes() -> list[tuple[str, str]]:
+    """Every code written out in a ``Refusal(...)`` or ``ServiceError(...)`` of the code
+    base, as (where, code): a string, or ``ErrorCode.NAME`` as ``ErrorCode.NAME``."""
+    found = []
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name not in REFUSALS:
+                    continue
+                code = _literal_code(node)
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                    found.append((where, code.value))
+                elif isinstance(code, ast.Attribute) and ast.unparse(code.value) == "ErrorCode":
+                    found.append((where, f"ErrorCode.{code.attr}"))
+    return found
+
+
+def test_every_refusal_written_in_the_code_base_has_a_known_code():
+    found = _refusal_codes()
+    assert len(found) > 40, found  # the scan sees the services, the views, the protocol
+    known = {str(code) for code in ErrorCode} | {f"ErrorCode.{code.name}" for code in ErrorCode}
+    unknown = [(where, code) for where, code in found if code not in known]
+    assert unknown == []
+
+
+def test_the_contract_lists_every_code():
+    contract = (ROOT / "docs" / "protocol.md").read_text()
+    assert [code for code in map(str, ErrorCode) if f"`{code}`" not in contract] == []

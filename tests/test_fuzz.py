@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interview.domain.protocol import CommandType, ErrorCode
+from interview.domain.protocol import WEBSOCKET_CODES, CommandType
 from interview.models import (
     Answer,
     CommandReceipt,
@@ -67,7 +67,7 @@ def database_state() -> dict:
     }
 
 
-ERROR_CODES = {code.value for code in ErrorCode}
+ERROR_CODES = {code.value for code in WEBSOCKET_CODES}
 
 
 @pytest.fixture(params=["candidate", "spectator", "interviewer"])

@@ -4,15 +4,17 @@ import json
 
 import pytest
 
+from interview.domain.errors import ErrorCode, Refusal
 from interview.domain.fields import ID_MAX
 from interview.domain.protocol import (
     MAX_ANSWER_CHARS,
     MAX_FRAME_BYTES,
+    WEBSOCKET_CODES,
     CommandType,
-    ErrorCode,
-    ProtocolError,
+    answered_id,
     command_authorise,
     command_parse,
+    error_frame,
     event_frame,
     frame_after,
     frame_decode,
@@ -21,8 +23,8 @@ from interview.domain.protocol import (
 )
 
 
-def refusal(frame) -> ProtocolError:
-    with pytest.raises(ProtocolError) as refused:
+def refusal(frame) -> Refusal:
+    with pytest.raises(Refusal) as refused:
         command_parse(frame)
     return refused.value
 
@@ -97,18 +99,71 @@ def test_a_draft_is_a_round_and_any_text_and_for_candidates_only():
     assert (command.type, command.data) == (CommandType.ANSWER_DRAFT, {"round_id": 3, "text": ""})
     assert refusal({"type": "answer.draft", "data": {"round_id": 3}}).code is ErrorCode.INVALID
     for role in ("interviewer", "spectator"):
-        with pytest.raises(ProtocolError) as refused:
+        with pytest.raises(Refusal) as refused:
             command_authorise(command, role)
         assert refused.value.code is ErrorCode.FORBIDDEN
     command_authorise(command, "candidate")
 
 
-def test_the_refusal_carries_the_commands_id():
-    assert refusal({"type": "nope", "id": "n1"}).command_id == "n1"
+def test_an_error_event_is_the_refusals_code_and_message_answering_the_commands_id():
+    refused = refusal({"type": "nope", "id": "n1"})
+    frame = error_frame(refused, "n1")
+    assert (frame["type"], frame["seq"], frame["id"]) == ("error", None, "n1")
+    assert frame["data"] == {"code": "unknown_type", "message": "Unknown command type 'nope'."}
+    assert json.loads(frame_text(frame))["data"]["code"] == "unknown_type"
+
+
+@pytest.mark.parametrize(
+    ("frame", "answered"),
+    [
+        ({"type": "nope", "id": "n1"}, "n1"),
+        ({"type": "ping", "id": 0}, 0),
+        ({"type": "ping"}, None),
+        ({"type": "ping", "id": True}, None),
+        ({"type": "ping", "id": ""}, None),
+        ({"type": "ping", "id": "x" * 65}, None),
+        ({"type": "ping", "id": {"nested": True}}, None),
+        (["not", "an", "object"], None),
+        (None, None),
+    ],
+)
+def test_an_error_answers_the_frames_id_only_when_it_is_valid(frame, answered):
+    assert answered_id(frame) == answered
+
+
+def test_an_error_event_without_a_command_id_has_no_id():
+    frame = error_frame(Refusal(ErrorCode.BAD_JSON, "The frame is not valid JSON."))
+    assert "id" not in frame
+    assert frame["data"] == {"code": "bad_json", "message": "The frame is not valid JSON."}
+
+
+def test_a_services_refusal_is_answered_with_its_own_code_and_message():
+    refused = Refusal("round_closed", "This round is closed; the answer was not kept.")
+    frame = error_frame(refused, 7)
+    assert frame["data"] == {
+        "code": "round_closed",
+        "message": "This round is closed; the answer was not kept.",
+    }
+    assert frame["id"] == 7
+
+
+def test_the_websocket_codes_are_the_contracts_error_codes():
+    assert set(WEBSOCKET_CODES) == {
+        "bad_json",
+        "unknown_type",
+        "invalid",
+        "forbidden",
+        "not_found",
+        "round_closed",
+        "session_finished",
+        "rate_limited",
+        "too_large",
+    }
+    assert set(ErrorCode) >= WEBSOCKET_CODES
 
 
 def test_bad_json_is_bad_json():
-    with pytest.raises(ProtocolError) as refused:
+    with pytest.raises(Refusal) as refused:
         frame_decode("{nope")
     assert refused.value.code is ErrorCode.BAD_JSON
 
@@ -116,7 +171,7 @@ def test_bad_json_is_bad_json():
 def test_deeply_nested_json_within_the_frame_limit_is_bad_json_not_a_crash():
     frame = "[" * 32_000 + "]" * 32_000
     assert len(frame.encode()) <= MAX_FRAME_BYTES
-    with pytest.raises(ProtocolError) as refused:
+    with pytest.raises(Refusal) as refused:
         frame_decode(frame)
     assert refused.value.code is ErrorCode.BAD_JSON
 
@@ -268,7 +323,7 @@ def test_a_command_field_of_the_wrong_json_type_is_invalid(command, field, value
     error = refusal(frame)
     assert error.code is ErrorCode.INVALID
     assert error.message.startswith(f"{field}: ")
-    assert error.command_id == "c1"
+    assert answered_id(frame) == "c1"
 
 
 # --- signal.report --------------------------------------------------------------------------

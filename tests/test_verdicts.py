@@ -23,7 +23,6 @@ from interview.domain.protocol import (
     MAX_VERDICT_MESSAGE_CHARS,
     CommandType,
     ErrorCode,
-    ProtocolError,
     command_parse,
 )
 from interview.domain.timeline import timeline_page
@@ -275,7 +274,7 @@ def test_a_verdict_command_is_parsed_with_its_bounds():
         verdict_frame(total="7"),
     ]
     for frame in refused:
-        with pytest.raises(ProtocolError) as error:
+        with pytest.raises(ServiceError) as error:
             command_parse(frame)
         assert error.value.code is ErrorCode.INVALID, frame
 

@@ -3,7 +3,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
 from interview.api import views
-from interview.domain.errors import json_not_found
+from interview.api.errors import json_not_found
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("questions", views.QuestionViewSet, basename="question")

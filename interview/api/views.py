@@ -36,7 +36,7 @@ from interview.api.serializers import (
     SessionSerializer,
 )
 from interview.domain import selectors, services, throttling, timeline
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.fields import ID_MAX, IdField
 from interview.domain.roles import is_interviewer
 from interview.domain.visibility import Viewer
@@ -61,7 +61,7 @@ def panel_seat(request: Request, session: InterviewSession) -> Participant:
         session=session, user=request.user, role=Participant.Role.INTERVIEWER
     ).first()
     if seat is None:
-        raise ServiceError("forbidden", "You are not on this session's panel.")
+        raise Refusal("forbidden", "You are not on this session's panel.")
     return seat
 
 
@@ -79,13 +79,11 @@ def finished_candidate(request: Request, session: InterviewSession) -> Participa
         session_id=session.id, token=request.headers.get("X-Participant-Token", "")
     )
     if participant is None:
-        raise ServiceError("not_authenticated", "Send your participant token.")
+        raise Refusal("not_authenticated", "Send your participant token.")
     if participant.role != Participant.Role.CANDIDATE:
-        raise ServiceError("forbidden", "These results are for candidates.")
+        raise Refusal("forbidden", "These results are for candidates.")
     if session.status != InterviewSession.Status.FINISHED:
-        raise ServiceError(
-            "not_finished", "Results with model answers open when the session finishes."
-        )
+        raise Refusal("not_finished", "Results with model answers open when the session finishes.")
     return participant
 
 
@@ -142,7 +140,7 @@ class QuestionViewSet(viewsets.ModelViewSet):
         try:
             instance.delete()
         except ProtectedError as exc:
-            raise ServiceError(
+            raise Refusal(
                 "in_use", "This question was asked in a session; it cannot be deleted."
             ) from exc
 
@@ -312,9 +310,9 @@ class TimelineView(APIView):
         elif is_interviewer(request.user):
             participant = panel_seat(request, session)
         elif request.user.is_authenticated:
-            raise ServiceError("forbidden", "You are not on this session's panel.")
+            raise Refusal("forbidden", "You are not on this session's panel.")
         else:
-            raise ServiceError("not_authenticated", "Sign in, or send your participant token.")
+            raise Refusal("not_authenticated", "Sign in, or send your participant token.")
         viewer = Viewer(participant_id=participant.id, role=participant.role)
         page = timeline.timeline_page(session, viewer, **query.validated_data)
         following = None

@@ -1,133 +1,73 @@
-"""One error type for refusals, and its JSON shape over HTTP: ``{"error": {code, message}}``.
+"""Refusals: one error type, ``Refusal``, and one vocabulary of codes, ``ErrorCode``.
 
-Services raise ``ServiceError`` with a protocol error code; the HTTP layer turns it into a
-status, the WebSocket layer into an ``error`` event. The codes are the contract's.
+A refused request changes nothing. Whoever refuses (a service, a selector, a view, the
+WebSocket protocol) raises a ``Refusal`` with one of the contract's codes; each code carries
+the HTTP status it answers with, as DRF's exceptions carry ``default_code`` and
+``status_code``. The HTTP layer (``interview/api/errors.py``) turns a refusal into
+``{"error": {code, message, details?}}``, the WebSocket layer (``protocol.error_frame``) into
+an ``error`` event. The codes and their statuses are the contract's (``docs/protocol.md``).
 """
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 
-from django.core.exceptions import (
-    PermissionDenied,
-    RequestDataTooBig,
-    TooManyFieldsSent,
-    TooManyFilesSent,
-)
-from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-
-HTTP_STATUS = {
-    "bad_json": status.HTTP_400_BAD_REQUEST,
-    "invalid": status.HTTP_400_BAD_REQUEST,
-    "too_large": status.HTTP_400_BAD_REQUEST,
-    "not_authenticated": status.HTTP_401_UNAUTHORIZED,
-    "forbidden": status.HTTP_403_FORBIDDEN,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "conflict": status.HTTP_409_CONFLICT,
-    "name_taken": status.HTTP_409_CONFLICT,
-    "in_use": status.HTTP_409_CONFLICT,
-    "round_closed": status.HTTP_409_CONFLICT,
-    "session_finished": status.HTTP_409_CONFLICT,
-    "not_finished": status.HTTP_409_CONFLICT,
-    "too_many_sessions": status.HTTP_409_CONFLICT,
-    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
-}
+from rest_framework import status
 
 
-class ServiceError(Exception):
-    """A refused request: nothing was changed."""
+class ErrorCode(StrEnum):
+    """Every code a refusal may carry, with the HTTP status it answers with."""
 
-    def __init__(self, code: str, message: str, details: Any = None) -> None:
+    http_status: int
+
+    def __new__(cls, value: str, http_status: int) -> Self:
+        code = str.__new__(cls, value)
+        code._value_ = value
+        code.http_status = http_status
+        return code
+
+    BAD_JSON = "bad_json", status.HTTP_400_BAD_REQUEST
+    INVALID = "invalid", status.HTTP_400_BAD_REQUEST
+    TOO_LARGE = "too_large", status.HTTP_400_BAD_REQUEST
+    # WebSocket only: a command type that does not exist.
+    UNKNOWN_TYPE = "unknown_type", status.HTTP_400_BAD_REQUEST
+    NOT_AUTHENTICATED = "not_authenticated", status.HTTP_401_UNAUTHORIZED
+    FORBIDDEN = "forbidden", status.HTTP_403_FORBIDDEN
+    NOT_FOUND = "not_found", status.HTTP_404_NOT_FOUND
+    METHOD_NOT_ALLOWED = "method_not_allowed", status.HTTP_405_METHOD_NOT_ALLOWED
+    NOT_ACCEPTABLE = "not_acceptable", status.HTTP_406_NOT_ACCEPTABLE
+    CONFLICT = "conflict", status.HTTP_409_CONFLICT
+    NAME_TAKEN = "name_taken", status.HTTP_409_CONFLICT
+    IN_USE = "in_use", status.HTTP_409_CONFLICT
+    ROUND_CLOSED = "round_closed", status.HTTP_409_CONFLICT
+    SESSION_FINISHED = "session_finished", status.HTTP_409_CONFLICT
+    NOT_FINISHED = "not_finished", status.HTTP_409_CONFLICT
+    TOO_MANY_SESSIONS = "too_many_sessions", status.HTTP_409_CONFLICT
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    RATE_LIMITED = "rate_limited", status.HTTP_429_TOO_MANY_REQUESTS
+    SERVER_ERROR = "server_error", status.HTTP_500_INTERNAL_SERVER_ERROR
+    # Any other DRF exception (a bare ``APIException``), which answers with its own status.
+    ERROR = "error", status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+class Refusal(Exception):  # noqa: N818 (a refusal is an outcome, not an error of the server)
+    """A refused request: nothing was changed. ``code`` says why and sets the HTTP status;
+    ``message`` is for people; ``details`` (optional) is machine-readable, such as DRF's
+    validation errors keyed by field. A code outside ``ErrorCode`` is a bug: ValueError."""
+
+    def __init__(self, code: ErrorCode | str, message: str, details: Any = None) -> None:
+        try:
+            known = ErrorCode(code)
+        except ValueError:
+            raise ValueError(f"{code!r} is not a refusal code (ErrorCode)") from None
         super().__init__(message)
-        self.code = code
+        self.code = known
         self.message = message
         self.details = details
 
     @property
     def http_status(self) -> int:
-        return HTTP_STATUS.get(self.code, status.HTTP_400_BAD_REQUEST)
+        return self.code.http_status
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict:
-    """The JSON body of every HTTP error."""
-    error = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    return {"error": error}
-
-
-def _first_message(detail: Any) -> str:
-    """A readable one-line message out of DRF's nested validation errors."""
-    if isinstance(detail, dict):
-        for field, value in detail.items():
-            inner = _first_message(value)
-            return inner if field == "non_field_errors" else f"{field}: {inner}"
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return str(detail)
-
-
-# Django's refusals of a body over its limits (DATA_UPLOAD_MAX_MEMORY_SIZE and the like).
-TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
-TOO_LARGE_MESSAGE = "The request body is too large."
-
-DRF_CODES = {
-    exceptions.ParseError: "bad_json",
-    exceptions.ValidationError: "invalid",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "not_authenticated",
-    exceptions.PermissionDenied: "forbidden",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "rate_limited",
-}
-
-
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF's handler, with every error in the contract's shape."""
-    if isinstance(exc, TOO_LARGE):
-        exc = ServiceError("too_large", TOO_LARGE_MESSAGE)
-    if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    code = next((code for cls, code in DRF_CODES.items() if isinstance(exc, cls)), "error")
-    details = exc.detail if isinstance(exc, exceptions.ValidationError) else None
-    if isinstance(exc, exceptions.Throttled):
-        message = f"Too many requests; try again in {exc.wait:.0f} s."
-    else:
-        message = _first_message(exc.detail)
-    response.data = error_body(code, message, details)
-    return response
-
-
-# What Django answers itself, outside DRF's views: a URL that no view matches, a request it
-# refuses before any view (a bad Host header), an exception that no view caught.
-DJANGO_ERRORS = {
-    400: ("invalid", "Bad request."),
-    403: ("forbidden", "You may not do this."),
-    404: ("not_found", "Not found."),
-    500: ("server_error", "Internal server error."),
-}
-
-
-def json_error(status_code: int, exception: Exception | None = None) -> JsonResponse:
-    """Django's own error responses (``handler400`` and the like) in the API's shape."""
-    if isinstance(exception, TOO_LARGE):
-        code, message = "too_large", TOO_LARGE_MESSAGE
-    else:
-        code, message = DJANGO_ERRORS[status_code]
-    return JsonResponse(error_body(code, message), status=status_code)
-
-
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """A 404 outside DRF's views, in the same shape."""
-    return json_error(404, exception)
+# To be removed: the lead renames every ServiceError to Refusal across the tree.
+ServiceError = Refusal

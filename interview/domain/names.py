@@ -13,7 +13,7 @@ import unicodedata
 
 import icu
 
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 
 DISPLAY_NAME_MAX = 40
 # Unicode's control (Cc: BEL, ESC, NUL, tabs, line breaks) and format (Cf: zero-width
@@ -37,13 +37,13 @@ def display_name_clean(raw: str) -> str:
     MARKS_PER_CHARACTER_MAX stacked marks on one character, nothing visible, or too much."""
     name = unicodedata.normalize("NFC", raw)
     if any(unicodedata.category(char) in DISPLAY_NAME_REFUSED_CATEGORIES for char in name):
-        raise ServiceError(
+        raise Refusal(
             "invalid",
             "display_name: must not contain control or invisible formatting characters "
             "(such as line breaks, zero-width spaces or direction overrides).",
         )
     if _most_marks_on_one_character(name) > MARKS_PER_CHARACTER_MAX:
-        raise ServiceError(
+        raise Refusal(
             "invalid",
             f"display_name: at most {MARKS_PER_CHARACTER_MAX} accents or other combining "
             "marks on one character.",
@@ -52,9 +52,9 @@ def display_name_clean(raw: str) -> str:
     # NFKC_Casefold drops default-ignorable characters (such as the Hangul fillers, which
     # show as blank): a name of nothing else is blank too.
     if not name or not _NFKC_CASEFOLD.normalize(name).strip():
-        raise ServiceError("invalid", "display_name: must not be blank.")
+        raise Refusal("invalid", "display_name: must not be blank.")
     if len(name) > DISPLAY_NAME_MAX:
-        raise ServiceError("invalid", f"display_name: at most {DISPLAY_NAME_MAX} characters.")
+        raise Refusal("invalid", f"display_name: at most {DISPLAY_NAME_MAX} characters.")
     return name
 
 

@@ -1,8 +1,9 @@
 """The WebSocket protocol's messages, declared once: commands, events, errors, close codes.
 
 A client frame is parsed here into a ``Command`` (its type, id and validated data) or refused
-with a ``ProtocolError`` carrying the contract's error code. Nothing acts on a frame before
-it has passed through ``command_parse``.
+with a ``Refusal`` (``interview/domain/errors.py``) carrying the contract's error code. Nothing
+acts on a frame before it has passed through ``command_parse``. Every refusal of a command,
+this module's or a service's, is answered with ``error_frame``.
 """
 
 import json
@@ -14,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from interview.domain.errors import ErrorCode, Refusal
 from interview.domain.fields import ID_MAX, StrictCharField, StrictIdField, StrictIntegerField
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -102,16 +104,20 @@ class PageLoad(StrEnum):
     RELOADED = "reloaded"
 
 
-class ErrorCode(StrEnum):
-    BAD_JSON = "bad_json"
-    UNKNOWN_TYPE = "unknown_type"
-    INVALID = "invalid"
-    FORBIDDEN = "forbidden"
-    NOT_FOUND = "not_found"
-    ROUND_CLOSED = "round_closed"
-    SESSION_FINISHED = "session_finished"
-    RATE_LIMITED = "rate_limited"
-    TOO_LARGE = "too_large"
+# The codes an ``error`` event carries (docs/protocol.md, "Errors"); the others are HTTP's.
+WEBSOCKET_CODES = frozenset(
+    {
+        ErrorCode.BAD_JSON,
+        ErrorCode.UNKNOWN_TYPE,
+        ErrorCode.INVALID,
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.ROUND_CLOSED,
+        ErrorCode.SESSION_FINISHED,
+        ErrorCode.RATE_LIMITED,
+        ErrorCode.TOO_LARGE,
+    }
+)
 
 
 class CloseCode(IntEnum):
@@ -132,16 +138,6 @@ class CloseCode(IntEnum):
     # An addition to PROTOCOL.md: this address missed too many join codes lately (see
     # interview/domain/throttling.py); reconnect with backoff.
     TOO_MANY_GUESSES = 4429
-
-
-class ProtocolError(Exception):
-    """A command refused before it reached a service: answered with an ``error`` event."""
-
-    def __init__(self, code: ErrorCode, message: str, command_id: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.command_id = command_id
 
 
 # --- command data, one serializer per command type ----------------------------------------
@@ -323,14 +319,7 @@ def command_authorise(command: Command, role: str) -> None:
     allowed = COMMAND_ROLES.get(command.type)
     if allowed is not None and role not in allowed:
         who = " and ".join(sorted(allowed))
-        raise ProtocolError(ErrorCode.FORBIDDEN, f"{command.type} is for {who}s only.", command.id)
-
-
-def refusal_of(refused: Exception, command_id: Any) -> ProtocolError:
-    """A service's refusal (``errors.ServiceError``) as the error event that answers it."""
-    code = getattr(refused, "code", None)
-    known = ErrorCode(code) if code in set(ErrorCode) else ErrorCode.INVALID
-    return ProtocolError(known, getattr(refused, "message", str(refused)), command_id)
+        raise Refusal(ErrorCode.FORBIDDEN, f"{command.type} is for {who}s only.")
 
 
 def _first_error(errors: dict) -> str:
@@ -344,7 +333,7 @@ def frame_decode(text: str) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ProtocolError(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from exc
+        raise Refusal(ErrorCode.BAD_JSON, "The frame is not valid JSON.") from exc
 
 
 def valid_command_id(command_id: Any) -> bool:
@@ -361,38 +350,34 @@ ANSWER_TEXTS = frozenset({CommandType.ANSWER_SUBMIT, CommandType.ANSWER_DRAFT})
 
 
 def command_parse(frame: Any) -> Command:
-    """Validate a decoded frame into a Command, or raise ``ProtocolError``."""
+    """Validate a decoded frame into a Command, or raise a ``Refusal``."""
     if not isinstance(frame, dict):
-        raise ProtocolError(ErrorCode.INVALID, "A command is a JSON object.")
+        raise Refusal(ErrorCode.INVALID, "A command is a JSON object.")
     command_id = frame.get("id")
     if command_id is not None and not valid_command_id(command_id):
-        raise ProtocolError(
+        raise Refusal(
             ErrorCode.INVALID, f"id: a string or integer of 1 to {MAX_COMMAND_ID_CHARS} characters."
         )
     raw_type = frame.get("type")
     if not isinstance(raw_type, str):
-        raise ProtocolError(ErrorCode.INVALID, "type: a string is required.", command_id)
+        raise Refusal(ErrorCode.INVALID, "type: a string is required.")
     try:
         command_type = CommandType(raw_type)
     except ValueError:
-        raise ProtocolError(
-            ErrorCode.UNKNOWN_TYPE, f"Unknown command type {raw_type[:40]!r}.", command_id
-        ) from None
+        raise Refusal(ErrorCode.UNKNOWN_TYPE, f"Unknown command type {raw_type[:40]!r}.") from None
     data = frame.get("data", {})
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ProtocolError(ErrorCode.INVALID, "data: must be an object.", command_id)
+        raise Refusal(ErrorCode.INVALID, "data: must be an object.")
     text = data.get("text")
     too_long = isinstance(text, str) and len(text) > MAX_ANSWER_CHARS
     if command_type in ANSWER_TEXTS and too_long:
-        raise ProtocolError(
-            ErrorCode.TOO_LARGE, f"An answer is at most {MAX_ANSWER_CHARS} characters.", command_id
-        )
+        raise Refusal(ErrorCode.TOO_LARGE, f"An answer is at most {MAX_ANSWER_CHARS} characters.")
     try:
         validated = _COMMAND_VALIDATORS[command_type].run_validation(data)
     except serializers.ValidationError as invalid:
-        raise ProtocolError(ErrorCode.INVALID, _first_error(invalid.detail), command_id) from None
+        raise Refusal(ErrorCode.INVALID, _first_error(invalid.detail)) from None
     return Command(type=command_type, id=command_id, data=dict(validated))
 
 
@@ -427,3 +412,17 @@ def event_frame(
     if command_id is not None:
         frame["id"] = command_id
     return frame
+
+
+def answered_id(frame: Any) -> str | int | None:
+    """The id an ``error`` answering this decoded frame echoes: the frame's ``id`` when it is
+    valid (``valid_command_id``), else none (an id that is not valid is not echoed)."""
+    command_id = frame.get("id") if isinstance(frame, dict) else None
+    return command_id if valid_command_id(command_id) else None
+
+
+def error_frame(refusal: Refusal, command_id: Any = None) -> dict:
+    """The ``error`` event answering a refused command: ``{code, message}``, with the
+    command's ``id`` when it had a valid one (``valid_command_id``)."""
+    data = {"code": str(refusal.code), "message": refusal.message}
+    return event_frame(EventType.ERROR, data, command_id=command_id)

@@ -15,7 +15,7 @@ from interview import telemetry
 from interview.domain import selectors, services, throttling
 from interview.domain.broadcast import publications_send
 from interview.domain.credentials import join_code_normalise
-from interview.domain.errors import ServiceError
+from interview.domain.errors import ErrorCode, Refusal
 from interview.domain.protocol import (
     COMMANDS_PER_SECOND,
     HELLO_TIMEOUT_S,
@@ -23,16 +23,14 @@ from interview.domain.protocol import (
     CloseCode,
     Command,
     CommandType,
-    ErrorCode,
     EventType,
-    ProtocolError,
+    answered_id,
     command_authorise,
     command_parse,
+    error_frame,
     event_frame,
     frame_decode,
     frame_text,
-    refusal_of,
-    valid_command_id,
 )
 from interview.domain.visibility import Viewer
 from interview.live.adapters import ManySocketsConsumer
@@ -127,26 +125,22 @@ class SessionConsumer(ManySocketsConsumer):
         frame = None
         try:
             allowed = self.bucket.take()  # every frame counts, the unreadable ones too
-            with contextlib.suppress(ProtocolError):
+            with contextlib.suppress(Refusal):
                 frame = frame_decode(text_data) if text_data is not None else None
             if not allowed:
-                raise ProtocolError(
+                raise Refusal(
                     ErrorCode.RATE_LIMITED,
                     f"More than {COMMANDS_PER_SECOND} commands a second; slow down.",
                 )
             if text_data is None:
-                raise ProtocolError(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
+                raise Refusal(ErrorCode.BAD_JSON, "Frames are JSON text, not binary.")
             await self._run(command_parse(frame_decode(text_data)))
-        except ProtocolError as refused:
+        except Refusal as refused:
             kind = frame.get("type") if isinstance(frame, dict) else None
             telemetry.COMMANDS.labels(
                 type=kind if kind in set(CommandType) else "other", outcome=refused.code
             ).inc()
-            echo = frame.get("id") if isinstance(frame, dict) else None
-            command_id = refused.command_id or (echo if valid_command_id(echo) else None)
-            await self._send_event(
-                EventType.ERROR, {"code": str(refused.code), "message": refused.message}, command_id
-            )
+            await self._send_frame(error_frame(refused, answered_id(frame)))
 
     async def _receive_hello(self, text_data: str | None) -> None:
         """The first frame must be a valid hello with a token of this session: else 4401."""
@@ -157,7 +151,7 @@ class SessionConsumer(ManySocketsConsumer):
         self.bucket.take()
         try:
             command = command_parse(frame_decode(text_data or ""))
-        except ProtocolError:
+        except Refusal:
             command = None
         if command is None or command.type is not CommandType.HELLO:
             await self.close(code=CloseCode.UNAUTHENTICATED)
@@ -203,7 +197,7 @@ class SessionConsumer(ManySocketsConsumer):
             await self._send_event(EventType.PONG, {}, command.id)
             return
         if command.type is CommandType.HELLO:
-            raise ProtocolError(ErrorCode.INVALID, "This socket has already said hello.")
+            raise Refusal(ErrorCode.INVALID, "This socket has already said hello.")
         command_authorise(command, self.participant.role)
         if grouped(command):
             # Pipelined: the socket reads its next frame while the group commits. Its
@@ -217,10 +211,8 @@ class SessionConsumer(ManySocketsConsumer):
             return
         if self.grouped_tail is not None and not self.grouped_tail.done():
             await asyncio.wait([self.grouped_tail])  # the socket's earlier commands first
-        try:
-            result, publications = await command_performed(self.participant, command)
-        except ServiceError as refused:
-            raise refusal_of(refused, command.id) from None
+        # A refusal goes up to ``receive``, which answers it.
+        result, publications = await command_performed(self.participant, command)
         telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
         # Committed: acknowledged at once, then the room is told (an ack may come before or
         # after the event its command caused: docs/protocol.md, "Ordering and delivery").
@@ -233,10 +225,9 @@ class SessionConsumer(ManySocketsConsumer):
         """A grouped command's ack, or its error, once its group has committed."""
         try:
             result = await done
-        except ServiceError as refused:
-            error = refusal_of(refused, command.id)
-            telemetry.COMMANDS.labels(type=command.type, outcome=error.code).inc()
-            reply = (EventType.ERROR, {"code": str(error.code), "message": error.message})
+        except Refusal as refused:
+            telemetry.COMMANDS.labels(type=command.type, outcome=refused.code).inc()
+            reply = error_frame(refused, command.id)
         except Exception:
             # As an error in a command run in line: logged, and the socket closed (1011); the
             # client reconnects and resumes.
@@ -246,12 +237,15 @@ class SessionConsumer(ManySocketsConsumer):
             return
         else:
             telemetry.COMMANDS.labels(type=command.type, outcome="ack").inc()
-            reply = (EventType.ACK, result)
+            reply = event_frame(EventType.ACK, result, command_id=command.id)
         with contextlib.suppress(Exception):  # the socket may have closed meanwhile
-            await self._send_event(*reply, command.id)
+            await self._send_frame(reply)
 
     async def _send_event(self, kind: EventType, data: dict, command_id: Any = None) -> None:
-        await self._send_text(frame_text(event_frame(kind, data, command_id=command_id)))
+        await self._send_frame(event_frame(kind, data, command_id=command_id))
+
+    async def _send_frame(self, frame: dict) -> None:
+        await self._send_text(frame_text(frame))
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)

@@ -27,7 +27,7 @@ from django.db import transaction
 
 from interview.domain import services
 from interview.domain.broadcast import publications_collected, publications_send
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import Command
 from interview.live.dbcalls import in_db_thread, performed
 from interview.models import Participant
@@ -87,7 +87,7 @@ def _together(group: list[_Pending]) -> tuple[list[tuple[int, Any]], list]:
                 outcomes[n] = services.command_execute(
                     participant=pending.participant, command=pending.command, in_transaction=True
                 )
-            except ServiceError as refused:  # the command's own outcome, raised to its sender
+            except Refusal as refused:  # the command's own outcome, raised to its sender
                 outcomes[n] = refused
             except Exception as failed:
                 raise _GroupFailedError from failed
