@@ -1,8 +1,11 @@
 """The database itself refuses data that would break the session's invariants."""
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from interview import models
 from interview.models import CommandReceipt, Event, Question
 
 from .factories import answer_of, owner_seat, round_of, score_of, seat, session_for
@@ -72,3 +75,23 @@ def test_question_difficulty_outside_one_to_three_is_refused(db):
         )  # fmt: skip
 
     assert refused(make)
+
+
+# --- one package, one app ------------------------------------------------------------------
+
+
+def test_every_model_of_the_app_is_importable_from_the_package():
+    exported = {name for name in models.__all__ if isinstance(getattr(models, name), type)}
+    app_models = {model.__name__ for model in apps.get_app_config("interview").get_models()}
+    assert app_models == exported - {"Category"}
+
+
+def test_every_model_keeps_the_apps_label_and_its_table():
+    for model in apps.get_app_config("interview").get_models():
+        assert model._meta.app_label == "interview"
+        assert model._meta.db_table == f"interview_{model.__name__.lower()}"
+
+
+def test_the_models_need_no_new_migration(db):
+    # Raises SystemExit (status 1) when a model differs from what the migrations make.
+    call_command("makemigrations", "interview", "--check", "--dry-run", verbosity=0)
