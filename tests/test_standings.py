@@ -1,7 +1,8 @@
 """Standings: the means per skill area (``standings``)."""
 
-from interview.domain.standings import skill_means
-from interview.models import Category
+from interview.domain.standings import answer_mean, panel_mean, skill_means
+from interview.domain.visibility import Lens
+from interview.models import Answer, Category
 
 
 def test_an_areas_mean_is_the_mean_of_its_scored_answers():
@@ -29,3 +30,11 @@ def test_a_category_outside_the_bank_is_no_area_of_the_map():
 def test_an_area_asked_but_unscored_has_no_mean():
     (core, *_) = skill_means([("Core Python", None)])
     assert (core["asked"], core["scored"], core["mean"]) == (1, 0, None)
+
+
+def test_an_answers_mean_is_the_one_its_lens_sees():
+    answer = Answer(score_sum=17, score_count=2, shown_sum=8, shown_count=1)
+    answer.room_sum, answer.room_count = 0, 0
+    assert answer_mean(answer, Lens.PANEL) == panel_mean(17, 2) == 8.5
+    assert answer_mean(answer, Lens.AUTHOR) == 8.0
+    assert answer_mean(answer, Lens.PUBLIC) is None

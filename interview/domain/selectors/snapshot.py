@@ -83,8 +83,9 @@ def answers_seen(
 ) -> list[dict]:
     """Every answer of the session as the viewer may see it (``answers.answer_view``), in
     order of round and answer, each with the verdict the viewer may see on its revision.
-    Three queries; a fourth, the revisions by the deadline, when an answer was revised
-    after its round's deadline and the viewer is not the panel."""
+    At most four queries: the answers, their scores, their verdicts, and the revisions by
+    the deadline when an answer was revised after its round's deadline and the viewer is
+    not the panel."""
     lens = Lens.PANEL if viewer.role == Participant.Role.INTERVIEWER else Lens.PUBLIC
     answers = list(Answer.objects.filter(round__session=session).order_by("round_id", "id"))
     scores: dict[int, list[Score]] = defaultdict(list)
@@ -139,8 +140,8 @@ def open_round_seen(open_round: Round | None, answers: list[dict], viewer: Viewe
 
 def panels_own(session: InterviewSession, lens: Lens, open_round: Round | None) -> dict:
     """What the snapshot holds for the audiences of the panel's own events: ``signals`` and
-    ``signals_dropped``, ``notes``, and the open round's ``drafts``; nothing for others,
-    and no query."""
+    ``signals_dropped``, ``notes``, and the open round's ``drafts``. For a lens outside
+    those audiences, nothing and no query."""
     own: dict = {}
     if in_audience(audience_of(EventType.CANDIDATE_SIGNAL), lens):
         signals = signals_seen(session, lens)
