@@ -92,7 +92,7 @@ def session_of(code: str) -> InterviewSession:
 def signals_stored(code: str) -> tuple[dict, dict, list[dict]]:
     """Cara's signals of the first round: the results' summary, the CSV's row, the signals."""
     session = session_of(code)
-    results = selectors.results_for(session, skills_maps=False)
+    results = selectors.results_for(session)
     (cara,) = results["candidates"]
     rows = selectors.results_csv_rows(results)
     text = io.StringIO()

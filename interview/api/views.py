@@ -25,6 +25,8 @@ from rest_framework.views import APIView
 
 from interview.api import throttles
 from interview.api.permissions import ChangesOwnQuestions, IsInterviewer
+from interview.api.results_csv import RESULTS_CSV_HEADER, results_csv_rows
+from interview.api.results_json import my_results_document, results_document
 from interview.api.serializers import (
     JoinedSerializer,
     JoinSerializer,
@@ -240,7 +242,7 @@ class ResultsView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
-        return Response(selectors.results_for(panel_session(request, code)))
+        return Response(results_document(selectors.results_for(panel_session(request, code))))
 
 
 class ResultsCsvView(APIView):
@@ -255,9 +257,8 @@ class ResultsCsvView(APIView):
         session = panel_session(request, code)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(selectors.RESULTS_CSV_HEADER)
-        results = selectors.results_for(session, skills_maps=False)
-        writer.writerows(selectors.results_csv_rows(results))
+        writer.writerow(RESULTS_CSV_HEADER)
+        writer.writerows(results_csv_rows(selectors.results_for(session)))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="results-{session.code}.csv"'
         return response
@@ -277,7 +278,8 @@ class CandidateResultsView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         session = session_by_code(request, code)
-        return Response(selectors.candidate_results(finished_candidate(request, session)))
+        mine = selectors.candidate_results(finished_candidate(request, session))
+        return Response(my_results_document(mine))
 
 
 class TimelineQuery(serializers.Serializer):

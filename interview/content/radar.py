@@ -79,11 +79,16 @@ def radar_svg(
     inside, so several charts can share a page. An unscored area draws at the centre with a
     hollow point.
     """
-    count = len(spokes)
     svg = _chart("radar", spokes, title, element_id, HEIGHT)
-    if count == 0:
-        return ET.tostring(svg, encoding="unicode")
+    if spokes:
+        _radar_grid(svg, len(spokes), maximum)
+        _radar_labels(svg, spokes)
+        _radar_reach(svg, spokes, maximum)
+    return ET.tostring(svg, encoding="unicode")
 
+
+def _radar_grid(svg: ET.Element, count: int, maximum: float) -> None:
+    """The web: a ring at each of ``RINGS`` (scaled to ``maximum``) and an axis per spoke."""
     grid = _sub(svg, "g", **{"class": "radar-grid", "fill": "none", "stroke": "#d3d9e0"})
     for ring in RINGS:
         distance = RADIUS * ring / maximum
@@ -92,6 +97,10 @@ def radar_svg(
         x, y = _at(index, count, RADIUS)
         _sub(grid, "line", x1=WIDTH // 2, y1=HEIGHT // 2, x2=_number(x), y2=_number(y))
 
+
+def _radar_labels(svg: ET.Element, spokes: list[Spoke]) -> None:
+    """Each area's name past the end of its axis, wrapped (``_label_lines``), anchored away
+    from the centre: labels above the centre grow upwards, those below downwards."""
     labels = _sub(
         svg,
         "g",
@@ -102,18 +111,23 @@ def radar_svg(
             "fill": "#1b1f24",
         },
     )
+    count = len(spokes)
     for index, spoke in enumerate(spokes):
         x, y = _at(index, count, RADIUS + LABEL_GAP)
         horizontal = x - WIDTH / 2
         anchor = "middle" if abs(horizontal) < 1 else ("start" if horizontal > 0 else "end")
         lines = _label_lines(spoke.area)
-        # Labels above the centre grow upwards, those below downwards.
         first_dy = -(len(lines) - 1) * 1.1 if y < HEIGHT / 2 - 1 else 0.35
         text = _sub(labels, "text", x=_number(x), y=_number(y), text_anchor=anchor)
         for number, line in enumerate(lines):
             dy = f"{first_dy:g}em" if number == 0 else "1.1em"
             _sub(text, "tspan", line, x=_number(x), dy=dy)
 
+
+def _radar_reach(svg: ET.Element, spokes: list[Spoke], maximum: float) -> None:
+    """The area the means reach (each clamped to 0..``maximum``) and a point on each axis,
+    filled when scored, hollow at the centre when not, titled with its area and mean."""
+    count = len(spokes)
     reach = [
         _at(index, count, RADIUS * min(max(spoke.mean or 0, 0), maximum) / maximum)
         for index, spoke in enumerate(spokes)
@@ -146,10 +160,9 @@ def radar_svg(
             },
         )
         _sub(point, "title", f"{spoke.area}: {'not scored' if not scored else f'{spoke.mean:g}'}")
-    return ET.tostring(svg, encoding="unicode")
 
 
-def _chart(kind: str, spokes: list[Spoke], title: str, element_id: str, height: int):
+def _chart(kind: str, spokes: list[Spoke], title: str, element_id: str, height: int) -> ET.Element:
     """The chart's ``<svg>`` with its accessible name and description."""
     title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
     svg = ET.Element(
@@ -232,3 +245,15 @@ def skills_chart_svg(spokes: list[Spoke], *, title: str, element_id: str) -> str
     if len(spokes) >= RADAR_MIN_AREAS:
         return radar_svg(spokes, title=title, element_id=element_id)
     return bars_svg(spokes, title=title, element_id=element_id)
+
+
+def skills_svg(name: str, skills: list[dict], *, element_id: str) -> str:
+    """A candidate's skills map, from their mean per skill area (``standings.skill_means``:
+    ``area``, ``asked``, ``mean``): ``skills_chart_svg`` of the areas asked, titled with
+    their name. Areas not asked are left out, so two areas asked do not draw a radar
+    collapsed to a line."""
+    return skills_chart_svg(
+        [Spoke(area=skill["area"], mean=skill["mean"]) for skill in skills if skill["asked"]],
+        title=f"Skills map of {name}",
+        element_id=element_id,
+    )
