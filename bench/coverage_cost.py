@@ -50,7 +50,8 @@ TARGET_MS = 1.0
 WORST_KEY_POINTS, WORST_KEY_POINT_CHARS, WORST_ANSWER_CHARS = 10, 300, 20_000
 WORST_ROUNDS = 20
 WORST_TARGET_MS = 5.0
-# The same cases before coverage's work was bounded (dda94c4), p50 in ms: for the report.
+# The report's *before (p50)* column: each worst case's p50 in ms, measured with coverage's
+# work unbounded (see dda94c4).
 WORST_BEFORE_P50_MS = {
     "words of 6 letters on both sides": 202.5,
     "words of 5 to 9 letters": 117.4,

@@ -4,16 +4,13 @@ The server never uses this module. ``bench/run.py --experiment NAME[,NAME]`` sta
 with ``DJANGO_SETTINGS_MODULE=bench.experiment_settings`` and ``BENCH_EXPERIMENTS=NAME,...``,
 so a proposed server change can be measured before anyone makes it; the figures land in
 ``bench/results/experiments.json`` and the page's "What-if" section. Add an experiment as a
-named block below. (The database pool and the database thread pool that the server now has
-were measured this way first; so was the 0.5 ms GIL switch interval it had until the frames
-were written once per turn, and measured again after that, when it no longer paid.)
+named block below.
 
 - ``none``: nothing changed; the server as it is, for a row to compare with.
 - ``profile``: nothing changed either; a sampling profiler in every server process.
 - ``spectators-hashed``: no server change; the load generator's spectators connect to
   ``/ws/sessions/{code}/`` (hashed with their session) instead of ``/ws/watch/{code}/``.
-- ``switch-0.5ms``: a GIL switch interval of 0.5 ms instead of Python's 5 ms (the server's
-  until 2026-12-02).
+- ``switch-0.5ms``: a GIL switch interval of 0.5 ms instead of Python's 5 ms.
 - ``db-threads-2``, ``db-threads-6``: that many database threads per process instead of 3.
 - ``gap-wait-50ms``, ``gap-wait-1s``: an early event waits that long for the ones before it
   before the room reads them from the database, instead of 0.3 s.

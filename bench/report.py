@@ -513,8 +513,8 @@ def welcome_target(server: dict[str, Any]) -> tuple[str, bool]:
 
 
 def welcome_s(figures: dict[str, Any]) -> float:
-    # Results from before welcomed_s existed have only connect_s, which also counts the
-    # generator's start and its wait for quiet: an upper bound.
+    # A result without welcomed_s has only connect_s, which also counts the generator's
+    # start and its wait for quiet: an upper bound.
     return figures.get("welcomed_s", figures.get("connect_s", 0.0))
 
 
@@ -725,8 +725,8 @@ def compare_section(compare: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-# Rows measured before runs were stamped (the previous session's server, before this
-# page's "Where the time goes" changes).
+# The *measured* cell of a comparison row that carries no stamp of its own: such rows were
+# measured on this date, at this commit or an earlier one.
 EARLIER = "2026-11-27, c0a7bfe or before"
 
 
@@ -1042,12 +1042,21 @@ FINDINGS = [
 ]
 
 
+# Both browser tables' label for a run sent as soon as the previous one ended.
+AFTER_ANOTHER = "right after another run (waits for the fresh interpreter)"
+
+
+def timed_row(label: str, samples: list[float], spec: str = ",.0f") -> str:
+    """A browser table's row: the label, the median of ``samples`` and each of them, in ms."""
+    runs = ", ".join(format(value, spec) for value in samples)
+    return f"| {label} | {format(statistics.median(samples), spec)} ms | {runs} |"
+
+
 def runner_section(data: dict[str, Any] | None) -> list[str]:
     """What running Python in the browser costs (``bench/runner_cost.py``)."""
     if data is None:
         return []
     meta = data["meta"]
-    median = statistics.median
     downloads = data["downloads"]
     return [
         "## Running code in the browser",
@@ -1060,13 +1069,9 @@ def runner_section(data: dict[str, Any] | None) -> list[str]:
         "",
         "| run | median | runs |",
         "|---|---:|---|",
-        f"| first run, cold cache (download, compile, start) | {median(data['cold_ms']):,.0f} ms"
-        f" | {', '.join(f'{v:,.0f}' for v in data['cold_ms'])} |",
-        f"| warm `print(1)` (a fresh interpreter ready) | {median(data['warm_ms']):.1f} ms"
-        f" | {', '.join(f'{v:.1f}' for v in data['warm_ms'])} |",
-        f"| right after another run (waits for the fresh interpreter) "
-        f"| {median(data['after_ms']):,.0f} ms "
-        f"| {', '.join(f'{v:,.0f}' for v in data['after_ms'])} |",
+        timed_row("first run, cold cache (download, compile, start)", data["cold_ms"]),
+        timed_row("warm `print(1)` (a fresh interpreter ready)", data["warm_ms"], ".1f"),
+        timed_row(AFTER_ANOTHER, data["after_ms"]),
         "",
         f"A browser downloads {sum(downloads.values()) / 1e6:.2f} MB to run code, once: "
         "Pyodide's folder is cached for a year (immutable), so later pages and sessions "
@@ -1084,7 +1089,6 @@ def verdict_section(data: dict[str, Any] | None) -> list[str]:
     if data is None:
         return []
     meta = data["meta"]
-    median = statistics.median
     return [
         "### The verdict of a 7-test exercise",
         "",
@@ -1096,11 +1100,8 @@ def verdict_section(data: dict[str, Any] | None) -> list[str]:
         "",
         "| verdict | median | runs |",
         "|---|---:|---|",
-        f"| settled (a fresh interpreter ready) | {median(data['settled_ms']):,.0f} ms"
-        f" | {', '.join(f'{v:,.0f}' for v in data['settled_ms'])} |",
-        f"| right after another run (waits for the fresh interpreter) "
-        f"| {median(data['after_ms']):,.0f} ms "
-        f"| {', '.join(f'{v:,.0f}' for v in data['after_ms'])} |",
+        timed_row("settled (a fresh interpreter ready)", data["settled_ms"]),
+        timed_row(AFTER_ANOTHER, data["after_ms"]),
         "",
         "Both within the 3 s the panel's card has to show a verdict once a revision arrives; "
         "sending `answer.verdict` and its event's return add one round trip.",

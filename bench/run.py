@@ -59,48 +59,44 @@ DATABASE_URL = "postgres://postgres@127.0.0.1:5432/interview_bench"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
+MANY = Scenario(
+    name="many",
+    title="Many sessions: 50 sessions x (1 interviewer, 16 candidates, 3 spectators)",
+    sessions=50,
+    candidates=16,
+    spectators=3,
+    warmup_rounds=1,
+    rounds=4,
+    connect_timeout_s=120.0,
+)
+# Every scenario is many sessions' shape with the differences it names.
 SCENARIOS = {
-    "many": Scenario(
-        name="many",
-        title="Many sessions: 50 sessions x (1 interviewer, 16 candidates, 3 spectators)",
-        sessions=50,
-        candidates=16,
-        spectators=3,
-        warmup_rounds=1,
-        rounds=4,
-        connect_timeout_s=120.0,
-    ),
+    "many": MANY,
     # Not in the issue: the many-sessions fan-out (about 3,400 deliveries a second) with a
     # fifth of its commands, for comparing channel layers where the database is not the limit.
-    "fanout": Scenario(
+    "fanout": replace(
+        MANY,
         name="fanout",
         title="Fan-out: 10 sessions x (1 interviewer, 16 candidates, 83 spectators)",
         sessions=10,
-        candidates=16,
         spectators=83,
-        warmup_rounds=1,
-        rounds=4,
-        connect_timeout_s=120.0,
     ),
     # Not in the issue: many sessions at 25, where the targets start to be missed; the what-ifs
     # (``--experiment``) compare tunings here, where a change still shows.
-    "edge": Scenario(
+    "edge": replace(
+        MANY,
         name="edge",
         title="At the edge: 25 sessions x (1 interviewer, 16 candidates, 3 spectators)",
         sessions=25,
-        candidates=16,
-        spectators=3,
-        warmup_rounds=1,
         rounds=3,
-        connect_timeout_s=120.0,
     ),
-    "big": Scenario(
+    "big": replace(
+        MANY,
         name="big",
         title="Big room: 1 session, 1 interviewer, 50 candidates, 2,000 spectators",
         sessions=1,
         candidates=50,
         spectators=2000,
-        warmup_rounds=1,
         rounds=3,
         connect_timeout_s=150.0,
     ),

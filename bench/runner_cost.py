@@ -15,37 +15,21 @@ Not part of ``make test`` nor ``make bench``: about two minutes.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import os
-import platform
 import statistics
 import sys
-import time
-from pathlib import Path
 
-from coverage_cost import _commit
-from playwright.async_api import async_playwright
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.browser import CHROMIUM_ARGS  # noqa: E402
+from browser_cost import SETTLE_S, chromium, main, stamp
 
 COLD_RUNS = 3
 WARM_RUNS = 3
-# Long enough for the fresh interpreter the previous run left behind to be ready.
-SETTLE_S = 12
 RUNNER = "/static/interview/js/runner.js"
 
 
-async def measure(url: str, chromium: str) -> dict:
+async def measure(url: str, executable: str) -> dict:
     cold, warm, after = [], [], []
     downloads: dict[str, int] = {}
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    async with chromium(executable) as browser:
         for attempt in range(COLD_RUNS):
             context = await browser.new_context()
             page = await context.new_page()
@@ -86,15 +70,8 @@ async def measure(url: str, chromium: str) -> dict:
                 }
             await context.close()
         version = browser.version
-        await browser.close()
     return {
-        "meta": {
-            "date": time.strftime("%Y-%m-%d"),
-            "commit": _commit(),
-            "chromium": version,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "url": url,
-        },
+        "meta": stamp(version, url),
         "cold_ms": cold,
         "warm_ms": warm,
         "after_ms": after,
@@ -109,22 +86,14 @@ TIMED_RUN = """async () => {
 }"""
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000/")
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.url, args.chromium))
-    out = HERE / "results" / "runner.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(
+def summary(result: dict) -> str:
+    return (
         f"cold {statistics.median(result['cold_ms']):.0f} ms, "
         f"warm {statistics.median(result['warm_ms']):.1f} ms, "
         f"right after another {statistics.median(result['after_ms']):.0f} ms, "
-        f"{sum(result['downloads'].values()):,} bytes; wrote {out}"
+        f"{sum(result['downloads'].values()):,} bytes"
     )
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, "runner", measure, summary))

@@ -10,8 +10,8 @@ several times. The process is set up as the server is (``asgi``, its collector's
 included). The shapes:
 
 - *equal lines, changed at both ends*: one line repeated, the first and last swapped: the
-  case that took difflib seconds; now the line matching runs out of its budget and the
-  revision shows as rewritten.
+  case that costs an unbounded line matcher (difflib) seconds; the line matching runs out of
+  its budget and the revision shows as rewritten.
 - *every line changed*: no line in common: one block removed and added whole, the largest
   diff to send.
 - *changes every few lines*: distinct lines, every tenth changed: diffed within the budget,

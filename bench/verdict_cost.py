@@ -15,30 +15,15 @@ Not part of ``make test`` nor ``make bench``: about a minute.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import os
-import platform
 import re
 import statistics
 import sys
-import time
-from pathlib import Path
 
 import yaml
-from coverage_cost import _commit
-from playwright.async_api import async_playwright
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.browser import CHROMIUM_ARGS  # noqa: E402
+from browser_cost import ROOT, SETTLE_S, chromium, main, stamp
 
 RUNS = 5
-# Long enough for the fresh interpreter the previous run left behind to be ready.
-SETTLE_S = 12
 EXAMPLES, HIDDEN = 3, 4
 
 VERDICT = """async ([code, tests]) => {
@@ -55,11 +40,10 @@ def exercise() -> tuple[str, list[dict]]:
     return reference, first["examples"][:EXAMPLES] + first["tests"][:HIDDEN]
 
 
-async def measure(url: str, chromium: str) -> dict:
+async def measure(url: str, executable: str) -> dict:
     code, tests = exercise()
     settled, after = [], []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    async with chromium(executable) as browser:
         page = await browser.new_page()
         await page.goto(url)
         await page.evaluate(
@@ -79,35 +63,19 @@ async def measure(url: str, chromium: str) -> dict:
             ms, _ = await page.evaluate(VERDICT, [code, tests])
             after.append(ms)
         version = browser.version
-        await browser.close()
     return {
-        "meta": {
-            "date": time.strftime("%Y-%m-%d"),
-            "commit": _commit(),
-            "chromium": version,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "url": url,
-            "tests": len(tests),
-        },
+        "meta": {**stamp(version, url), "tests": len(tests)},
         "settled_ms": settled,
         "after_ms": after,
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000/")
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.url, args.chromium))
-    out = HERE / "results" / "verdict.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(
+def summary(result: dict) -> str:
+    return (
         f"settled {statistics.median(result['settled_ms']):.0f} ms, "
-        f"right after another {statistics.median(result['after_ms']):.0f} ms; wrote {out}"
+        f"right after another {statistics.median(result['after_ms']):.0f} ms"
     )
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, "verdict", measure, summary))
