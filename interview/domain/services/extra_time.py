@@ -90,16 +90,20 @@ def round_extend(
     sql.writes_together(
         [
             personal_deadlines_insert(round_id, {participant_id: deadline}),
-            (
-                f"UPDATE {R.table} SET {R.extended_until} = %(extended_until)s"
-                f" WHERE {R.id} = %(round_id)s",
-                {"extended_until": sql.moment_param(last), "round_id": round_id},
-            ),
+            round_extended_until(round_id, last),
             *events_append(session, now, [round_extended(round_id, participant_id, deadline)]),
             *recorded(receipt, result, now),
         ]
     )
     return deadline
+
+
+def round_extended_until(round_id: int, last: datetime) -> sql.Statement:
+    """The round's last personal deadline, until which it stays open."""
+    return (
+        f"UPDATE {R.table} SET {R.extended_until} = %(extended_until)s WHERE {R.id} = %(round_id)s",
+        {"extended_until": sql.moment_param(last), "round_id": round_id},
+    )
 
 
 @transaction.atomic
@@ -128,14 +132,19 @@ def participant_accommodate(
     result = {"participant_id": participant_id, "extra_time_pct": extra_time_pct}
     sql.writes_together(
         [
-            (
-                f"UPDATE {P.table} SET {P.extra_time_pct} = %(extra_time_pct)s"
-                f" WHERE {P.id} = %(participant_id)s",
-                result,
-            ),
+            accommodation_set(participant_id, extra_time_pct),
             *events_append(session, now, [(EventType.TIME_ACCOMMODATED, result)]),
             *recorded(receipt, result, now),
         ]
+    )
+
+
+def accommodation_set(participant_id: int, extra_time_pct: int) -> sql.Statement:
+    """A candidate's standing accommodation, in percent of each later round's time limit."""
+    return (
+        f"UPDATE {P.table} SET {P.extra_time_pct} = %(extra_time_pct)s"
+        f" WHERE {P.id} = %(participant_id)s",
+        {"extra_time_pct": extra_time_pct, "participant_id": participant_id},
     )
 
 

@@ -97,12 +97,29 @@ def answer_score(
             *_sums_written(row, answer_id, participant.id, scored),
         ]
     )
+    events = _score_events(session, row, answer_id, participant.id, score, feedback, scored)
+    result = {"answer_id": answer_id, "score": score, "mean": scored.mean}
+    sql.writes_together([*events_append(session, now, events), *recorded(receipt, result, now)])
+    return scored.mean
+
+
+def _score_events(
+    session: InterviewSession,
+    row: dict[str, Any],
+    answer_id: int,
+    interviewer_id: int,
+    score: int,
+    feedback: str,
+    scored: _Scored,
+) -> list[tuple[str, dict]]:
+    """The score's ``score.updated`` (the panel's mean, this member's score and feedback, the
+    leaderboard), and a ``feedback.updated`` to the author when the feedback changed."""
     event = {
         "answer_id": answer_id,
         "participant_id": row["author_id"],
         "round_id": row["round_id"],
         "score": scored.mean,
-        "by": participant.id,
+        "by": interviewer_id,
         "by_score": score,
         "feedback": feedback,
         "revision": row["revision"],
@@ -115,9 +132,7 @@ def answer_score(
     if feedback != (row["earlier_feedback"] or ""):
         words = {key: event[key] for key in ("answer_id", "participant_id", "round_id", "by")}
         events.append((EventType.FEEDBACK_UPDATED, {**words, "feedback": feedback}))
-    result = {"answer_id": answer_id, "score": score, "mean": scored.mean}
-    sql.writes_together([*events_append(session, now, events), *recorded(receipt, result, now)])
-    return scored.mean
+    return events
 
 
 def _score_read(

@@ -48,21 +48,7 @@ def signal_report(
     )
     now = refuse_unless_open(session, row, round_id, "the signal was not kept")
     kept = (row["signals_stored"] or 0) < SIGNALS_PER_ROUND
-    counter = T.stored if kept else T.dropped
-    writes = [
-        (
-            f"INSERT INTO {T.table} ({T.round}, {T.participant}, {T.stored}, {T.dropped})"
-            " VALUES (%(round_id)s, %(participant_id)s, %(stored)s, %(dropped)s)"
-            f" ON CONFLICT ({T.round}, {T.participant})"
-            f" DO UPDATE SET {counter} = {T.table}.{counter} + 1",
-            {
-                "round_id": round_id,
-                "participant_id": participant.id,
-                "stored": int(kept),
-                "dropped": int(not kept),
-            },
-        )
-    ]
+    writes = [tally_counted(round_id, participant.id, kept)]
     if kept:
         event = {"participant_id": participant.id, "round_id": round_id, "kind": kind}
         if chars is not None:
@@ -73,3 +59,21 @@ def signal_report(
         writes += events_append(session, now, [(EventType.CANDIDATE_SIGNAL, event)])
     sql.writes_together([*writes, *recorded(receipt, {}, now)])
     return kept
+
+
+def tally_counted(round_id: int, participant_id: int, kept: bool) -> sql.Statement:
+    """One more signal in the candidate's tally of the round: stored if ``kept``, else
+    dropped."""
+    counter = T.stored if kept else T.dropped
+    return (
+        f"INSERT INTO {T.table} ({T.round}, {T.participant}, {T.stored}, {T.dropped})"
+        " VALUES (%(round_id)s, %(participant_id)s, %(stored)s, %(dropped)s)"
+        f" ON CONFLICT ({T.round}, {T.participant})"
+        f" DO UPDATE SET {counter} = {T.table}.{counter} + 1",
+        {
+            "round_id": round_id,
+            "participant_id": participant_id,
+            "stored": int(kept),
+            "dropped": int(not kept),
+        },
+    )

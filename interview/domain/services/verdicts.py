@@ -83,11 +83,7 @@ def answer_verdict(
         writes, event = _verdict_first(row, verdict, now)
         result |= {"kept": True, "agrees": True}
     else:
-        kept = {
-            "passed": row["kept_passed"],
-            "total": row["kept_total"],
-            "failures": sql.json_value(row["kept_failures"]) or [],
-        }
+        kept = _kept_report(row)
         result |= {"passed": kept["passed"], "total": kept["total"], "kept": False}
         if verdicts_agree(kept, report):
             sql.writes_together(recorded(receipt, result | {"agrees": True}, now))
@@ -102,6 +98,15 @@ def answer_verdict(
         ]
     )
     return result
+
+
+def _kept_report(row: dict[str, Any]) -> dict[str, Any]:
+    """The kept verdict's pass count, total and failures, as a report."""
+    return {
+        "passed": row["kept_passed"],
+        "total": row["kept_total"],
+        "failures": sql.json_value(row["kept_failures"]) or [],
+    }
 
 
 def _verdict_read(
