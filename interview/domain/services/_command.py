@@ -130,7 +130,9 @@ def session_locked(
     return row
 
 
-def _event_rows(session: InterviewSession, now: datetime, events: list[tuple[str, dict]]):
+def _event_rows(
+    session: InterviewSession, now: datetime, events: list[tuple[str, dict]]
+) -> list[Event]:
     """The session's next events as ``Event`` instances, numbered after its ``last_seq``."""
     return [
         Event(
