@@ -154,10 +154,10 @@ async def test_a_gap_in_live_events_is_filled_from_the_database(
     await owner.hello(room.owner)
     wall = Client(room.code)
     await wall.hello(room.seats["Wall"])
-    publish = services.event_publish_on_commit
-    monkeypatch.setattr(services, "event_publish_on_commit", lambda event: None)
+    publish = services._command.event_publish_on_commit
+    monkeypatch.setattr(services._command, "event_publish_on_commit", lambda event: None)
     await owner.command("question.push", {"question_id": question_ids[0]})  # seq 1, unsent
-    monkeypatch.setattr(services, "event_publish_on_commit", publish)
+    monkeypatch.setattr(services._command, "event_publish_on_commit", publish)
     await owner.command("question.close")  # seq 2, sent: the socket sees the gap
     await wall.next("round.closed")
     assert [(f["seq"], f["type"]) for f in wall.persisted()] == [
@@ -186,12 +186,12 @@ async def test_a_gap_seen_by_every_socket_of_a_session_is_read_from_the_database
     monkeypatch.setattr(
         selectors, "event_rows_after", lambda *args: reads.append(args) or real(*args)
     )
-    publish = services.event_publish_on_commit
-    monkeypatch.setattr(services, "event_publish_on_commit", lambda event: None)
+    publish = services._command.event_publish_on_commit
+    monkeypatch.setattr(services._command, "event_publish_on_commit", lambda event: None)
     await others["Ann"].command(
         "answer.submit", {"round_id": pushed["data"]["round_id"], "text": "mine"}
     )  # seq 2, unsent
-    monkeypatch.setattr(services, "event_publish_on_commit", publish)
+    monkeypatch.setattr(services._command, "event_publish_on_commit", publish)
     await owner.command("question.close")  # seq 3, sent: every socket sees the gap
     for client in (owner, *others.values()):
         await client.next("round.closed")

@@ -134,7 +134,7 @@ def test_no_interviewers_score_follows_from_anything_a_candidate_or_the_room_see
     session = session_for(interviewer)
     users = [interviewer, other_interviewer, make_interviewer(f"carol{next(carols)}")]
     panel = [owner_seat(session)] + [
-        services._participant_new(
+        services.joins._participant_new(
             session=session, role="interviewer", display_name=user.username, user=user
         ).participant
         for user in users[1:panel_size]
@@ -200,7 +200,7 @@ def test_a_panel_of_two_never_shows_the_first_score_alone(interviewer, other_int
     """The review's case: alice gives 7, bob 3. The room and Ann see 5, once; never 7."""
     session = session_for(interviewer)
     alice = owner_seat(session)
-    bob = services._participant_new(
+    bob = services.joins._participant_new(
         session=session, role="interviewer", display_name="bob", user=other_interviewer
     ).participant
     ann, wall = seat(session, "Ann"), seat(session, "Wall", role="spectator")
