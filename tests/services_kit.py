@@ -16,7 +16,7 @@ from django.utils import timezone
 from interview.domain import services
 from interview.domain.errors import ServiceError
 from interview.domain.protocol import Command, CommandType
-from interview.domain.selectors import leaderboard_for
+from interview.domain.standings import leaderboard_for
 from interview.models import (
     Answer,
     Event,

@@ -10,6 +10,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
+from interview.api import results_csv
 from interview.domain import selectors, services
 from interview.domain.visibility import Viewer
 from interview.models import Category, Participant, Question
@@ -661,7 +662,7 @@ def test_results_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutrali
     ],
 )
 def test_a_csv_cell_is_prefixed_only_when_it_is_text_starting_a_formula(value, written):
-    assert selectors.csv_cell(value) == written
+    assert results_csv.csv_cell(value) == written
 
 
 # --- health and docs -----------------------------------------------------------------------

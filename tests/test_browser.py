@@ -21,8 +21,8 @@ from django.utils.timezone import now as django_now
 from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
 
 from interview.domain import services
+from interview.domain.integrity import signals_summary
 from interview.domain.protocol import timestamp
-from interview.domain.selectors import signals_summary
 from interview.models import (
     Answer,
     Event,
@@ -884,7 +884,7 @@ SUMMARY_CASES = [
 
 
 async def test_the_dashboard_sums_up_signals_as_the_server_does(server, tabs):
-    """signals.js's signalSummary and selectors.signals_summary, on the same signals."""
+    """signals.js's signalSummary and integrity.signals_summary, on the same signals."""
     start = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 
     def at(second: float) -> datetime:

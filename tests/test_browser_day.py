@@ -14,7 +14,8 @@ from channels.db import database_sync_to_async
 from django.utils.timezone import now as django_now
 from playwright.async_api import Page, expect
 
-from interview.domain import selectors, services
+from interview.api import results_csv
+from interview.domain import integrity, selectors, services, visibility
 from interview.models import InterviewSession, PersonalDeadline, Question, Round
 
 from . import test_browser as shared
@@ -94,11 +95,11 @@ def signals_stored(code: str) -> tuple[dict, dict, list[dict]]:
     session = session_of(code)
     results = selectors.results_for(session)
     (cara,) = results["candidates"]
-    rows = selectors.results_csv_rows(results)
+    rows = results_csv.results_csv_rows(results)
     text = io.StringIO()
-    csv.writer(text).writerows([selectors.RESULTS_CSV_HEADER, *rows])
+    csv.writer(text).writerows([results_csv.RESULTS_CSV_HEADER, *rows])
     (row,) = csv.DictReader(io.StringIO(text.getvalue()))
-    signals = selectors.signals_seen(session, selectors.Lens.PANEL).kept
+    signals = selectors.signals_seen(session, visibility.Lens.PANEL).kept
     return cara["rounds"][0]["signals"], row, signals
 
 
@@ -128,7 +129,7 @@ async def test_a_reload_mid_round_is_not_leaving_the_tab_and_its_time_away_stays
     loads = [s for s in signals if s.get("load")]
     assert [s["load"] for s in loads] == ["reloaded"]
     # An hour later, the round still open, her time away has not grown.
-    later = selectors.signals_summary(signals, until=django_now() + timedelta(hours=1))
+    later = integrity.signals_summary(signals, until=django_now() + timedelta(hours=1))
     assert later == stored
     await card.get_by_text("Focus and paste timeline").click()
     timeline = card.get_by_role("list", name="Focus and paste timeline")
@@ -146,7 +147,7 @@ async def test_a_reload_mid_round_is_not_leaving_the_tab_and_its_time_away_stays
     shown = await summary.text_content()
     stored, _, signals = await database_sync_to_async(signals_stored)(room.code)
     assert (stored["left_tab"], stored["reloads"]) == (1, 1)
-    later = selectors.signals_summary(signals, until=django_now() + timedelta(hours=1))
+    later = integrity.signals_summary(signals, until=django_now() + timedelta(hours=1))
     assert later == stored
     assert shown == f"Focus and pastes: {stored['summary']}"
 

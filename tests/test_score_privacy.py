@@ -19,13 +19,8 @@ from hypothesis import strategies as st
 
 from interview.domain import services
 from interview.domain.broadcast import event_message
-from interview.domain.selectors import (
-    candidate_results,
-    events_after,
-    leaderboard_for,
-    panel_mean,
-    snapshot_for,
-)
+from interview.domain.selectors import candidate_results, events_after, snapshot_for
+from interview.domain.standings import leaderboard_for, panel_mean
 from interview.domain.timeline import timeline_page
 from interview.domain.visibility import Viewer
 from interview.models import Event, Question, Round

@@ -24,7 +24,8 @@ def test_presence_comes_with_the_first_socket_and_goes_with_the_last(live):
 
 @pytest.mark.django_db
 def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live):
-    from interview.domain.selectors import PRESENCE_STALE_AFTER, online_ids
+    from interview.domain.presence import PRESENCE_STALE_AFTER
+    from interview.domain.selectors import online_ids
     from interview.models import Connection
 
     session, _, ann, ben = live
@@ -41,7 +42,8 @@ def test_sockets_of_a_dead_process_are_reaped_and_their_owner_goes_offline(live)
 
 @pytest.mark.django_db
 def test_a_dropped_socket_keeps_its_participant_online_for_the_grace_period(live):
-    from interview.domain.selectors import PRESENCE_GRACE, online_ids
+    from interview.domain.presence import PRESENCE_GRACE
+    from interview.domain.selectors import online_ids
 
     session, _, ann, _ = live
     services.connection_open(participant=ann, channel_name="a1", server_id="s1")
@@ -54,7 +56,8 @@ def test_a_dropped_socket_keeps_its_participant_online_for_the_grace_period(live
 
 @pytest.mark.django_db
 def test_after_the_grace_period_the_reaper_announces_the_departure(live):
-    from interview.domain.selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER, online_ids
+    from interview.domain.presence import PRESENCE_GRACE, PRESENCE_STALE_AFTER
+    from interview.domain.selectors import online_ids
     from interview.models import Connection
 
     session, _, ann, _ = live

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from interview.domain import services
 from interview.domain.protocol import CommandType
-from interview.domain.selectors import leaderboard_for
+from interview.domain.standings import leaderboard_for
 from interview.models import (
     Answer,
     Event,

@@ -16,7 +16,7 @@ import socket
 import time
 
 from interview.domain import services
-from interview.domain.selectors import PRESENCE_HEARTBEAT
+from interview.domain.presence import PRESENCE_HEARTBEAT
 from interview.live.dbcalls import perform
 
 log = logging.getLogger(__name__)

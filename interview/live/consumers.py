@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from interview import telemetry
-from interview.domain import selectors, services, throttling
+from interview.domain import presence, selectors, services, throttling
 from interview.domain.broadcast import publications_send
 from interview.domain.credentials import join_code_normalise
 from interview.domain.errors import ErrorCode, Refusal
@@ -111,7 +111,7 @@ class SessionConsumer(ManySocketsConsumer):
             await perform(
                 services.connection_close,
                 channel_name=self.socket_id,
-                grace=None if on_purpose else selectors.PRESENCE_GRACE,
+                grace=None if on_purpose else presence.PRESENCE_GRACE,
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from interview.domain import sql
 from interview.domain.broadcast import event_publish_on_commit
 from interview.domain.errors import ServiceError
-from interview.domain.selectors import leaderboard_for
+from interview.domain.standings import leaderboard_for
 from interview.domain.visibility import audience_of
 from interview.models import (
     CommandReceipt,

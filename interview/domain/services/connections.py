@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from interview.domain.broadcast import presence_publish_on_commit, sockets_displace_on_commit
+from interview.domain.presence import PRESENCE_GRACE, PRESENCE_STALE_AFTER
 from interview.domain.protocol import MAX_SOCKETS_PER_PARTICIPANT
-from interview.domain.selectors import PRESENCE_GRACE, PRESENCE_STALE_AFTER
 from interview.domain.services.rounds import rounds_close_due
 from interview.models import Connection, Participant
 

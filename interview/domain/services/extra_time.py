@@ -10,7 +10,6 @@ from django.utils import timezone
 from interview.domain import sql
 from interview.domain.errors import ServiceError
 from interview.domain.protocol import EventType, timestamp
-from interview.domain.selectors import panel_mean
 from interview.domain.services._command import (
     CANDIDATE,
     CANDIDATE_PARAMS,
@@ -34,6 +33,7 @@ from interview.domain.services._standings import (
     standing_changed,
     total_of,
 )
+from interview.domain.standings import panel_mean
 from interview.models import (
     Answer,
     InterviewSession,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interview.domain import sql
 from interview.domain.errors import ServiceError
-from interview.domain.selectors import round_payload
+from interview.domain.payloads import round_payload
 from interview.domain.services._command import (
     Receipt,
     S,

@@ -10,7 +10,6 @@ from django.utils import timezone
 from interview.domain import sql
 from interview.domain.errors import ServiceError
 from interview.domain.protocol import EventType
-from interview.domain.selectors import panel_mean
 from interview.domain.services._command import (
     Receipt,
     S,
@@ -20,6 +19,7 @@ from interview.domain.services._command import (
     session_locked,
 )
 from interview.domain.services._standings import int_pairs, ranking_mean, total_of
+from interview.domain.standings import panel_mean
 from interview.domain.visibility import AWAITING, IN_EXTRA_TIME
 from interview.models import (
     Answer,

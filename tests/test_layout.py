@@ -1,0 +1,79 @@
+"""The layout shows the architecture: packages by concern, each importing only the layers
+below it, and modules and functions small enough to read whole."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+INTERVIEW = ROOT / "interview"
+
+# Which packages of interview/ each package may import. content is pure (text, code, charts);
+# domain holds the state and its rules; live (sockets) and api (HTTP) stand beside each other
+# on top of the domain. The top-level modules (models, telemetry) are below all of them.
+MAY_IMPORT = {
+    "content": set(),
+    "domain": {"content"},
+    "live": {"content", "domain"},
+    "api": {"content", "domain"},
+}
+MODULE_LINES_MAX = 500
+FUNCTION_LINES_MAX = 60
+
+
+def _modules(package: str | None = None) -> list[Path]:
+    base = INTERVIEW / package if package else INTERVIEW
+    return sorted(path for path in base.rglob("*.py") if "migrations" not in path.parts)
+
+
+def _imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {
+        name.split(".")[1]
+        for name in names
+        if name.startswith("interview.") and name.split(".")[1] in MAY_IMPORT
+    }
+
+
+@pytest.mark.dbless
+@pytest.mark.parametrize("package", sorted(MAY_IMPORT))
+def test_a_package_imports_only_the_layers_below_it(package: str) -> None:
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(found - MAY_IMPORT[package] - {package})
+        for path in _modules(package)
+        if (found := _imported_packages(path)) - MAY_IMPORT[package] - {package}
+    }
+    assert wrong == {}
+
+
+@pytest.mark.dbless
+def test_no_module_is_over_500_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in [*_modules(), *(ROOT / "frontend").rglob("*.py")]
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text().splitlines())) > MODULE_LINES_MAX
+    }
+    assert long == {}
+
+
+@pytest.mark.dbless
+def test_no_function_is_over_60_lines() -> None:
+    long = {}
+    for path in [*_modules(), *(ROOT / "frontend").rglob("*.py"), ROOT / "asgi.py"]:
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > FUNCTION_LINES_MAX:
+                    long[f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"] = lines
+    assert long == {}
