@@ -93,7 +93,7 @@ def interviewer(db):
 @pytest.fixture
 def unbounded_sessions(settings) -> None:
     """No cap on an interviewer's live sessions: for properties that open one per example
-    (the cap itself is tested in test_api.py)."""
+    (the cap itself is tested in test_views.py)."""
     settings.MAX_LIVE_SESSIONS_PER_USER = 10**9
 
 
