@@ -410,7 +410,7 @@ async def test_sigterm_closes_sockets_with_4012_and_exits_promptly(two_servers, 
     a, b = two_servers
     staying = await join(a, "Ann")
     leaving = await join(a, "Ben")
-    await leaving.close()  # a client leaving just before the signal once hung the shutdown
+    await leaving.close()  # a client that leaves just before the signal holds nothing up
     started = asyncio.get_running_loop().time()
     a.terminate()
     assert await staying.gone(timeout=10) == 4012
