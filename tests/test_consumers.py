@@ -112,14 +112,15 @@ async def test_a_spectators_comings_and_goings_reach_the_panel_only(layer, inter
 
 
 async def test_a_burst_of_200_spectators_gives_a_candidate_few_presence_frames(
-    layer, interviewer, monkeypatch
+    layer, interviewer, monkeypatch, clock
 ):
     """Coalesced: a recount waits for a quiet second, so a burst of arrivals gives one frame,
     not one per arrival, and it has the right counts.
 
     The burst reaches the room at once: the room holds the arrivals' presence messages until
     all two hundred have come, however long a busy machine takes to welcome them, then takes
-    them in a row."""
+    them in a row. The server's clock runs, as in a server, so that sockets opened early in a
+    long burst still count: it refreshes their heartbeats."""
     from interview.live.delivery import Room
 
     room = await room_create(interviewer, spectators=[f"Fan {i}" for i in range(200)])
