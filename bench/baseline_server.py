@@ -1,4 +1,5 @@
-"""The baseline: a bare ``websockets`` server with just enough of PROTOCOL.md for the benchmark.
+"""The baseline: a bare ``websockets`` server with just enough of the protocol
+(docs/protocol.md) for the benchmark.
 
 No Django, no database, no channel layer, one process: ``hello`` → ``welcome``;
 ``question.push`` → ``round.closed`` (of the open round) and ``round.opened`` to the session,

@@ -1,7 +1,7 @@
 """The load generator: many WebSocket clients of the live-session protocol, in worker processes.
 
-It speaks only PROTOCOL.md: ``hello``/``welcome``, then the scenario. Each session's
-interviewer pushes a question every ``period_s`` (sessions are staggered across the period),
+It speaks only the protocol of docs/protocol.md: ``hello``/``welcome``, then the scenario.
+Each session's interviewer pushes a question every ``period_s`` (staggered across the period),
 every candidate answers each question after a random think time, and the interviewer scores
 every answer it sees. Every client records when each event reached it; the sender records when
 each command left and when its ``ack`` came back. Latencies are joined afterwards by the
@@ -284,8 +284,9 @@ class Client:
     async def run(self) -> None:
         """Connect, say hello, read events; after an unexpected close, resume like a client.
 
-        PROTOCOL.md's client reconnects with ``last_seq`` and gets every event it missed; such
-        late events still count as delivered, with their late arrival time.
+        A client reconnects with ``last_seq`` and gets every event it missed (docs/protocol.md,
+        "Handshake and resume"); such late events still count as delivered, with their late
+        arrival time.
         """
         worker = self.worker
         attempts = 0

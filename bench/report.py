@@ -236,7 +236,8 @@ def method(meta: dict[str, Any]) -> list[str]:
     return [
         "## What is measured",
         "",
-        "The load generator (`bench/loadgen.py`) speaks only `PROTOCOL.md`. It takes its seats "
+        "The load generator (`bench/loadgen.py`) speaks only the protocol of `docs/protocol.md`. "
+        "It takes its seats "
         "through the HTTP API (`createinterviewer`, `POST /api/sessions/`, "
         "`POST /api/sessions/{code}/join` through nginx), then each client opens "
         "`/ws/sessions/{code}/` (spectators `/ws/watch/{code}/`, as the watch page does), says "

@@ -449,7 +449,7 @@ async def http_setup(room: Room) -> None:
 
 async def connect_room(room: Room) -> None:
     """Everyone connects, in turn; each arrival is announced to all, the newcomer included,
-    except a spectator's, which only the panel hears of (PROTOCOL.md, Version 2)."""
+    except a spectator's, which only the panel hears of (docs/protocol.md, "Presence")."""
     roles = {"interviewer": "interviewer", "Ada": "candidate", "Grace": "candidate"}
     for name in ("interviewer", "Ada", "Grace", "Watcher"):
         with step(f"{name}: hello {{token, last_seq: 0}} -> welcome; participant.joined"):

@@ -206,7 +206,7 @@ def _error_page(request: HttpRequest, status: int) -> HttpResponse:
         "frontend/error.html", context, request=None if status == 500 else request
     )
     response = HttpResponse(html, status=status)
-    # Not _content_security_policy: it reads the Host header, which a 400 may be about.
+    # Not csp.content_security_policy: it reads the Host header, which a 400 may be about.
     response["Content-Security-Policy"] = ERROR_PAGE_CSP
     return response
 

@@ -20,7 +20,7 @@ from playwright.async_api import (
     expect,
 )
 
-from .servers import ROOT, DaphneServer, service_missing
+from .servers import ROOT, DaphneServer, Peer, service_missing
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # axe-core, vendored by `make vendor` at the version frontend/editor's lockfile pins.
@@ -39,6 +39,13 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 860}
 COUNTDOWN = re.compile(r"^(\d+):(\d\d)$")
+# In the page: the tab hidden, or shown again, as switching tabs would say.
+TAB = """(state) => {
+    Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+# A busy machine (a full test run beside other suites) can take a few seconds per step.
+expect.set_options(timeout=10_000)
 
 
 def chromium_path() -> str:
@@ -159,3 +166,20 @@ async def accessibility_violations(page: Page) -> list[str]:
         for rule in results["violations"]
         if rule["impact"] in ("serious", "critical")
     ]
+
+
+def leaderboard(page: Page) -> Locator:
+    """The rows of the page's leaderboard."""
+    return page.get_by_role("list", name="Leaderboard").get_by_role("listitem")
+
+
+async def pushed(panel: Peer, question_id: int, **data) -> dict:
+    """Push a question over the panel's protocol socket; the ack's data."""
+    reply = await panel.command("question.push", {"question_id": question_id, **data})
+    assert reply["type"] == "ack", reply
+    return reply["data"]
+
+
+async def assert_accessible(page: Page, view: str) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page."""
+    assert await accessibility_violations(page) == [], f"axe on the {view}"

@@ -14,6 +14,10 @@ from rest_framework.test import APIClient
 from interview.api.question_bank import BUILT_IN_BANK, bank_load, bank_read_files
 from interview.domain.roles import INTERVIEWERS_GROUP
 
+# The browser tests' fixtures (server, chromium, browser, tabs, peers, questions, room), in one
+# module for every tests/test_browser*.py; a module's own fixture of the same name wins.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 def service_url(variable: str, what: str) -> str:
     """A test service's URL; skipped when absent, except under CI where absence fails."""

@@ -11,14 +11,12 @@ screenshot of every view to docs/screenshots/.
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from django.utils.timezone import now as django_now
-from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from interview.domain import services
 from interview.domain.integrity import signals_summary
@@ -34,22 +32,16 @@ from interview.models import (
 )
 
 from .browser import (
-    CHROMIUM_ARGS,
-    Tabs,
-    accessibility_violations,
+    TAB,
     answer_editor,
-    chromium_path,
+    assert_accessible,
     countdown_seconds,
     expect_answer,
     join_with_name,
+    leaderboard,
+    pushed,
     screenshot,
     sign_in,
-)
-from .servers import (
-    DaphneServer,
-    Peer,
-    Peers,
-    one_server,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
@@ -65,63 +57,6 @@ HOSTILE_QUESTION = {
     ),
     "key_points": [XSS, "[a link](javascript:alert(1))"],
 }
-# A busy machine (a full test run beside other suites) can take a few seconds per step.
-expect.set_options(timeout=10_000)
-
-
-@dataclass(frozen=True)
-class Room:
-    code: str
-    owner_token: str
-    panel_invite: str
-
-
-@pytest.fixture
-def server(redis_url, transactional_db, tmp_path) -> Iterator[DaphneServer]:
-    with one_server(redis_url, tmp_path) as daphne:
-        yield daphne
-
-
-@pytest.fixture(autouse=True)
-def chromium() -> str:
-    """The Chromium executable, looked for first: a missing one skips before a server starts."""
-    return chromium_path()
-
-
-@pytest.fixture
-async def browser(chromium) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@pytest.fixture
-async def tabs(browser, server) -> AsyncIterator[Tabs]:
-    """The test's tabs; no page may open a dialog or throw, whatever the test checked."""
-    opened = Tabs(browser, server)
-    yield opened
-    await opened.close()
-    assert opened.dialogs == [], opened.dialogs
-    assert opened.errors == [], opened.errors
-
-
-@pytest.fixture
-async def peers(server) -> AsyncIterator[Peers]:
-    """Protocol sockets standing in for an interviewer when the test is about the candidate."""
-    opened = Peers()
-    yield opened
-    await opened.close_all()
-
-
-@pytest.fixture
-def questions(bank) -> list[Question]:
-    """The first bank entries, in the order the dashboard lists them."""
-    return list(Question.objects.order_by("id")[:2])
 
 
 @pytest.fixture
@@ -129,31 +64,6 @@ def hostile_question(bank, interviewer) -> Question:
     return Question.objects.create(
         slug="hostile", category="Core Python", difficulty=1, owner=interviewer, **HOSTILE_QUESTION
     )
-
-
-@pytest.fixture
-def room(interviewer) -> Room:
-    """A session in the lobby, owned by alice."""
-    created = services.session_create(owner=interviewer, title="Python panel")
-    return Room(
-        code=created.session.code,
-        owner_token=created.owner.token,
-        panel_invite=created.panel_invite,
-    )
-
-
-def leaderboard(page: Page):
-    return page.get_by_role("list", name="Leaderboard").get_by_role("listitem")
-
-
-async def pushed(panel: Peer, question_id: int, **data) -> dict:
-    reply = await panel.command("question.push", {"question_id": question_id, **data})
-    assert reply["type"] == "ack", reply
-    return reply["data"]
-
-
-async def assert_accessible(page: Page, view: str) -> None:
-    assert await accessibility_violations(page) == [], f"axe on the {view}"
 
 
 async def assert_inert(page: Page) -> None:
@@ -713,11 +623,6 @@ PASTE = """(text) => {
     const editor = document.querySelector("#answer-form .cm-content");
     editor.focus();
     editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
-}"""
-# In the page: the tab hidden, or shown again, as switching tabs would say.
-TAB = """(state) => {
-    Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
-    document.dispatchEvent(new Event("visibilitychange"));
 }"""
 # In the dashboard: the moment (its clock) a card first says the paste arrived.
 SEEN_AT = """(wanted) => new Promise((resolve) => {

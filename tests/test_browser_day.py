@@ -1,7 +1,8 @@
 """A real interview day in the browser (issue 17, items 2 to 4): no false alarm when a page
 reloads, nothing ends by accident, and every screen fits, at 390 px as at 1366 px.
 
-The fixtures are test_browser.py's: one daphne per test, a browser context per person.
+The fixtures are the browser tests' (tests/browser_fixtures.py): one daphne per test, a
+browser context per person.
 """
 
 import csv
@@ -18,21 +19,20 @@ from interview.api import results_csv
 from interview.domain import integrity, selectors, services, visibility
 from interview.models import InterviewSession, PersonalDeadline, Question, Round
 
-from . import test_browser as shared
-from .browser import SCREENSHOTS, answer_editor, countdown_seconds, join_with_name, sign_in
+from .browser import (
+    SCREENSHOTS,
+    TAB,
+    answer_editor,
+    assert_accessible,
+    countdown_seconds,
+    join_with_name,
+    leaderboard,
+    pushed,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
-# test_browser.py's fixtures, shared (pytest registers a fixture wherever a module holds it).
-chromium = shared.chromium
-browser = shared.browser
-server = shared.server
-tabs = shared.tabs
-peers = shared.peers
-questions = shared.questions
-room = shared.room
-pushed = shared.pushed
-assert_accessible = shared.assert_accessible
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -137,11 +137,11 @@ async def test_a_reload_mid_round_is_not_leaving_the_tab_and_its_time_away_stays
 
     # She leaves the tab, her connection drops, she comes back before it returns: the page
     # says so at the reconnect, and her time away ends there, not at the round's close.
-    await cara.evaluate(shared.TAB, "hidden")
+    await cara.evaluate(TAB, "hidden")
     await expect(summary).to_contain_text("left the tab 1×")
     await cara.context.set_offline(True)
     await expect(cara.get_by_text("You are offline")).to_be_visible()
-    await cara.evaluate(shared.TAB, "visible")
+    await cara.evaluate(TAB, "visible")
     await cara.context.set_offline(False)
     await expect(timeline.get_by_role("listitem").last).to_contain_text("came back to the tab")
     shown = await summary.text_content()
@@ -248,7 +248,7 @@ async def test_finishing_and_pushing_over_an_open_round_ask_first_and_cancel_cha
     await card.get_by_label("Feedback").fill("Clear, after the bell too.")
     await card.get_by_role("button", name="Save score").click()
     await expect(card.get_by_text("Saved: your score 7")).to_be_visible()
-    await expect(shared.leaderboard(panel).first).to_contain_text("7 pts")
+    await expect(leaderboard(panel).first).to_contain_text("7 pts")
     mine = await database_sync_to_async(candidate_results_of)(room.code, "Ann")
     assert mine["rounds"][0]["answer"]["score"] == 7
     assert mine["rounds"][0]["answer"]["scores"][0]["feedback"] == "Clear, after the bell too."

@@ -12,19 +12,7 @@ import time
 import pytest
 from playwright.async_api import Page, WebSocket, expect
 
-from . import test_browser
-from .browser import answer_editor, join_with_name, screenshot, sign_in
-
-# The browser tests' fixtures: one daphne, Chromium, the tabs and protocol sockets.
-server = test_browser.server
-chromium = test_browser.chromium
-browser = test_browser.browser
-tabs = test_browser.tabs
-peers = test_browser.peers
-questions = test_browser.questions
-room = test_browser.room
-pushed = test_browser.pushed
-assert_accessible = test_browser.assert_accessible
+from .browser import answer_editor, assert_accessible, join_with_name, pushed, screenshot, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 

@@ -2,7 +2,8 @@
 code unless the candidate has text of their own, the examples are listed, and the hidden
 tests are nowhere in the page.
 
-The fixtures are test_browser.py's: one daphne per test, a browser context per person.
+The fixtures are the browser tests' (tests/browser_fixtures.py): one daphne per test, a
+browser context per person.
 """
 
 import pytest
@@ -10,21 +11,16 @@ from playwright.async_api import expect
 
 from interview.models import Question
 
-from . import test_browser as shared
-from .browser import answer_editor, expect_answer, join_with_name, screenshot
+from .browser import (
+    answer_editor,
+    assert_accessible,
+    expect_answer,
+    join_with_name,
+    pushed,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
-
-# test_browser.py's fixtures, shared (pytest registers a fixture wherever a module holds it).
-chromium = shared.chromium
-browser = shared.browser
-server = shared.server
-tabs = shared.tabs
-peers = shared.peers
-questions = shared.questions
-room = shared.room
-pushed = shared.pushed
-assert_accessible = shared.assert_accessible
 
 
 @pytest.fixture

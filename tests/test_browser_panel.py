@@ -12,18 +12,8 @@ from playwright.async_api import Page, expect
 from interview.domain import services
 from interview.models import InterviewSession, Question, Round
 
-from . import test_browser
-from .browser import SCREENSHOTS, answer_editor, join_with_name, sign_in
-from .test_browser import Room, assert_accessible
-
-# The browser tests' fixtures, shared: a server per test, Chromium, tabs, protocol sockets.
-browser = test_browser.browser
-chromium = test_browser.chromium
-peers = test_browser.peers
-questions = test_browser.questions
-room = test_browser.room
-server = test_browser.server
-tabs = test_browser.tabs
+from .browser import SCREENSHOTS, answer_editor, assert_accessible, join_with_name, sign_in
+from .browser_fixtures import Room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 

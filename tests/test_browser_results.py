@@ -13,18 +13,16 @@ from playwright.async_api import expect
 from interview.domain import services
 from interview.models import InterviewSession, Question
 
-from .browser import answer_editor, join_with_name, screenshot, sign_in
-from .test_browser import (  # noqa: F401 (fixtures)
-    Room,
+from .browser import (
+    answer_editor,
     assert_accessible,
-    browser,
-    chromium,
+    join_with_name,
     leaderboard,
-    peers,
     pushed,
-    server,
-    tabs,
+    screenshot,
+    sign_in,
 )
+from .browser_fixtures import Room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 

@@ -2,7 +2,8 @@
 the QR code of the candidate link, its podium at the finish, and a finished session's pages,
 which say so before asking for a name.
 
-The fixtures are test_browser.py's: one daphne per test, a browser context per person.
+The fixtures are the browser tests' (tests/browser_fixtures.py): one daphne per test, a
+browser context per person.
 """
 
 import pytest
@@ -12,21 +13,10 @@ from playwright.async_api import Page, expect
 from interview.domain import services
 from interview.models import InterviewSession
 
-from . import test_browser as shared
-from .browser import join_with_name, screenshot
+from .browser import assert_accessible, join_with_name, pushed, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
-# test_browser.py's fixtures, shared (pytest registers a fixture wherever a module holds it).
-chromium = shared.chromium
-browser = shared.browser
-server = shared.server
-tabs = shared.tabs
-peers = shared.peers
-questions = shared.questions
-room = shared.room
-pushed = shared.pushed
-assert_accessible = shared.assert_accessible
 
 BIG_SCREEN = {"width": 1366, "height": 768}
 

@@ -6,7 +6,8 @@ The hostile suite runs in every runner host: the candidate's page (through its R
 and the panel's live page (signed in, so credentials are there to steal; the runner module
 driven by the test, until the dashboard runs answers itself). Each attempt must fail with
 nothing reaching the server: its access log shows no request after Pyodide has loaded.
-The fixtures are test_browser.py's: one daphne per test, a browser context per person.
+The fixtures are the browser tests' (tests/browser_fixtures.py): one daphne per test, a
+browser context per person.
 """
 
 import re
@@ -15,21 +16,11 @@ from dataclasses import dataclass
 import pytest
 from playwright.async_api import Page, expect
 
-from . import test_browser as shared
-from .browser import answer_editor, join_with_name, screenshot, sign_in
+from .browser import answer_editor, assert_accessible, join_with_name, pushed, screenshot, sign_in
 from .servers import DaphneServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
-chromium = shared.chromium
-browser = shared.browser
-server = shared.server
-tabs = shared.tabs
-peers = shared.peers
-questions = shared.questions
-room = shared.room
-pushed = shared.pushed
-assert_accessible = shared.assert_accessible
 
 # Loading Pyodide, and each run's fresh interpreter, take seconds on a busy machine.
 RUN_TIMEOUT_MS = 60_000

@@ -3,7 +3,8 @@ examples", and the panel's verdict on every revision, with what the room sees of
 
 The harness is the server's interview/content/exercises.py, run in Pyodide in the sandbox: what it
 says in the browser is what it says in CPython, which these tests compute beside it.
-The fixtures are test_browser.py's: one daphne per test, a browser context per person.
+The fixtures are the browser tests' (tests/browser_fixtures.py): one daphne per test, a
+browser context per person.
 """
 
 import pytest
@@ -14,20 +15,11 @@ from interview.content.exercises import run_tests
 from interview.domain import services
 from interview.models import Question, Verdict
 
-from . import test_browser as shared
-from .browser import answer_editor, join_with_name, screenshot, sign_in
+from .browser import answer_editor, join_with_name, leaderboard, pushed, screenshot, sign_in
 from .test_exercise_bank import WRONG, reference_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
-chromium = shared.chromium
-browser = shared.browser
-server = shared.server
-tabs = shared.tabs
-peers = shared.peers
-room = shared.room
-pushed = shared.pushed
-leaderboard = shared.leaderboard
 
 # Loading Pyodide, and each run's fresh interpreter, take seconds on a busy machine.
 RUN_TIMEOUT_MS = 60_000

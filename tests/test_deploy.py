@@ -171,7 +171,7 @@ def test_the_metrics_token_reaches_every_web_process():
 
 def test_the_redis_client_parses_replies_in_c():
     # hiredis (requirements.txt): without it redis-py reads every fan-out through a parser
-    # written in Python, which the benchmark's profile showed (docs/benchmarks.md).
+    # written in Python, a cost that shows in the benchmark's profile (docs/benchmarks.md).
     from redis.utils import HIREDIS_AVAILABLE
 
     assert HIREDIS_AVAILABLE

@@ -276,7 +276,7 @@ def test_a_last_seq_beyond_the_databases_keys_is_invalid():
     assert error.code is ErrorCode.INVALID
 
 
-# --- strict types (PROTOCOL.md, Version 2) ---------------------------------------------------
+# --- strict types (docs/protocol.md, "Errors") ----------------------------------------------
 
 INTEGER_FIELDS = [
     ("hello", "last_seq"),

@@ -282,11 +282,10 @@ async def test_redis_gone_for_five_seconds_then_service_comes_back_with_nothing_
         await peer.close()
 
 
-# How long any one client may wait for its way back. On an idle two-core machine that runs
-# the clients, nginx, both processes, PostgreSQL and Redis together, all thousand are back in
-# about 10 s (the test prints the figure; docs/benchmarks.md). This is a correctness test:
-# nothing lost, nothing repeated, no 5xx. The wait is generous so that it holds on a machine
-# twice as slow and busy with other work (`make test-busy`), where the storm took over 30 s.
+# How long any one client may wait for its way back. This is a correctness test: nothing
+# lost, nothing repeated, no 5xx. The wait is generous so that it holds on a machine twice as
+# slow and busy with other work (`make test-busy`), which runs the clients, nginx, both
+# processes, PostgreSQL and Redis together; the test prints how long the storm took.
 STORM_WAIT_S = 120
 
 

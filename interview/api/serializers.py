@@ -9,8 +9,9 @@ from interview.content.rendering import key_points_html, markdown_html
 from interview.domain.fields import IdField
 from interview.models import InterviewSession, Question
 
-# A question's texts at most (issue 18: a push of 1 MB texts took seconds, and every
-# spectator got 2 MB): through the API, bank files and the admin alike, which all validate here.
+# A question's texts at most: a push sends them (rendered as well) to every socket of the room,
+# so unbounded texts would make a push slow and every spectator's download large. Through the
+# API, bank files and the admin alike, which all validate here.
 MAX_PROMPT_CHARS = 20_000
 MAX_MODEL_ANSWER_CHARS = 50_000
 

@@ -2,8 +2,8 @@
 
 The panel's hint while it listens, never a verdict: computed on the server for every stored
 revision of an answer, shown to the panel only (``visibility``), and a suggested score the
-interviewer may take or leave. Deterministic and cheap (well under a millisecond for an
-answer of 2,000 characters: ``bench/coverage_cost.py``). The method:
+interviewer may take or leave. Deterministic, and cheap enough to run on every revision
+(``bench/coverage_cost.py`` times it against its target; docs/benchmarks.md). The method:
 
 1. **Normalise.** NFKC, case-folded; words are runs of letters and digits.
 2. **Terms of a key point.** Its code identifiers (``select_related``, ``@shared_task``,

@@ -37,17 +37,16 @@ CODE_BACKGROUND = "#f6f8fa"
 # Distinct texts kept rendered per process: a bank's worth of questions, a few MB at most.
 CACHE_SIZE = 512
 
-# What a text may ask of the renderer. markdown-it's inline rules cost microseconds per
-# delimiter (about 10 us per "[", 16 per "![", 8 per "*" or "_"; issue 18): a text with more
-# than this many of them, or of block lines below, shows as plain text, escaped, its lines
-# kept (``rendered_plain``). Pygments costs about
-# 7 us per character: past this many characters of code in one text, the rest of its code
-# blocks show unhighlighted. With the bank's bounds (serializers.MAX_MODEL_ANSWER_CHARS) a
-# text renders in tens of milliseconds at worst (docs/benchmarks.md), once per process.
+# What a text may ask of the renderer. markdown-it's inline rules cost time per delimiter
+# ("[" and "![" most, then "*" and "_"): a text with more than this many of them, or of block
+# lines below, shows as plain text, escaped, its lines kept (``rendered_plain``). Pygments'
+# cost grows with each character of code: past this many characters of code in one text, the
+# rest of its code blocks show unhighlighted. So the worst text the bank's bounds allow
+# (serializers.MAX_MODEL_ANSWER_CHARS) stays cheap to render, once per process.
 MAX_MARKUP = 2_000
 MAX_HIGHLIGHTED_CHARS = 5_000
 _MARKUP = re.compile(r"[\[\]*_<>|`!&]")
-# Lines that open a block (heading, list item, quote) cost about 35 us each the same way.
+# Lines that open a block (heading, list item, quote) cost time each, the same way.
 MAX_BLOCKS = 1_000
 _BLOCKS = re.compile(r"^[ \t]*(?:#|[-+*>] |\d+[.)])", re.MULTILINE)
 _highlight_left: contextvars.ContextVar[int] = contextvars.ContextVar("highlight_left", default=0)

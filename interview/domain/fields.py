@@ -3,7 +3,7 @@
 Ids are the database's 64-bit keys: a number beyond them can name no row, and the database
 driver refuses it with an error rather than finding nothing, so every id is bounded here.
 
-The WebSocket commands take JSON types as sent (PROTOCOL.md, Version 2, "strict types"):
+The WebSocket commands take JSON types as sent (docs/protocol.md, "Errors": types are strict):
 ``"7"`` is not an id, ``7.0`` is not an integer, ``true`` is not a number and ``5`` is not a
 text. DRF's own fields convert all of these.
 """

@@ -135,8 +135,8 @@ class CloseCode(IntEnum):
     # device): the oldest closes. Do not reconnect on your own; it would close another.
     DISPLACED = 4409
     SESSION_NOT_FOUND = 4404
-    # An addition to PROTOCOL.md: this address missed too many join codes lately (see
-    # interview/domain/throttling.py); reconnect with backoff.
+    # An addition (docs/protocol.md, "Close codes"): this address missed too many join codes
+    # lately (see interview/domain/throttling.py); reconnect with backoff.
     TOO_MANY_GUESSES = 4429
 
 

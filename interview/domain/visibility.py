@@ -233,7 +233,7 @@ def presence_visible(role: str, lens: Lens) -> bool:
     """Whether a lens sees a participant of this role come and go, or listed in a snapshot.
 
     Spectators' presence is the panel's: a big room's presence traffic then grows with its
-    candidates, not with spectators squared (PROTOCOL.md, Version 2).
+    candidates, not with spectators squared (docs/protocol.md, "Presence").
     """
     return role != "spectator" or lens is Lens.PANEL
 
