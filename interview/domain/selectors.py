@@ -15,6 +15,7 @@ from interview.content.rendering import key_points_html, markdown_html
 from interview.content.verdicts import suggested_with_tests
 from interview.domain import sql
 from interview.domain.credentials import join_code_normalise, secret_hash
+from interview.domain.limits import client_limits
 from interview.domain.protocol import (
     EventType,
     PageLoad,
@@ -23,6 +24,7 @@ from interview.domain.protocol import (
     frame_text,
     timestamp,
 )
+from interview.domain.round_points import with_key_points
 from interview.domain.visibility import (
     AWAITING,
     IN_EXTRA_TIME,
@@ -946,6 +948,8 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         snapshot["notes"] = notes_seen(session, lens).kept
     if in_audience(audience_of(EventType.ANSWER_DRAFTED), lens):
         snapshot["drafts"] = drafts_of(open_round)
+    snapshot["limits"] = client_limits()
+    with_key_points(snapshot["rounds"], rounds, lens)
     return snapshot
 
 
