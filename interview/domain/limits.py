@@ -5,6 +5,8 @@ from the server instead of keeping copies: each comes from the command serialize
 protocol's constants, the very values the server refuses past.
 """
 
+from functools import cache
+
 from rest_framework import serializers
 
 from interview.domain.protocol import (
@@ -26,11 +28,17 @@ def _bounds(serializer: type[serializers.Serializer], name: str) -> dict[str, in
 
 
 def client_limits() -> dict:
-    """The ``limits`` of the welcome snapshot: the same for every viewer and every session."""
+    """The ``limits`` of the welcome snapshot: the same for every viewer and every session
+    (a copy: the caller may change it)."""
+    return dict(_limits())
+
+
+@cache
+def _limits() -> dict:
     return {
         "time_limit_s": _bounds(QuestionPushData, "time_limit_s"),
         "extend_seconds": _bounds(TimeExtendData, "seconds"),
-        "extra_time_pct": _bounds(TimeAccommodateData, "extra_time_pct"),
+        "accommodation_pct": _bounds(TimeAccommodateData, "extra_time_pct"),
         "score": _bounds(AnswerScoreData, "score"),
         "answer_chars": MAX_ANSWER_CHARS,
         "feedback_chars": MAX_FEEDBACK_CHARS,
