@@ -1,8 +1,6 @@
 // The state of a session as one viewer sees it: built from the welcome snapshot, then moved
 // on by each event. The three views render from it; nothing here touches the DOM.
 
-import { roundTitleSave, roundTitlesLoad } from "./store.js";
-
 export class SessionState {
   constructor(code) {
     this.code = code;
@@ -30,8 +28,13 @@ export class SessionState {
     // (answer.drafted), by `${round_id}:${participant_id}` -> {round_id, participant_id, text, at}.
     this.drafts = new Map();
     this.closedAt = new Map(); // round_id -> when it closed (ms): the snapshot's, then round.closed
-    this.roundTitles = roundTitlesLoad(code);
-    this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
+    // round_id -> {title, position} of every round so far, from the snapshot's `rounds`, then
+    // each round.opened; and the rounds' key points, the panel's alone ({text, html}).
+    this.roundTitles = {};
+    this.keyPoints = {};
+    // The bounds the server checks commands against (docs/protocol.md, "Limits in the
+    // welcome"): null until the first welcome.
+    this.limits = null;
   }
 
   welcome(data) {
@@ -48,7 +51,7 @@ export class SessionState {
           ),
         }
       : null;
-    if (this.round) this.rememberTitle(this.round);
+    this.limits = snap.limits || null;
     this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
     if (snap.counts) this.counts = snap.counts;
     this.leaderboard = snap.leaderboard;
@@ -62,7 +65,9 @@ export class SessionState {
     );
     for (const round of snap.rounds || []) {
       if (round.closed_at) this.closedAt.set(round.round_id, Date.parse(round.closed_at));
+      this.rememberTitle(round);
     }
+    if (this.round) this.rememberTitle(this.round);
     this.drafts = new Map((snap.drafts || []).map((d) => [`${d.round_id}:${d.participant_id}`, d]));
     this.signals = snap.signals || [];
     this.signalsDropped = new Map(
@@ -195,10 +200,9 @@ export class SessionState {
     return Math.max(0, Math.round((Date.parse(own) - Date.parse(this.round.deadline)) / 1000));
   }
 
+  /** A round's title and position, and its key points when this viewer has them. */
   rememberTitle(round) {
-    const entry = { title: round.question.title, position: round.position };
-    this.roundTitles[round.round_id] = entry;
-    roundTitleSave(this.code, round.round_id, entry.title, entry.position);
+    this.roundTitles[round.round_id] = { title: round.question.title, position: round.position };
     if (Array.isArray(round.key_points)) {
       this.keyPoints[round.round_id] = { text: round.key_points, html: round.key_points_html || null };
     }
