@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from interview.api import errors
 from interview.domain import throttling
+from interview.domain.limits import client_limits
 from interview.domain.roles import is_interviewer
 from interview.models import Category, InterviewSession
 
@@ -145,10 +146,12 @@ def panel_live(request: HttpRequest, session: InterviewSession) -> HttpResponse:
 def candidate(request: HttpRequest, session: InterviewSession) -> HttpResponse:
     # The answer editor's theme is a style element: the page's policy allows it by nonce.
     # A finished session says so at once, and asks no name (the script reads ``finished``).
+    # The answer box's length is the server's (``limits``), as the welcome gives it.
     return _shell(
         request,
         "frontend/candidate.html",
         session=session,
+        context={"limits": client_limits()},
         style_nonce=style_nonce(request),
         finished=_finished(session),
     )

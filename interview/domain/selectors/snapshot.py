@@ -3,6 +3,7 @@ number of queries whatever the size of the room."""
 
 from collections import defaultdict
 
+from interview.domain.limits import client_limits
 from interview.domain.payloads import question_asked, round_payload
 from interview.domain.protocol import EventType, timestamp
 from interview.domain.selectors.answers import (
@@ -15,6 +16,7 @@ from interview.domain.selectors.answers import (
 from interview.domain.selectors.lookups import rounds_of
 from interview.domain.selectors.online import online_ids, presence_counts
 from interview.domain.selectors.panel import notes_seen, signals_seen
+from interview.domain.selectors.round_points import with_key_points
 from interview.domain.standings import leaderboard_for
 from interview.domain.visibility import (
     PARTICIPANT_CARD,
@@ -64,7 +66,9 @@ def snapshot_for(session: InterviewSession, viewer: Viewer) -> dict:
         "ranking": session.ranking,
         "show_verdicts": session.show_verdicts,
         "answers": answers,
+        "limits": client_limits(),
     }
+    with_key_points(snapshot["rounds"], rounds, lens)
     return snapshot | panels_own(session, lens, open_round)
 
 

@@ -3,20 +3,17 @@
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
 import { showExamples, startingText } from "./exercise.js";
-import { LiveSession } from "./live.js";
+import { LiveView, reseatByName, seatByName } from "./boot.js";
 import { showFinishedNotice } from "./room.js";
 import { runTests } from "./harness.js";
 import { attachRunPanel } from "./run-panel.js";
 import { PythonRunner } from "./runner.js";
 import { pageLoad, watchIntegrity } from "./signals.js";
-import { draftForget, draftLoad, draftSave, seatForget, seatLoad } from "./store.js";
-import { SessionState } from "./state.js";
+import { draftForget, draftLoad, draftSave } from "./store.js";
 import {
   Countdown,
   Leaderboard,
   formatScore,
-  joinWithName,
-  showJoined,
   loadCode,
   questionMeta,
   renderPresence,
@@ -28,8 +25,8 @@ const config = pageConfig();
 const code = config.code;
 const ROLE = "candidate";
 const INDENT = "    ";
-const state = new SessionState(code);
-let live = null;
+const view = new LiveView({ code, role: ROLE });
+const { state } = view;
 let countdown = null;
 let board = null;
 let shownRoundId = null; // the round whose question the form shows
@@ -136,11 +133,11 @@ async function submitAnswer(event) {
   const text = answer.value;
   answerError.textContent = "";
   answerStatus.dataset.state = "saving";
-  answerStatus.textContent = live.connected ? "Saving…" : "Offline: it is sent when you reconnect.";
+  answerStatus.textContent = view.connected ? "Saving…" : "Offline: it is sent when you reconnect.";
   draftSave(code, round.round_id, text);
   draftSubmitted(round.round_id, text);
   try {
-    const ack = await live.send("answer.submit", { round_id: round.round_id, text });
+    const ack = await view.send("answer.submit", { round_id: round.round_id, text });
     if (draftLoad(code, round.round_id) === text) draftForget(code, round.round_id);
     if (answer.value === text) savedStatus(ack.revision);
     else answerStatus.textContent = `Revision ${ack.revision} saved; newer changes are not.`;
@@ -216,7 +213,7 @@ let draftTimer = null;
 /** The text to send, or null: the open round's answer, while it takes input, if changed. */
 function draftPending() {
   const round = state.round;
-  if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return null;
+  if (!view.live || !round || shownRoundId !== round.round_id || answer.disabled) return null;
   const text = answer.value;
   if (sentDraft.roundId === round.round_id && sentDraft.text === text) return null;
   const saved = ownAnswer(round.round_id);
@@ -230,10 +227,10 @@ function draftNow() {
   clearTimeout(draftTimer);
   draftTimer = null;
   const text = draftPending();
-  if (text === null || !live.connected) return;
+  if (text === null || !view.connected) return;
   const roundId = state.round.round_id;
   Object.assign(sentDraft, { roundId, text, at: Date.now() });
-  live.send("answer.draft", { round_id: roundId, text }, { queue: false }).catch(() => {
+  view.send("answer.draft", { round_id: roundId, text }, { queue: false }).catch(() => {
     // Not kept (offline, or the round closed meanwhile): the next edit or reconnect retries.
     if (sentDraft.roundId === roundId && sentDraft.text === text) sentDraft.text = null;
   });
@@ -278,14 +275,14 @@ async function editorInstead() {
  */
 function reportSignal(kind, extra = {}) {
   const round = state.round;
-  if (!live || !round || shownRoundId !== round.round_id || answer.disabled) return;
+  if (!view.live || !round || shownRoundId !== round.round_id || answer.disabled) return;
   const data = { round_id: round.round_id, kind, ...extra };
   if (kind === "visible" && loadUntold) {
     data.load = loadUntold;
     loadUntold = null;
   }
   if (kind === "hidden") awayRoundId = round.round_id;
-  const sent = live.send("signal.report", data, { queue: false });
+  const sent = view.send("signal.report", data, { queue: false });
   sent
     .then(() => {
       if (kind === "visible" && awayRoundId === round.round_id) awayRoundId = null;
@@ -358,73 +355,59 @@ function renderAll() {
   renderWatching($("watching"), state.counts);
 }
 
-function onEvent(frame) {
-  state.apply(frame);
-  const { type, data } = frame;
-  switch (type) {
-    case "presence.counts":
-      renderWatching($("watching"), state.counts);
-      break;
-    case "participant.joined":
-    case "participant.left":
-      renderPresence($("presence"), state.participants, state.me.participant_id);
-      board.render(state.board(), state.ranking);
-      break;
-    case "round.opened":
-      announce(`New question: ${data.question.title}`);
-      setStatusPill($("session-status"), state.status);
-      renderQuestion();
-      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
-      break;
-    case "answer.submitted":
-      if (data.participant_id === state.me.participant_id) renderScores();
-      board.render(state.board(), state.ranking); // a new revision has no pass count yet
-      break;
-    case "answer.verdict":
-      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
-      break;
-    case "round.extended":
-      announce(`You have ${state.extraSecondsOf(state.me.participant_id)} seconds of extra time.`);
-      renderQuestion();
-      break;
-    case "round.closed":
-      announce("Time is up: the round is closed.");
-      renderQuestion();
-      board.render(state.board(), state.ranking);
-      break;
-    case "score.updated":
-      if (data.participant_id === state.me.participant_id) {
-        announce(`Your answer was scored: ${formatScore(data.score)} out of 10.`);
-        renderScores();
-      }
-      board.render(state.board(), state.ranking);
-      break;
-    case "feedback.updated":
-      // An interviewer's words on your answer, with their name (never beside a score).
-      renderScores();
-      break;
-    case "session.finished":
-      announce("The session has finished. Your results are ready.");
-      renderAll();
-      break;
-    default:
-      break;
-  }
+const renderBoard = () => board.render(state.board(), state.ranking);
+const isMine = (data) => data.participant_id === state.me.participant_id;
+
+function renderPeople() {
+  renderPresence($("presence"), state.participants, state.me.participant_id);
+  renderBoard();
 }
 
-async function main() {
-  if (config.finished) {
-    // Said at once, and no name asked: candidates cannot join a finished session.
-    showFinishedNotice(code, config);
-    return;
-  }
-  editorInstead();
-  let seat = seatLoad(code, ROLE);
-  if (!seat) seat = await joinWithName(code, ROLE);
-  showJoined();
+/** What each event changes on the page, and what it says to a screen reader. */
+const RENDERERS = {
+  "presence.counts": () => renderWatching($("watching"), state.counts),
+  "participant.joined": renderPeople,
+  "participant.left": renderPeople,
+  "round.opened": (data) => {
+    announce(`New question: ${data.question.title}`);
+    setStatusPill($("session-status"), state.status);
+    renderQuestion();
+    renderBoard(); // ranked by mean, a push moves it
+  },
+  "answer.submitted": (data) => {
+    if (isMine(data)) renderScores();
+    renderBoard(); // a new revision has no pass count yet
+  },
+  "answer.verdict": renderBoard, // "✓ 5/7", when the session shows them
+  "round.extended": () => {
+    announce(`You have ${state.extraSecondsOf(state.me.participant_id)} seconds of extra time.`);
+    renderQuestion();
+  },
+  "round.closed": () => {
+    announce("Time is up: the round is closed.");
+    renderQuestion();
+    renderBoard();
+  },
+  "score.updated": (data) => {
+    if (isMine(data)) {
+      announce(`Your answer was scored: ${formatScore(data.score)} out of 10.`);
+      renderScores();
+    }
+    renderBoard();
+  },
+  // An interviewer's words on your answer, with their name (never beside a score).
+  "feedback.updated": () => renderScores(),
+  "session.finished": () => {
+    announce("The session has finished. Your results are ready.");
+    renderAll();
+  },
+};
+
+/** Once the seat is known, before the socket opens: the clock, the board, the form's keys. */
+function ready(seat) {
   countdown = new Countdown(
     $("question-timer"),
-    () => (live ? live.serverNow() : Date.now()),
+    () => view.now(),
     () => {
       if (state.round && shownRoundId === state.round.round_id) lockForm(true);
     },
@@ -440,27 +423,31 @@ async function main() {
   attachRunPanel({ form: $("answer-form"), source: () => answer.value, runner });
   watchIntegrity($("answer-form"), reportSignal);
   watchDrafts();
-  live = new LiveSession({
-    code,
-    role: ROLE,
-    token: seat.token,
-    onWelcome(welcome) {
-      state.welcome(welcome);
+}
+
+function main() {
+  if (config.finished) {
+    // Said at once, and no name asked: candidates cannot join a finished session.
+    showFinishedNotice(code, config);
+    return;
+  }
+  editorInstead();
+  view.start({
+    seat: () => seatByName(code, ROLE),
+    ready,
+    welcomed() {
       renderAll();
       draftSoon(); // what was typed while the socket was down
       reportPresence();
     },
-    onEvent,
-    async onRejected() {
+    renderers: RENDERERS,
+    async reseat() {
       // The seat is gone (a reset database, a cleared session): join again with a name.
-      seatForget(code, ROLE);
-      showJoined(false);
-      const fresh = await joinWithName(code, ROLE);
-      showJoined();
+      const fresh = await reseatByName(code, ROLE);
       board.me = fresh.participant_id;
-      return fresh.token;
+      return fresh;
     },
-  }).start();
+  });
 }
 
 main();

@@ -17,7 +17,6 @@ const PING_EVERY_MS = 20_000;
 const PONG_TIMEOUT_MS = 10_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 15_000;
-const MAX_FRAME_BYTES = 65_536;
 const CLOSE_SERVICE_RESTART = 4012; // the process is shutting down: another one answers now
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_SESSION_NOT_FOUND = 4404;
@@ -50,6 +49,10 @@ export class CommandError extends Error {
   }
 }
 
+function tooLargeError() {
+  return new CommandError("too_large", "This is too large to send.");
+}
+
 const BANNER_TEXT = {
   connecting: "Connecting…",
   reconnecting: "Connection lost. Reconnecting…",
@@ -74,6 +77,8 @@ export class LiveSession {
   constructor({ code, role, token, onWelcome, onEvent, onStatus, onRejected }) {
     Object.assign(this, { code, role, token, onWelcome, onEvent, onStatus, onRejected });
     this.lastSeq = lastSeqLoad(code, role);
+    // The server's bound on a frame's bytes, from the welcome's `limits`: null before it.
+    this.maxFrameBytes = null;
     this.clockOffsetMs = 0;
     this.socket = null;
     this.welcomed = false;
@@ -108,10 +113,9 @@ export class LiveSession {
    */
   send(type, data = {}, { queue = true } = {}) {
     const frame = { type, id: commandId(), data };
-    // A frame over the server's limit is dropped with the connection, not refused: say so here.
-    if (new TextEncoder().encode(JSON.stringify(frame)).length > MAX_FRAME_BYTES) {
-      return Promise.reject(new CommandError("too_large", "This is too large to send."));
-    }
+    // A frame over the server's limit is dropped with the connection, not refused: say so
+    // here (before the first welcome, once it tells the limit).
+    if (this.tooLarge(frame)) return Promise.reject(tooLargeError());
     if (!queue && !this.welcomed) {
       return Promise.reject(new CommandError("offline", "Not connected: not sent."));
     }
@@ -119,6 +123,12 @@ export class LiveSession {
       this.pending.set(frame.id, { frame, queue, resolve, reject });
       if (this.welcomed) this.transmit(frame);
     });
+  }
+
+  /** Whether the frame is over the server's limit on a frame's bytes, as far as known. */
+  tooLarge(frame) {
+    if (this.maxFrameBytes === null) return false;
+    return new TextEncoder().encode(JSON.stringify(frame)).length > this.maxFrameBytes;
   }
 
   /** Whether commands go out now (otherwise they wait for the reconnect). */
@@ -293,10 +303,15 @@ export class LiveSession {
     // tab had applied before; a last_seq beyond it belongs to a database that was reset.
     this.lastSeq = data.last_seq;
     lastSeqSave(this.code, this.role, data.last_seq);
+    const limits = data.snapshot && data.snapshot.limits;
+    if (limits) this.maxFrameBytes = limits.frame_bytes;
     this.setStatus("online");
     this.onWelcome(data);
     for (const [id, { frame, queue, reject }] of this.pending) {
-      if (queue) {
+      if (this.tooLarge(frame)) {
+        this.pending.delete(id);
+        reject(tooLargeError());
+      } else if (queue) {
         this.transmit(frame);
       } else {
         this.pending.delete(id);

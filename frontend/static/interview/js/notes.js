@@ -8,11 +8,13 @@ import { h, show } from "./dom.js";
 const noteKey = (answerId, participantId, by) => `${answerId ?? "-"}:${participantId}:${by}`;
 
 export class PanelNotes {
-  /** `send(type, data)` sends a command and resolves with its ack; `nameOf(id)` names people. */
-  constructor({ send, nameOf, connected }) {
+  /** `send(type, data)` sends a command and resolves with its ack; `nameOf(id)` names people;
+   * `limits()` is the welcome's `limits` (a note's length is the server's). */
+  constructor({ send, nameOf, connected, limits }) {
     this.send = send;
     this.nameOf = nameOf;
     this.connected = connected;
+    this.limits = limits;
     this.me = null;
     this.notes = new Map(); // noteKey -> note.updated data
     this.fields = new Map(); // `answer:${id}` or `candidate:${id}` -> {textarea, others, status, error}
@@ -65,8 +67,10 @@ export class PanelNotes {
   field(key, { id, label, target, rows }) {
     const known = this.fields.get(key);
     if (known) return known.root;
+    const limits = this.limits();
+    const maxlength = limits ? limits.note_chars : null;
     const parts = {
-      textarea: h("textarea", { id, rows, maxlength: 5000, "aria-describedby": `${id}-hint` }),
+      textarea: h("textarea", { id, rows, maxlength, "aria-describedby": `${id}-hint` }),
       others: h("ul", { class: "notes-others", "aria-label": "The rest of the panel's notes" }),
       status: h("p", { class: "save-status", role: "status" }),
       error: h("p", { class: "error", role: "alert" }),

@@ -1,8 +1,6 @@
 // The state of a session as one viewer sees it: built from the welcome snapshot, then moved
 // on by each event. The three views render from it; nothing here touches the DOM.
 
-import { roundTitleSave, roundTitlesLoad } from "./store.js";
-
 export class SessionState {
   constructor(code) {
     this.code = code;
@@ -30,8 +28,13 @@ export class SessionState {
     // (answer.drafted), by `${round_id}:${participant_id}` -> {round_id, participant_id, text, at}.
     this.drafts = new Map();
     this.closedAt = new Map(); // round_id -> when it closed (ms): the snapshot's, then round.closed
-    this.roundTitles = roundTitlesLoad(code);
-    this.keyPoints = {}; // round_id -> {text: [...], html: [...]}: the panel's, as it learns them
+    // round_id -> {title, position} of every round so far, from the snapshot's `rounds`, then
+    // each round.opened; and the rounds' key points, the panel's alone ({text, html}).
+    this.roundTitles = {};
+    this.keyPoints = {};
+    // The bounds the server checks commands against (docs/protocol.md, "Limits in the
+    // welcome"): null until the first welcome.
+    this.limits = null;
   }
 
   welcome(data) {
@@ -48,7 +51,7 @@ export class SessionState {
           ),
         }
       : null;
-    if (this.round) this.rememberTitle(this.round);
+    this.limits = snap.limits || null;
     this.participants = new Map(snap.participants.map((p) => [p.participant_id, { ...p }]));
     if (snap.counts) this.counts = snap.counts;
     this.leaderboard = snap.leaderboard;
@@ -62,7 +65,9 @@ export class SessionState {
     );
     for (const round of snap.rounds || []) {
       if (round.closed_at) this.closedAt.set(round.round_id, Date.parse(round.closed_at));
+      this.rememberTitle(round);
     }
+    if (this.round) this.rememberTitle(this.round);
     this.drafts = new Map((snap.drafts || []).map((d) => [`${d.round_id}:${d.participant_id}`, d]));
     this.signals = snap.signals || [];
     this.signalsDropped = new Map(
@@ -70,116 +75,10 @@ export class SessionState {
     );
   }
 
-  /** Move the state on by one event; returns nothing, views re-read what they show. */
+  /** Move the state on by one event (the table below); views re-read what they show. */
   apply(frame) {
-    const { type, data } = frame;
-    switch (type) {
-      case "participant.joined":
-      case "participant.left": {
-        const known = this.participants.get(data.participant_id) || {};
-        this.participants.set(data.participant_id, { ...known, ...data });
-        break;
-      }
-      case "presence.counts":
-        this.counts = data;
-        break;
-      case "round.opened":
-        this.round = { ...data, answered: [], deadlines: {} };
-        if (data.leaderboard) this.leaderboard = data.leaderboard; // ranked by mean: it moves
-        this.rememberTitle(this.round);
-        if (this.status === "lobby") this.status = "live";
-        break;
-      case "answer.submitted": {
-        const known = this.answers.get(data.answer_id) || { scores: [], score: null };
-        // A submit's time is its event's; a draft kept at the close keeps its draft's.
-        const timed = data.at_close || !frame.ts ? {} : { submitted_at: frame.ts };
-        this.answers.set(data.answer_id, { ...known, ...data, ...timed });
-        if (this.round && this.round.round_id === data.round_id) {
-          if (!this.round.answered.includes(data.participant_id)) {
-            this.round.answered = [...this.round.answered, data.participant_id];
-          }
-        }
-        break;
-      }
-      case "candidate.signal":
-        this.signals.push(data);
-        break;
-      case "answer.drafted":
-        this.drafts.set(`${data.round_id}:${data.participant_id}`, data);
-        break;
-      case "round.extended":
-        if (this.round && this.round.round_id === data.round_id) {
-          this.round.deadlines = { ...this.round.deadlines, [data.participant_id]: data.deadline };
-        }
-        break;
-      case "time.accommodated": {
-        const known = this.participants.get(data.participant_id);
-        if (known) known.extra_time_pct = data.extra_time_pct;
-        break;
-      }
-      case "round.closed":
-        this.closedAt.set(data.round_id, Date.parse(frame.ts));
-        if (this.round && this.round.round_id === data.round_id) {
-          this.lastClosedRoundId = data.round_id;
-          this.round = null;
-        }
-        break;
-      case "score.updated": {
-        const known = this.answers.get(data.answer_id) || {
-          answer_id: data.answer_id,
-          round_id: data.round_id,
-          participant_id: data.participant_id,
-          scores: [],
-        };
-        // The panel learns who scored (`by`), what they gave and to which revision, and how
-        // many more saves the room waits for; its mean is every score saved. A score.updated
-        // without `by` lets the room have a mean it held back (extra time): the panel had it.
-        // Everyone else learns only the mean they may see.
-        const panel = this.me && this.me.role === "interviewer";
-        if (panel && data.by !== undefined) {
-          const previous = known.scores.find((entry) => entry.by === data.by) || {};
-          const given = { ...previous, by: data.by, feedback: data.feedback };
-          if (data.by_score !== undefined) given.score = data.by_score;
-          if (data.revision !== undefined) given.revision = data.revision;
-          const scores = [...known.scores.filter((entry) => entry.by !== data.by), given];
-          this.answers.set(data.answer_id, { ...known, score: data.score, scores, awaiting: data.awaiting || 0 });
-        } else if (!panel) {
-          this.answers.set(data.answer_id, { ...known, score: data.score });
-        }
-        if (data.leaderboard) this.leaderboard = data.leaderboard;
-        if (data.ranking) this.ranking = data.ranking;
-        break;
-      }
-      case "feedback.updated": {
-        // An interviewer's words to the author, with their name and no score.
-        const known = this.answers.get(data.answer_id) || {
-          answer_id: data.answer_id,
-          round_id: data.round_id,
-          participant_id: data.participant_id,
-          scores: [],
-          score: null,
-        };
-        const previous = known.scores.find((entry) => entry.by === data.by) || {};
-        const scores = [
-          ...known.scores.filter((entry) => entry.by !== data.by),
-          { ...previous, by: data.by, feedback: data.feedback },
-        ];
-        this.answers.set(data.answer_id, { ...known, scores });
-        break;
-      }
-      case "answer.verdict":
-        this.verdicts.set(`${data.answer_id}:${data.revision}`, data);
-        break;
-      case "session.finished":
-        this.status = "finished";
-        this.leaderboard = data.leaderboard;
-        if (data.ranking) this.ranking = data.ranking;
-        if (this.round) this.lastClosedRoundId = this.round.round_id;
-        this.round = null;
-        break;
-      default:
-        break;
-    }
+    const step = Object.hasOwn(APPLY, frame.type) ? APPLY[frame.type] : null;
+    if (step) step(this, frame.data, frame);
   }
 
   /** A candidate's own deadline on the open round: theirs if they have more time, else the round's. */
@@ -195,10 +94,9 @@ export class SessionState {
     return Math.max(0, Math.round((Date.parse(own) - Date.parse(this.round.deadline)) / 1000));
   }
 
+  /** A round's title and position, and its key points when this viewer has them. */
   rememberTitle(round) {
-    const entry = { title: round.question.title, position: round.position };
-    this.roundTitles[round.round_id] = entry;
-    roundTitleSave(this.code, round.round_id, entry.title, entry.position);
+    this.roundTitles[round.round_id] = { title: round.question.title, position: round.position };
     if (Array.isArray(round.key_points)) {
       this.keyPoints[round.round_id] = { text: round.key_points, html: round.key_points_html || null };
     }
@@ -285,3 +183,116 @@ export class SessionState {
     return [...this.answers.values()].filter((a) => a.participant_id === participantId);
   }
 }
+
+/** An answer as known, or a new one from the event's ids with no scores. */
+function knownAnswer(state, data, blank = {}) {
+  return (
+    state.answers.get(data.answer_id) || {
+      answer_id: data.answer_id,
+      round_id: data.round_id,
+      participant_id: data.participant_id,
+      scores: [],
+      ...blank,
+    }
+  );
+}
+
+function participantSeen(state, data) {
+  const known = state.participants.get(data.participant_id) || {};
+  state.participants.set(data.participant_id, { ...known, ...data });
+}
+
+function answerSubmitted(state, data, frame) {
+  const known = state.answers.get(data.answer_id) || { scores: [], score: null };
+  // A submit's time is its event's; a draft kept at the close keeps its draft's.
+  const timed = data.at_close || !frame.ts ? {} : { submitted_at: frame.ts };
+  state.answers.set(data.answer_id, { ...known, ...data, ...timed });
+  const round = state.round;
+  if (round && round.round_id === data.round_id && !round.answered.includes(data.participant_id)) {
+    round.answered = [...round.answered, data.participant_id];
+  }
+}
+
+/**
+ * The panel learns who scored (`by`), what they gave and to which revision, and how many more
+ * saves the room waits for; its mean is every score saved. A score.updated without `by` lets
+ * the room have a mean it held back (extra time): the panel had it. Everyone else learns only
+ * the mean they may see.
+ */
+function scoreUpdated(state, data) {
+  const known = knownAnswer(state, data);
+  const panel = state.me && state.me.role === "interviewer";
+  if (panel && data.by !== undefined) {
+    const previous = known.scores.find((entry) => entry.by === data.by) || {};
+    const given = { ...previous, by: data.by, feedback: data.feedback };
+    if (data.by_score !== undefined) given.score = data.by_score;
+    if (data.revision !== undefined) given.revision = data.revision;
+    const scores = [...known.scores.filter((entry) => entry.by !== data.by), given];
+    state.answers.set(data.answer_id, { ...known, score: data.score, scores, awaiting: data.awaiting || 0 });
+  } else if (!panel) {
+    state.answers.set(data.answer_id, { ...known, score: data.score });
+  }
+  if (data.leaderboard) state.leaderboard = data.leaderboard;
+  if (data.ranking) state.ranking = data.ranking;
+}
+
+/** An interviewer's words to the author, with their name and no score. */
+function feedbackUpdated(state, data) {
+  const known = knownAnswer(state, data, { score: null });
+  const previous = known.scores.find((entry) => entry.by === data.by) || {};
+  const scores = [
+    ...known.scores.filter((entry) => entry.by !== data.by),
+    { ...previous, by: data.by, feedback: data.feedback },
+  ];
+  state.answers.set(data.answer_id, { ...known, scores });
+}
+
+/** What each event changes in the state: `(state, data, frame) => void`. */
+const APPLY = {
+  "participant.joined": participantSeen,
+  "participant.left": participantSeen,
+  "presence.counts": (state, data) => {
+    state.counts = data;
+  },
+  "round.opened": (state, data) => {
+    state.round = { ...data, answered: [], deadlines: {} };
+    if (data.leaderboard) state.leaderboard = data.leaderboard; // ranked by mean: it moves
+    state.rememberTitle(state.round);
+    if (state.status === "lobby") state.status = "live";
+  },
+  "answer.submitted": answerSubmitted,
+  "candidate.signal": (state, data) => {
+    state.signals.push(data);
+  },
+  "answer.drafted": (state, data) => {
+    state.drafts.set(`${data.round_id}:${data.participant_id}`, data);
+  },
+  "round.extended": (state, data) => {
+    if (state.round && state.round.round_id === data.round_id) {
+      state.round.deadlines = { ...state.round.deadlines, [data.participant_id]: data.deadline };
+    }
+  },
+  "time.accommodated": (state, data) => {
+    const known = state.participants.get(data.participant_id);
+    if (known) known.extra_time_pct = data.extra_time_pct;
+  },
+  "round.closed": (state, data, frame) => {
+    state.closedAt.set(data.round_id, Date.parse(frame.ts));
+    if (state.round && state.round.round_id === data.round_id) {
+      state.lastClosedRoundId = data.round_id;
+      state.round = null;
+    }
+  },
+  "score.updated": scoreUpdated,
+  "feedback.updated": feedbackUpdated,
+  "answer.verdict": (state, data) => {
+    state.verdicts.set(`${data.answer_id}:${data.revision}`, data);
+  },
+  "session.finished": (state, data) => {
+    state.status = "finished";
+    state.leaderboard = data.leaderboard;
+    if (data.ranking) state.ranking = data.ranking;
+    if (state.round) state.lastClosedRoundId = state.round.round_id;
+    state.round = null;
+  },
+};

@@ -1,5 +1,5 @@
 // What a tab keeps in localStorage, per session code: the participant token of each role
-// (so a refreshed tab resumes), the last event seq applied, answer drafts and round titles.
+// (so a refreshed tab resumes), the last event seq applied, and answer drafts.
 // Storage can be unavailable (private modes, quotas): then everything lasts as long as the tab.
 
 const PREFIX = "mock-interview";
@@ -71,17 +71,6 @@ export function draftSave(code, roundId, text) {
 
 export function draftForget(code, roundId) {
   write(key(code, "draft", roundId), null);
-}
-
-/** Titles of the rounds this browser has seen, by round id (the snapshot has only the open one). */
-export function roundTitlesLoad(code) {
-  return readJson(key(code, "round-titles"), {});
-}
-
-export function roundTitleSave(code, roundId, title, position) {
-  const titles = roundTitlesLoad(code);
-  titles[roundId] = { title, position };
-  write(key(code, "round-titles"), JSON.stringify(titles));
 }
 
 /** The panel invite of a session, kept in this tab only while its holder signs in. */

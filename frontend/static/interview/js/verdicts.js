@@ -6,7 +6,7 @@
 // and says so when another panel member's browser found otherwise (docs/protocol.md,
 // "Verdicts"). Nothing here is believed beyond this panel: a verdict informs a score.
 
-import { h, show } from "./dom.js";
+import { h } from "./dom.js";
 import { runTests } from "./harness.js";
 import { PythonRunner } from "./runner.js";
 

@@ -1,16 +1,13 @@
 // The spectator's big screen: the question, the clock, who has answered, the leaderboard.
 
 import { $, announce, h, pageConfig, show, showMarkdown } from "./dom.js";
-import { LiveSession } from "./live.js";
+import { LiveView, reseatByName, seatByName } from "./boot.js";
 import { renderPodium, showFinishedNotice } from "./room.js";
-import { seatForget, seatLoad } from "./store.js";
-import { SessionState } from "./state.js";
+import { seatLoad } from "./store.js";
 import {
   Countdown,
   Leaderboard,
   formatScore,
-  joinWithName,
-  showJoined,
   questionMeta,
   renderPresence,
   renderWatching,
@@ -20,8 +17,8 @@ import {
 const config = pageConfig();
 const code = config.code;
 const ROLE = "spectator";
-const state = new SessionState(code);
-let live = null;
+const view = new LiveView({ code, role: ROLE });
+const { state } = view;
 let countdown = null;
 let board = null;
 
@@ -81,87 +78,70 @@ function renderAnswered() {
   if (!candidates.length) $("answered").append(h("li", { class: "muted" }, "No candidates yet."));
 }
 
-function onEvent(frame) {
-  state.apply(frame);
-  const { type, data } = frame;
-  switch (type) {
-    case "presence.counts":
-      renderWatching($("watching"), state.counts);
-      break;
-    case "participant.joined":
-    case "participant.left":
-      renderPresence($("presence"), state.participants, state.me.participant_id);
-      renderAnswered();
-      board.render(state.board(), state.ranking);
-      break;
-    case "round.opened":
-      announce(`New question: ${data.question.title}`);
-      renderStage();
-      board.render(state.board(), state.ranking); // ranked by mean, a push moves it
-      break;
-    case "answer.submitted":
-      renderAnswered();
-      board.render(state.board(), state.ranking); // a new revision has no pass count yet
-      break;
-    case "answer.verdict":
-      board.render(state.board(), state.ranking); // "✓ 5/7", when the session shows them
-      break;
-    case "round.closed":
-      renderStage();
-      board.render(state.board(), state.ranking);
-      break;
-    case "score.updated": {
-      const leader = state.leaderboard[0];
-      announce(
-        `${state.nameOf(data.participant_id)} scored ${formatScore(data.score)}.` +
-          (leader ? ` ${leader.name} leads with ${formatScore(leader.total)} points.` : ""),
-      );
-      board.render(state.board(), state.ranking);
-      break;
-    }
-    case "session.finished": {
-      const winner = state.board()[0];
-      announce(`The session has finished.${winner ? ` ${winner.name} takes first place.` : ""}`);
-      renderStage();
-      board.render(state.board(), state.ranking);
-      break;
-    }
-    default:
-      break;
-  }
+const renderBoard = () => board.render(state.board(), state.ranking);
+
+function renderPeople() {
+  renderPresence($("presence"), state.participants, state.me.participant_id);
+  renderAnswered();
+  renderBoard();
 }
 
-async function main() {
-  let seat = seatLoad(code, ROLE);
+/** What each event changes on the screen, and what it says to a screen reader. */
+const RENDERERS = {
+  "presence.counts": () => renderWatching($("watching"), state.counts),
+  "participant.joined": renderPeople,
+  "participant.left": renderPeople,
+  "round.opened": (data) => {
+    announce(`New question: ${data.question.title}`);
+    renderStage();
+    renderBoard(); // ranked by mean, a push moves it
+  },
+  "answer.submitted": () => {
+    renderAnswered();
+    renderBoard(); // a new revision has no pass count yet
+  },
+  "answer.verdict": renderBoard, // "✓ 5/7", when the session shows them
+  "round.closed": () => {
+    renderStage();
+    renderBoard();
+  },
+  "score.updated": (data) => {
+    const leader = state.leaderboard[0];
+    announce(
+      `${state.nameOf(data.participant_id)} scored ${formatScore(data.score)}.` +
+        (leader ? ` ${leader.name} leads with ${formatScore(leader.total)} points.` : ""),
+    );
+    renderBoard();
+  },
+  "session.finished": () => {
+    const winner = state.board()[0];
+    announce(`The session has finished.${winner ? ` ${winner.name} takes first place.` : ""}`);
+    renderStage();
+    renderBoard();
+  },
+};
+
+function main() {
   if (config.finished) {
     // Said at once, and no name asked; a screen that already watched shows the podium.
     showFinishedNotice(code, config);
-    if (!seat) return;
+    if (!seatLoad(code, ROLE)) return;
   }
-  if (!seat) seat = await joinWithName(code, ROLE);
-  showJoined();
-  countdown = new Countdown($("stage-timer"), () => (live ? live.serverNow() : Date.now()));
-  board = new Leaderboard($("leaderboard"));
-  live = new LiveSession({
-    code,
-    role: ROLE,
-    token: seat.token,
-    onWelcome(welcome) {
-      state.welcome(welcome);
+  view.start({
+    seat: () => seatByName(code, ROLE),
+    ready() {
+      countdown = new Countdown($("stage-timer"), () => view.now());
+      board = new Leaderboard($("leaderboard"));
+    },
+    welcomed() {
       renderStage();
-      board.render(state.board(), state.ranking);
+      renderBoard();
       renderPresence($("presence"), state.participants, state.me.participant_id);
       renderWatching($("watching"), state.counts);
     },
-    onEvent,
-    async onRejected() {
-      seatForget(code, ROLE);
-      showJoined(false);
-      const fresh = await joinWithName(code, ROLE);
-      showJoined();
-      return fresh.token;
-    },
-  }).start();
+    renderers: RENDERERS,
+    reseat: () => reseatByName(code, ROLE),
+  });
 }
 
 main();
