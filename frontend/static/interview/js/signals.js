@@ -1,7 +1,7 @@
 // Integrity signals: what the candidate's page reports while a round is open (the tab hidden
 // and shown again, the window losing and regaining focus, the size of each paste into the
 // answer, never its text), and how the panel reads them. The server sums them up for the
-// results in the same words (interview/domain/selectors.py, signals_summary).
+// results in the same words (interview/content/signal_prose.py).
 
 /**
  * Report the candidate's signals through `report(kind, extra)`: the page's visibility, the

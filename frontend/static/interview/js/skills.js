@@ -49,7 +49,7 @@ export function skillsMap(skills, svg, caption) {
 
 /**
  * Each candidate's mean per area from the dashboard's state: the rounds' areas and the
- * answers' panel means. The same rule as the results (interview/domain/selectors.py skill_means):
+ * answers' panel means. The same rule as the results (interview/domain/standings.py skill_means):
  * an area's mean is the mean of its scored answers.
  */
 export function meansByCandidate(answers, areaOfRound) {
