@@ -188,7 +188,9 @@ def reactor_hooks_install(
         task = asyncio.ensure_future(asyncio.wait_for(drain(), drain_timeout_s))
         return defer.Deferred.fromFuture(task)
 
-    reactor.callWhenRunning(start)
+    # The reactor's startup triggers fire before its asyncio loop runs, and ``start`` needs
+    # the running loop (``asyncio.get_running_loop``): it runs on the loop's first turn.
+    reactor.callWhenRunning(reactor.callLater, 0, start)
     reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
 
 
