@@ -86,6 +86,8 @@ def _forget_own_sockets() -> None:
 
 
 class Lifecycle:
+    """This process's state as a server: draining or not, its layer's verdict, its sockets."""
+
     def __init__(self) -> None:
         self.draining = False
         self.layer_ok = True
@@ -123,6 +125,7 @@ class Lifecycle:
             await asyncio.sleep(LAYER_CHECK_S)
 
     async def close_sockets(self, code: int) -> None:
+        """Close every socket this process holds with ``code``."""
         for consumer in list(self.sockets):
             try:
                 await consumer.close(code=code)
