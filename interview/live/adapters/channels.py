@@ -69,7 +69,7 @@ def application_close_code(code: int) -> int:
     the socket stays open or goes down with daphne's 1011. So 1001-1999 close as their mirror
     in the 4000s, as 4012 and 4013 mirror 1012 and 1013: 1009 as 4009, 1011 as 4011; anything
     else unsendable as 4011. Upstream: ``WebSocketProtocol.sendClose`` in
-    https://github.com/crossbario/autobahn-python/blob/v26.11.1/autobahn/websocket/protocol.py
+    https://github.com/crossbario/autobahn-python/blob/v26.6.2/src/autobahn/websocket/protocol.py
     """
     if code == 1000 or 3000 <= code <= 4999:
         return code

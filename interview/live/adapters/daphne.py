@@ -3,10 +3,10 @@
 Import this module before anything imports ``twisted.internet.reactor``: it imports
 ``daphne.server`` first, which installs the asyncio reactor daphne runs on.
 
-Upstream: https://github.com/django/daphne/blob/4.2.3/daphne/server.py and
-https://github.com/django/daphne/blob/4.2.3/daphne/cli.py,
-https://github.com/crossbario/autobahn-python/blob/v26.11.1/autobahn/websocket/protocol.py,
-https://github.com/twisted/twisted/blob/twisted-26.10.0/src/twisted/internet/abstract.py
+Upstream: https://github.com/django/daphne/blob/4.2.2/daphne/server.py and
+https://github.com/django/daphne/blob/4.2.2/daphne/cli.py,
+https://github.com/crossbario/autobahn-python/blob/v26.6.2/src/autobahn/websocket/protocol.py,
+https://github.com/twisted/twisted/blob/0465a2c4f0fcf1e2bb568e51359477ad2e7c78b0/src/twisted/internet/abstract.py
 """
 
 import daphne.server  # isort: skip - first: it installs the asyncio reactor
@@ -176,11 +176,13 @@ def reactor_hooks_install(
     """Run ``start`` when daphne's reactor starts; on SIGTERM, ``drain`` before it stops.
 
     Daphne has no start or shutdown hook for an application; Twisted's reactor has both:
-    ``callWhenRunning`` and a "before shutdown" system event trigger, which the reactor
-    waits for when it returns a Deferred. Listening
-    stops first: a proxy that hashes a session to this process then has its connect refused
-    and tries the next process, so the sockets ``drain`` closes reconnect there at once
-    instead of being sent back to be closed again. The drain gets ``drain_timeout_s``.
+    ``callWhenRunning`` and a "before shutdown" system event trigger, which the reactor waits
+    for when it returns a Deferred. Listening stops first: a proxy that hashes a session to
+    this process then has its connect refused and tries the next process, so the sockets
+    ``drain`` closes reconnect there at once instead of being sent back to be closed again.
+    The drain gets ``drain_timeout_s``. Upstream: ``ReactorBase.callWhenRunning`` and
+    ``addSystemEventTrigger`` in
+    https://github.com/twisted/twisted/blob/c1553e1c64de516142dba2cf7c0e5ca8f79b089d/src/twisted/internet/base.py
     """
 
     def before_shutdown() -> defer.Deferred:

@@ -1,7 +1,7 @@
 """Django's cache shared by every task of a process.
 
 Upstream: ``BaseConnectionHandler`` in
-https://github.com/django/django/blob/5.2.19/django/utils/connection.py
+https://github.com/django/django/blob/98e05ccde440cc9b768952cc10bc8285f4924e1f/django/utils/connection.py
 """
 
 import functools
