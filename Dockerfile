@@ -13,8 +13,9 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-# The Makefile's DAPHNE_FLAGS and DAPHNE_BACKLOG (why: see there).
-CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=1024", "--proxy-headers", "--websocket-max-message-size", "65536", "--ping-interval", "15", "--ping-timeout", "20", "--websocket_connect_timeout", "20", "asgi:application"]
+# daphne through server/run.py, with the Makefile's DAPHNE_FLAGS and DAPHNE_BACKLOG (why:
+# see there).
+CMD ["python", "-m", "server.run", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=1024", "--proxy-headers", "--websocket-max-message-size", "65536", "--ping-interval", "15", "--ping-timeout", "20", "--websocket_connect_timeout", "20", "asgi:application"]
 
 # nginx in front: WebSocket upgrade, static files from the app stage, /healthz.
 FROM nginx:1.27-alpine AS nginx

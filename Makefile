@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Frames over 64 KiB are closed with 1009 by daphne itself (PROTOCOL.md's limit); pings find
-# sockets that died without a close frame within about 35 s. A busy process may take seconds
+# Frames over 64 KiB are closed with 1009 by daphne itself (docs/protocol.md's frame limit);
+# pings find sockets that died without a close frame within about 35 s. A busy process may take seconds
 # to accept a socket in a reconnect storm: daphne's default 5 s handshake limit (4-5 s, as
 # autobahn rounds its timers down to the second) aborts it, and a proxy answers that with
 # 502, so the limit is the ping timeout's 20 s. The same flags everywhere daphne runs:
-# scripts/stack, the Dockerfile, deploy/k8s and the tests' servers.
+# scripts/stack, the Dockerfile, deploy/k8s and the tests' servers. Daphne always starts
+# through server/run.py, which installs this project's adaptations before it serves.
 DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-timeout 20 \
 	--websocket_connect_timeout 20
 # The listen queue: Twisted's default of 50 drops the SYNs of a thousand clients reconnecting
@@ -52,7 +53,7 @@ setup: $(VENV)/.runtime
 
 run: setup
 	@scripts/banner "$(HOST)" "$(PORT)"
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne \
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m server.run \
 		-e "tcp:port=$(PORT):interface=$(subst :,\:,$(HOST)):backlog=$(DAPHNE_BACKLOG)" \
 		$(DAPHNE_FLAGS) asgi:application
 

@@ -1,6 +1,9 @@
-"""The ASGI application daphne serves: HTTP through Django, WebSockets through Channels."""
+"""The ASGI application: HTTP through Django, WebSockets through Channels.
 
-import gc
+Importing this builds the application and nothing else; ``server/run.py`` starts daphne
+with it, with the process's adaptations installed.
+"""
+
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
@@ -13,7 +16,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from interview.live.lifecycle import install_under_daphne, with_lifecycle  # noqa: E402
+from interview.live.lifecycle import with_lifecycle  # noqa: E402
 from interview.live.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
@@ -23,13 +26,3 @@ router = ProtocolTypeRouter(
     }
 )
 application = with_lifecycle(router)
-
-install_under_daphne()
-
-if os.environ.get("GC_TUNE", "1") == "1":
-    # Everything imported so far lives as long as the process: move it out of the collector's
-    # sight, and collect young objects less often. Full collections over a large heap paused
-    # fan-outs for tens of milliseconds (docs/benchmarks.md).
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)

@@ -133,8 +133,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Threads per process that run the sockets' database work (interview/live/dbcalls.py). The work is
 # CPU in Python as much as waiting on the database, and the threads share one GIL with the
-# event loop: on two cores the many-sessions benchmark delivered 95% of its events with 6
-# threads (asyncio's default here), 100% with 3 and 99.7% with 2. docs/benchmarks.md.
+# event loop: past a few, more threads take turns from the fan-out instead of adding
+# throughput. docs/benchmarks.md measures the choice.
 DB_THREADS = int(os.environ.get("DB_THREADS", "3"))
 # How long an event that overtook an earlier one waits for it before the room reads the gap
 # from the database (interview/live/delivery.py). docs/benchmarks.md measures the choice.
@@ -175,11 +175,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Keys of the channel layer and cache start with this; test runs set their own.
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "interview")
 # CHANNEL_LAYER picks the Redis layer: "pubsub" (Redis pub/sub, the default) or "core"
-# (a list per channel, popped one message per round trip). Under the many-sessions benchmark
-# core delivered 60% of the events with push p50 6 s, pub/sub 97% with p50 0.9-1.5 s:
-# core's one blocking pop per message cannot keep up with a busy process's fan-out. Pub/sub
-# delivers at most once; a socket that misses an event fills the gap from the database by
-# seq, so nothing is lost either way. docs/benchmarks.md has the measurements.
+# (a list per channel, popped one message per round trip): core's one blocking pop per
+# message falls behind a busy process's fan-out. Pub/sub delivers at most once; a socket that
+# misses an event fills the gap from the database by seq, so nothing is lost either way.
+# docs/benchmarks.md measures the choice.
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
 REDIS_HOSTS = {
     "address": REDIS_URL,
@@ -305,7 +304,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Per client address: a classroom behind one NAT joins at once, a guesser of 8-character
     # codes (31^8 of them) gets nowhere at a join a second. Reads of a session (results, CSV,
-    # a candidate's results, the timeline: a page of the timeline may cost 50 ms) the same.
+    # a candidate's results, the timeline, whose pages are costly to build) the same.
     "DEFAULT_THROTTLE_RATES": {
         "join": os.environ.get("JOIN_RATE", "60/min"),
         "read": os.environ.get("READ_RATE", "300/min"),

@@ -1,6 +1,7 @@
 """Real daphne processes for tests across processes, and a protocol client over real sockets.
 
-``DaphneServer`` runs ``daphne asgi:application`` on a free port, with the test's Redis and
+``DaphneServer`` runs ``python -m server.run asgi:application`` (daphne, as every server of
+this project starts) on a free port, with the test's Redis and
 the test's own database (``database_url_for_servers``), and logs to a file for debugging.
 ``Peer`` is one participant's WebSocket to one of those processes; it records every frame, so
 a test can check which events a socket received, in which order, and that none came twice.
@@ -131,12 +132,13 @@ DAPHNE_BACKLOG = int(makefile_variable("DAPHNE_BACKLOG"))
 
 
 def daphne_command() -> list[str]:
-    script = Path(sys.executable).parent / "daphne"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "daphne"]
+    """How this project starts daphne: through ``server/run.py``."""
+    return [sys.executable, "-m", "server.run"]
 
 
 class DaphneServer:
-    """One ``daphne asgi:application`` process on 127.0.0.1 and a port of its choosing."""
+    """One ``python -m server.run asgi:application`` process on 127.0.0.1, on a port of its
+    choosing."""
 
     def __init__(self, name: str, *, env: dict[str, str], log_dir: Path) -> None:
         self.name = name

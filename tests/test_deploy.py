@@ -156,6 +156,8 @@ def test_every_daphne_launch_limits_frames_and_queues_a_storm_of_connects():
         assert "--websocket_connect_timeout 20" in text, name
         assert "backlog=1024" in text or "backlog=$(DAPHNE_BACKLOG)" in text, name
         assert " -b " not in text, f"{name}: -b and -p cannot set the listen backlog"
+        # daphne through the project's entry point, which installs its adaptations first.
+        assert "-m server.run " in text, name
 
 
 def test_the_metrics_token_reaches_every_web_process():

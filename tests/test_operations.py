@@ -1,12 +1,15 @@
-"""What operators rely on: metrics, structured logs without secrets, graceful draining."""
+"""What operators rely on: metrics, and structured logs without secrets.
+
+Graceful draining and the channel layer's watch are in test_lifecycle.py, /healthz in
+test_health.py.
+"""
 
 import json
 import logging
 
 import pytest
 
-from interview.live.lifecycle import lifecycle
-from interview.models import Connection, Question
+from interview.models import Question
 from interview.telemetry import ContextFilter
 
 from .live import Client, room_create
@@ -68,28 +71,6 @@ async def test_a_token_never_reaches_the_logs(layer, interviewer, caplog):
     assert room.seats["Ann"].token not in caplog.text
 
 
-@live
-async def test_draining_closes_sockets_with_4012_and_refuses_new_ones(
-    layer, interviewer, async_client
-):
-    room = await room_create(interviewer)
-    ann = Client(room.code)
-    await ann.hello(room.seats["Ann"])
-    try:
-        await lifecycle.drain()
-        assert await ann.closed() == 4012
-        # Forgotten by this process, kept as tombstones: online for the grace period only.
-        assert not await Connection.objects.exclude(server_id="").aexists()
-        health = await async_client.get("/healthz")
-        assert health.status_code == 503
-        assert health.json()["checks"]["process"] == "draining"
-        late = Client(room.code)
-        await late.connect()
-        assert await late.closed() == 4012
-    finally:
-        lifecycle.draining = False
-
-
 METRICS_TOKEN = "scrape-token-of-the-tests"
 
 
@@ -132,47 +113,3 @@ def test_nginx_does_not_expose_metrics():
 
     template = (Path(__file__).parent.parent / "deploy/nginx/default.conf.template").read_text()
     assert nginx_blocks(template, "location")["= /metrics"].split() == ["return", "404;"]
-
-
-@live
-async def test_the_layer_probe_pings_the_layers_redis_and_nothing_for_the_memory_layer(layer):
-    from interview.live.lifecycle import layer_probe
-
-    await layer_probe()
-
-
-async def test_the_layer_probe_fails_when_the_layers_redis_does_not_answer(settings):
-    import redis
-
-    from interview.live.lifecycle import layer_probe
-
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0"}]},
-        }
-    }
-    with pytest.raises(redis.ConnectionError):
-        await layer_probe()
-
-
-@live
-async def test_a_busy_event_loop_does_not_make_the_watch_judge_redis_away(layer, monkeypatch):
-    """Blocked longer than the probe's timeout, three times: Redis answered all along."""
-    import asyncio
-    import time
-
-    from interview.live import lifecycle as module
-    from interview.live.lifecycle import LAYER_FAILURES, LAYER_PROBE_TIMEOUT_S, Lifecycle
-
-    monkeypatch.setattr(module, "LAYER_CHECK_S", 0.05)
-    watched = Lifecycle()
-    watch = asyncio.create_task(watched.watch_layer())
-    try:
-        for _ in range(LAYER_FAILURES + 1):
-            await asyncio.sleep(0.01)  # a probe is under way
-            time.sleep(LAYER_PROBE_TIMEOUT_S + 0.2)  # noqa: ASYNC251 - the loop is busy on purpose
-        await asyncio.sleep(0.3)
-        assert watched.layer_ok
-    finally:
-        watch.cancel()

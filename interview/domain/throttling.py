@@ -17,18 +17,17 @@ at most ``MAX_SOCKETS_PER_PARTICIPANT`` sockets (``services.connection_open``), 
 spread over three processes gets at most three budgets.
 """
 
-import functools
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from interview.domain.selectors import session_for_code, session_id_for
+from interview.live.adapters.django import shared_cache
 from interview.models import InterviewSession
 
 Found = TypeVar("Found")
@@ -60,14 +59,8 @@ def request_address(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request)
 
 
-@functools.cache
-def _counters() -> BaseCache:
-    """The shared cache, one client for the whole process.
-
-    ``django.core.cache.cache`` is one instance per asyncio task, and every socket is a task
-    of its own: through it, each new socket opened a Redis connection pool of its own.
-    """
-    return caches.create_connection("default")
+# Where misses are counted: the shared cache, one client for the whole process.
+_counters = shared_cache
 
 
 def _window() -> tuple[int, int]:

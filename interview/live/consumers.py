@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 class SessionConsumer(ManySocketsConsumer):
     """One socket of one participant in one session."""
 
-    # Events come through the process's hub (``delivery``), not through a channel per socket.
-    channel_layer_alias = None
     # Redis gone: "try again later"; the client reconnects with backoff and resumes.
     layer_lost_code = CloseCode.TRY_AGAIN_LATER
     # Commands a second, per participant: their sockets in this process share the budget.

@@ -1,11 +1,10 @@
 """Where database work runs when the event loop asks for it: a pool of threads.
 
-Channels' ``database_sync_to_async`` runs every call of a process in one thread, so one
-socket's command waits behind every other socket's queries; a room's hello storm queued for
-tens of seconds behind it. Here calls run in a pool of ``DB_THREADS`` threads, each with its
-own (pooled) connection; the database's row locks keep the commands of one
-session in order as before. Connections are closed or returned after each call, as Channels
-does.
+Channels' ``database_sync_to_async`` runs every call of a process in one thread, where one
+socket's command would wait behind every other socket's queries. Here calls run in a pool of
+``DB_THREADS`` threads, each with its own (pooled) connection; the database's row locks keep
+the commands of one session in order. Connections are closed or returned after each call, as
+Channels does (``DatabaseSyncToAsync`` with an executor of this module's).
 """
 
 from collections.abc import Awaitable, Callable

@@ -18,7 +18,7 @@ An event the socket's viewer may not see at all (its audience) is not sent; the 
 that is sent carries ``prev``, the seq of the one before, so the client sees no gap.
 
 Presence: ``participant.joined``/``left`` go out as they come; ``presence.counts`` is read from
-the database once a burst of changes has been quiet for a second (PROTOCOL.md, Version 2).
+the database once a burst of changes has been quiet for a second (docs/protocol.md).
 """
 
 import asyncio
@@ -35,6 +35,7 @@ from interview.domain import selectors
 from interview.domain.broadcast import event_message, group_session
 from interview.domain.protocol import CloseCode, EventType, event_frame, frame_after, frame_text
 from interview.domain.visibility import Viewer, lens_of
+from interview.live.adapters.channels_redis import channel_reader_cancel
 from interview.live.dbcalls import in_db_thread
 
 log = logging.getLogger(__name__)
@@ -256,9 +257,8 @@ class Hub:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(group_session(room.session_id), self.channel)
             if not self.rooms and self.reader is not None:
-                # A cancelled receive deletes its channel (channels_redis's pub/sub layer):
-                # the next room starts with a new one.
-                self.reader.cancel()
+                # The channel goes with its reader: the next room starts with a new one.
+                channel_reader_cancel(self.reader)
                 self.reader = self.channel = None
 
     async def _read(self, channel: str) -> None:

@@ -1,9 +1,10 @@
 """A server process's life: start its clock, watch its channel layer, drain on SIGTERM.
 
-On SIGTERM daphne stops its reactor; before it does, ``drain`` runs: the process refuses new
-sockets and reports 503 on /healthz (so load balancers stop sending), closes every socket it
-holds with 4012 ("service restart": reconnect, elsewhere), forgets those sockets in the
-database so presence stays right, and stops the clock, all within ``DRAIN_TIMEOUT_S``.
+A server started by ``server/run.py`` starts the clock when it starts serving, and on SIGTERM
+runs ``drain`` before it stops: the process stops listening, refuses new sockets and reports
+503 on /healthz (so load balancers stop sending), closes every socket it holds with 4012
+("service restart": reconnect, elsewhere), forgets those sockets in the database so presence
+stays right, and stops the clock, all within ``DRAIN_TIMEOUT_S``.
 
 Every second the process also PINGs its channel layer's Redis, from a thread of its own. When
 three PINGs in a row fail (refused, or no answer within 2 s), Redis is gone: the process
@@ -14,7 +15,6 @@ database before it is sent, nothing acknowledged is lost.
 
 import asyncio
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,7 +25,6 @@ from django.db import connection
 
 from interview.domain import services
 from interview.domain.protocol import CloseCode
-from interview.live.adapters import daphne_websocket_factory_install, twisted_stop_listening
 from interview.live.clock import SERVER_ID, clock
 
 log = logging.getLogger(__name__)
@@ -38,9 +37,8 @@ LAYER_FAILURES = 3
 
 
 # The probe's own thread and Redis client: a PING answered in a thread is judged by the
-# socket's timeout alone. Probed from the event loop instead, a loop busy with a big room's
-# fan-out made the answer look late and Redis look away while it was idle, and the watch
-# then closed every socket of a healthy server.
+# socket's timeout alone, so an event loop busy with a big room's fan-out cannot make an idle
+# Redis look away (and the watch close every socket of a healthy server).
 _probe_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redis-probe")
 _probe_clients: dict[str, redis.Redis] = {}
 
@@ -88,6 +86,8 @@ def _forget_own_sockets() -> None:
 
 
 class Lifecycle:
+    """This process's state as a server: draining or not, its layer's verdict, its sockets."""
+
     def __init__(self) -> None:
         self.draining = False
         self.layer_ok = True
@@ -125,6 +125,7 @@ class Lifecycle:
             await asyncio.sleep(LAYER_CHECK_S)
 
     async def close_sockets(self, code: int) -> None:
+        """Close every socket this process holds with ``code``."""
         for consumer in list(self.sockets):
             try:
                 await consumer.close(code=code)
@@ -169,27 +170,3 @@ def with_lifecycle(app: AsgiApp) -> AsgiApp:
         await app(scope, receive, send)
 
     return application
-
-
-def install_under_daphne() -> None:
-    """Under daphne: start the clock when the reactor starts, drain before it stops.
-
-    Starting at start-up, not first request, closes a deadline that passed while no server
-    ran as soon as any server is back.
-    """
-    if "daphne.server" not in sys.modules:
-        return
-    from twisted.internet import defer, reactor
-
-    daphne_websocket_factory_install()
-
-    def drain() -> defer.Deferred:
-        # Listening stops first: a proxy that hashes a session to this process then has its
-        # connect refused and tries the next process, so the sockets closed here with 4012
-        # reconnect there at once instead of being sent back to be closed again.
-        twisted_stop_listening()
-        task = asyncio.ensure_future(asyncio.wait_for(lifecycle.drain(), DRAIN_TIMEOUT_S))
-        return defer.Deferred.fromFuture(task)
-
-    reactor.callWhenRunning(lifecycle.start)
-    reactor.addSystemEventTrigger("before", "shutdown", drain)
