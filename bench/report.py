@@ -981,7 +981,7 @@ FINDINGS = [
     "processes under the 50-session load showed the event loop spending about a third of its "
     "time in Twisted's write path and the rest spread thin. Five changes followed, each tested "
     "(tests/test_adapters.py, test_protocol.py, test_consumers.py, test_services.py):",
-    "    - **Frames go out once per turn of the loop** (`interview/live/adapters.py`). "
+    "    - **Frames go out once per turn of the loop** (`interview/adapters/`). "
     "Twisted's TCP transport never sends in `write`: it buffers, registers the socket with "
     "epoll, sends on the next turn and unregisters it, two `epoll_ctl` calls and a loop callback "
     "per frame. "

@@ -1,7 +1,7 @@
 """Start a server process: ``python -m server.run [daphne's arguments]``.
 
 The one way this project starts daphne. It installs the daphne adaptations
-(``interview.live.adapters.daphne``), then hands its arguments to daphne's command line.
+(``interview.adapters.daphne``), then hands its arguments to daphne's command line.
 Once daphne has imported the application (Django set up), and before it serves:
 
 - the clock starts when the reactor starts, not at the first request, so a deadline that
@@ -14,12 +14,12 @@ import os
 import sys
 
 # First: importing it installs the asyncio reactor daphne runs on.
-from interview.live.adapters import daphne as daphne_adapters  # isort: skip
+from interview.adapters import daphne as daphne_adapters  # isort: skip
 
 
 def after_load() -> None:
     """Install what needs the loaded application: start and drain, and the GC tuning."""
-    from interview.live.adapters.cpython import gc_tune
+    from interview.adapters.cpython import gc_tune
     from interview.live.lifecycle import DRAIN_TIMEOUT_S, lifecycle
 
     daphne_adapters.reactor_hooks_install(

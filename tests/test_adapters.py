@@ -1,4 +1,4 @@
-"""Each adaptation in interview/live/adapters/ does what its docstring says, tested by behaviour.
+"""Each adaptation in interview/adapters/ does what its docstring says, tested by behaviour.
 
 A failure here means Channels, channels_redis, daphne, autobahn, Twisted or Django changed
 under an adaptation: it may no longer be needed (remove it) or no longer work (rework it).
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import channels.consumer
+import channels.generic.websocket
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
@@ -26,10 +27,10 @@ from channels.testing import WebsocketCommunicator
 from django.core.cache import caches
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from interview.live.adapters import daphne as daphne_adapters
-from interview.live.adapters.channels import ManySocketsConsumer, application_close_code
-from interview.live.adapters.channels_redis import channel_reader_cancel
-from interview.live.adapters.django import shared_cache
+from interview.adapters import daphne as daphne_adapters
+from interview.adapters.channels import ManySocketsConsumer, application_close_code
+from interview.adapters.channels_redis import channel_reader_cancel
+from interview.adapters.django import shared_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_S = 30.0
@@ -81,6 +82,19 @@ async def connected(consumer: type[AsyncWebsocketConsumer]):
         yield communicator
     finally:
         await communicator.disconnect()
+
+
+async def _no_clean_up() -> None:
+    """Channels' connection clean-up, left out: it reads the database connection of the
+    thread it runs in, which a test without the database may not touch."""
+
+
+@pytest.fixture(autouse=True)
+def without_connection_clean_up(monkeypatch) -> None:
+    """Channels cleans up connections before each message and at a disconnect; these tests
+    count the former themselves (and replace it again)."""
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", _no_clean_up)
+    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", _no_clean_up)
 
 
 async def test_a_socket_opens_no_channel_of_its_own(memory_layer):
@@ -353,7 +367,7 @@ async def test_a_control_frame_goes_after_the_messages_sent_before_it():
 # port had stopped listening first.
 RUN_PROBE = """
 import asyncio, json, os, runpy, signal, socket, sys, time
-from interview.live.adapters import daphne as adapters
+from interview.adapters import daphne as adapters
 import daphne.server, gc
 from twisted.internet import reactor, tcp
 

@@ -14,8 +14,8 @@ from django.db import connection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from interview.adapters import application_close_code
 from interview.domain.protocol import CloseCode
-from interview.live.adapters import application_close_code
 
 from .live import room_create
 from .servers import (

@@ -26,8 +26,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
+from interview.adapters.django import shared_cache
 from interview.domain.selectors import session_for_code, session_id_for
-from interview.live.adapters.django import shared_cache
 from interview.models import InterviewSession
 
 Found = TypeVar("Found")

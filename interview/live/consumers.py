@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from interview import telemetry
+from interview.adapters import ManySocketsConsumer
 from interview.domain import presence, selectors, services, throttling
 from interview.domain.broadcast import publications_send
 from interview.domain.credentials import join_code_normalise
@@ -33,7 +34,6 @@ from interview.domain.protocol import (
     frame_text,
 )
 from interview.domain.visibility import Viewer
-from interview.live.adapters import ManySocketsConsumer
 from interview.live.clock import SERVER_ID
 from interview.live.dbcalls import in_db_thread, perform
 from interview.live.delivery import Listener, hub

@@ -31,11 +31,11 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
 from interview import telemetry
+from interview.adapters.channels_redis import channel_reader_cancel
 from interview.domain import selectors
 from interview.domain.broadcast import event_message, group_session
 from interview.domain.protocol import CloseCode, EventType, event_frame, frame_after, frame_text
 from interview.domain.visibility import Viewer, lens_of
-from interview.live.adapters.channels_redis import channel_reader_cancel
 from interview.live.dbcalls import in_db_thread
 
 log = logging.getLogger(__name__)

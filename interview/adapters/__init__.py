@@ -21,6 +21,6 @@ tests its behaviour, so an upstream change that breaks one fails a test.
 Differences between database dialects (SQLite, PostgreSQL) live in interview/domain/sql.py.
 """
 
-from interview.live.adapters.channels import ManySocketsConsumer, application_close_code
+from interview.adapters.channels import ManySocketsConsumer, application_close_code
 
 __all__ = ["ManySocketsConsumer", "application_close_code"]
