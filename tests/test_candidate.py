@@ -17,7 +17,7 @@ def finished(interviewer, other_interviewer):
     Bob with feedback from Bob alone; Ben joins between the rounds and answers the second."""
     session = session_for(interviewer)
     alice = owner_seat(session)
-    bob = services._participant_new(
+    bob = services.joins._participant_new(
         session=session, role="interviewer", display_name="bob", user=other_interviewer
     ).participant
     ann = seat(session, "Ann")

@@ -40,6 +40,7 @@ from interview.api.serializers import (
 from interview.domain import selectors, services, throttling, timeline
 from interview.domain.errors import Refusal
 from interview.domain.fields import ID_MAX, IdField
+from interview.domain.payloads import session_heading
 from interview.domain.roles import is_interviewer
 from interview.domain.visibility import Viewer
 from interview.models import InterviewSession, Participant, Question
@@ -188,10 +189,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         created = services.session_create(owner=request.user, **form.validated_data)
         session = created.session
         body = {
-            "code": session.code,
-            "title": session.title,
-            "status": session.status,
-            "ranking": session.ranking,
+            **session_heading(session),
             "show_verdicts": session.show_verdicts,
             "join_url": absolute(request, f"/s/{session.code}/"),
             "spectate_url": absolute(request, f"/s/{session.code}/watch"),
