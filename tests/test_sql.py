@@ -40,17 +40,14 @@ from interview.models import (
 )
 
 from .factories import owner_seat, seat, session_for
+from .services_kit import live, push  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def room(interviewer, bank):
-    """A session with a panel of one, two candidates and a round open."""
-    session = session_for(interviewer)
-    panel, ann, ben = owner_seat(session), seat(session, "Ann"), seat(session, "Ben")
-    rnd = services.round_open(
-        session=session, participant=panel, question_id=Question.objects.first().id
-    )
-    return session, panel, ann, ben, rnd
+def room(live):  # noqa: F811 (the fixture imported above)
+    """``live`` (a panel of one, two candidates) with a round open."""
+    session, panel, ann, ben = live
+    return session, panel, ann, ben, push(session, panel)
 
 
 def locked(session: InterviewSession, *args) -> dict:
