@@ -33,6 +33,21 @@ def secrets_of(question_ids: list[int]) -> list[str]:
     return [json.dumps(needle)[1:-1] for needle in needles]
 
 
+async def connected(room, names: tuple[str, ...]) -> dict[str, Client]:
+    """A socket for each of ``names``, greeted with their seat, by name."""
+    clients = {name: Client(room.code) for name in names}
+    for name, client in clients.items():
+        await client.hello(room.seats[name])
+    return clients
+
+
+async def my_results(anonymous, room, name: str):
+    """The response to ``name``'s request for their own results (``my-results``)."""
+    return await database_sync_to_async(anonymous.get)(
+        f"/api/sessions/{room.code}/my-results", HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token
+    )
+
+
 async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
     layer, interviewer, other_interviewer, bank
 ):
@@ -44,9 +59,7 @@ async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
     panel = {name: Client(room.code) for name in ("alice", "bob")}
     await panel["alice"].hello(room.owner)
     await panel["bob"].hello(room.seats["bob"])
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "W1", "W2")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Cy", "W1", "W2"))
     history: dict[str, list[Client]] = {name: [client] for name, client in viewers.items()}
     mine: dict[str, list[str]] = {name: [] for name in viewers}  # what each may see of theirs
 
@@ -182,9 +195,7 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
     alice, bob = Client(room.code), Client(room.code)
     await alice.hello(room.owner)
     await bob.hello(room.seats["bob"])
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": question_id})
     round_id = pushed["data"]["round_id"]
     answer_ids = {}
@@ -235,10 +246,7 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
             for frame in client.frames:
                 assert not given_scores_seen(frame, viewer_id), (name, frame["type"])
     for name in ("Ann", "Ben"):
-        results = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        results = await my_results(anonymous, room, name)
         body = results.json()
         assert not given_scores_seen(body, room.seats[name].participant_id), name
         (played,) = body["rounds"]
@@ -255,9 +263,7 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
     question = await database_sync_to_async(lambda: Question.objects.order_by("id").first())()
     alice = Client(room.code)
     await alice.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": question.id})
     round_id = pushed["data"]["round_id"]
     for name in ("Ann", "Ben"):
@@ -286,10 +292,7 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
                 assert '"coverage"' not in json.dumps(frame), (name, frame["type"])
                 assert '"suggested_score"' not in json.dumps(frame), (name, frame["type"])
     for name in ("Ann", "Ben"):
-        mine = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
         assert "coverage" not in mine.content.decode(), name
     for client in [alice, panel_again, *viewers.values(), *again.values()]:
@@ -304,9 +307,7 @@ async def extra_time_room(interviewer):
     question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
     owner = Client(room.code)
     await owner.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Cy", "Wall"))
     return room, ids, question_id, owner, viewers
 
 
@@ -500,9 +501,7 @@ async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_a
     assert not any(name in public for name in hidden)
     alice = Client(room.code)
     await alice.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": exercise.id})
     round_id = pushed["data"]["round_id"]
     opened = await alice.next("round.opened")
@@ -535,10 +534,7 @@ async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_a
                 assert '"tests"' not in text, (name, frame["type"])
                 assert not [n for n in hidden if n in text], (name, frame["type"])
     for name in ("Ann", "Ben"):
-        mine = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
         assert mine.json()["rounds"][0]["model_answer"] == exercise.model_answer
         assert '"tests"' not in mine.content.decode(), name
