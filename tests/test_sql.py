@@ -321,12 +321,12 @@ def test_a_submit_reads_a_new_answers_id_then_inserts_updates_and_keeps_revision
     session, _, ann, _, rnd = room
     now = timezone.now()
     with transaction.atomic():
-        row = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
+        row, _ = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
         answer, upsert = answers._answer_upserted(row, rnd.id, ann, "first", {}, now)
         sql.writes_together([upsert, answers._revision_inserted(answer)])
     assert Answer.objects.get().id == answer.id == row["new_answer_id"]
     with transaction.atomic():
-        row = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
+        row, _ = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
         answer, upsert = answers._answer_upserted(row, rnd.id, ann, "second", {}, now)
         sql.writes_together([upsert, answers._revision_inserted(answer)])
     assert (row["answer_id"], row["revision"]) == (answer.id, 1)
