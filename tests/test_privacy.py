@@ -48,6 +48,23 @@ async def my_results(anonymous, room, name: str):
     )
 
 
+async def finished_and_seen(
+    owner: Client, viewers: dict[str, Client], again: dict[str, Client]
+) -> list[tuple[str, str, str]]:
+    """Finish the session from ``owner``; once each of the viewers' sockets, the first
+    (``viewers``) and the one they came back on (``again``), has its ``session.finished``,
+    every frame they got: the viewer's name, the frame's type and its JSON text."""
+    await owner.command("session.finish")
+    for client in [*viewers.values(), *again.values()]:
+        await client.next("session.finished")
+    return [
+        (name, frame["type"], json.dumps(frame))
+        for name in viewers
+        for client in (viewers[name], again[name])
+        for frame in client.frames
+    ]
+
+
 async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
     layer, interviewer, other_interviewer, bank
 ):
@@ -282,15 +299,9 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
     panel_again = Client(room.code)
     welcome = await panel_again.hello(room.owner)
     assert all(a["coverage"]["points"] for a in welcome["data"]["snapshot"]["answers"])
-    await alice.command("session.finish")
-    for client in [*viewers.values(), *again.values()]:
-        await client.next("session.finished")
-
-    for name in viewers:
-        for client in (viewers[name], again[name]):
-            for frame in client.frames:
-                assert '"coverage"' not in json.dumps(frame), (name, frame["type"])
-                assert '"suggested_score"' not in json.dumps(frame), (name, frame["type"])
+    for name, kind, text in await finished_and_seen(alice, viewers, again):
+        assert '"coverage"' not in text, (name, kind)
+        assert '"suggested_score"' not in text, (name, kind)
     for name in ("Ann", "Ben"):
         mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
@@ -523,16 +534,9 @@ async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_a
     panel_again = Client(room.code)
     welcome = await panel_again.hello(room.owner)
     assert welcome["data"]["snapshot"]["round"]["tests"] == exercise.tests
-    await alice.command("session.finish")
-    for client in [*viewers.values(), *again.values()]:
-        await client.next("session.finished")
-
-    for name in viewers:
-        for client in (viewers[name], again[name]):
-            for frame in client.frames:
-                text = json.dumps(frame)
-                assert '"tests"' not in text, (name, frame["type"])
-                assert not [n for n in hidden if n in text], (name, frame["type"])
+    for name, kind, text in await finished_and_seen(alice, viewers, again):
+        assert '"tests"' not in text, (name, kind)
+        assert not [n for n in hidden if n in text], (name, kind)
     for name in ("Ann", "Ben"):
         mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
