@@ -26,7 +26,7 @@ def owner_seat(session: InterviewSession) -> Participant:
 
 
 def viewer_of(participant: Participant) -> Viewer:
-    return Viewer(participant_id=participant.id, role=participant.role)
+    return Viewer.of(participant)
 
 
 def round_of(session: InterviewSession, question: Question, *, open_: bool = False) -> Round:

@@ -313,7 +313,7 @@ class TimelineView(APIView):
             raise Refusal("forbidden", "You are not on this session's panel.")
         else:
             raise Refusal("not_authenticated", "Sign in, or send your participant token.")
-        viewer = Viewer(participant_id=participant.id, role=participant.role)
+        viewer = Viewer.of(participant)
         page = timeline.timeline_page(session, viewer, **query.validated_data)
         following = None
         if page.next_after is not None:
@@ -344,7 +344,7 @@ class PlaybackView(APIView):
         query.is_valid(raise_exception=True)
         session = session_by_code(request, code)
         seat = panel_seat(request, session)
-        viewer = Viewer(participant_id=seat.id, role=seat.role)
+        viewer = Viewer.of(seat)
         playback = timeline.playback_for(session, viewer, **query.validated_data)
         if playback is None:
             raise NotFound("No such round in this session.")

@@ -23,7 +23,7 @@ def candidate_results(participant: Participant) -> dict:
     """
     session = participant.session
     # The candidate is the author of every answer here.
-    lens = lens_of(Viewer(participant_id=participant.id, role=participant.role), participant.id)
+    lens = lens_of(Viewer.of(participant), participant.id)
     answers = {
         answer.round_id: answer
         for answer in Answer.objects.filter(participant=participant, round__session=session)
