@@ -6,10 +6,17 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from interview.content.rendering import key_points_html, markdown_html
 from interview.models import Question, Round
 
 from .live import Client, panel_member_add, room_create
+from .privacy_kit import (
+    connected,
+    extra_time_room,
+    finished_and_seen,
+    my_results,
+    secrets_of,
+    seen_by,
+)
 
 # The fields of round.opened that only the panel receives: model answers, key points, and
 # their rendered HTML.
@@ -18,51 +25,6 @@ PANEL_ONLY_FIELDS = ["model_answer", "model_answer_html", "key_points", "key_poi
 PANEL_ONLY_ANSWER_FIELDS = ["coverage", "suggested_score"]
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@database_sync_to_async
-def secrets_of(question_ids: list[int]) -> list[str]:
-    """Model answers and key points of the asked questions, as text and rendered, minus what
-    the prompt shows: each as it would stand inside a JSON frame."""
-    needles = []
-    for question in Question.objects.filter(id__in=question_ids):
-        public = f"{question.title} {question.prompt}"
-        needles += [question.model_answer, markdown_html(question.model_answer)]
-        points = zip(question.key_points, key_points_html(question.key_points), strict=True)
-        needles += [text for point, html in points if point not in public for text in (point, html)]
-    return [json.dumps(needle)[1:-1] for needle in needles]
-
-
-async def connected(room, names: tuple[str, ...]) -> dict[str, Client]:
-    """A socket for each of ``names``, greeted with their seat, by name."""
-    clients = {name: Client(room.code) for name in names}
-    for name, client in clients.items():
-        await client.hello(room.seats[name])
-    return clients
-
-
-async def my_results(anonymous, room, name: str):
-    """The response to ``name``'s request for their own results (``my-results``)."""
-    return await database_sync_to_async(anonymous.get)(
-        f"/api/sessions/{room.code}/my-results", HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token
-    )
-
-
-async def finished_and_seen(
-    owner: Client, viewers: dict[str, Client], again: dict[str, Client]
-) -> list[tuple[str, str, str]]:
-    """Finish the session from ``owner``; once each of the viewers' sockets, the first
-    (``viewers``) and the one they came back on (``again``), has its ``session.finished``,
-    every frame they got: the viewer's name, the frame's type and its JSON text."""
-    await owner.command("session.finish")
-    for client in [*viewers.values(), *again.values()]:
-        await client.next("session.finished")
-    return [
-        (name, frame["type"], json.dumps(frame))
-        for name in viewers
-        for client in (viewers[name], again[name])
-        for frame in client.frames
-    ]
 
 
 async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
@@ -310,18 +272,6 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
         await client.disconnect()
 
 
-async def extra_time_room(interviewer):
-    """A room of three candidates and a spectator, each connected, and its owner: the room,
-    the participants' ids by name, a question to push, the owner's and the others' sockets."""
-    room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
-    ids = {name: seat.participant_id for name, seat in room.seats.items()}
-    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
-    owner = Client(room.code)
-    await owner.hello(room.owner)
-    viewers = await connected(room, ("Ann", "Ben", "Cy", "Wall"))
-    return room, ids, question_id, owner, viewers
-
-
 async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer, interviewer, bank):
     """Every frame: live, replayed from seq 0, and the welcome's snapshot."""
     room, ids, question_id, owner, viewers = await extra_time_room(interviewer)
@@ -352,14 +302,12 @@ async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer,
         assert round_seen["deadlines"] == own, name
         await client.drain()
 
-    for name in viewers:
-        frames = [json.dumps(frame) for frame in viewers[name].frames + again[name].frames]
-        for text in frames:
-            assert '"extra_time_pct"' not in text, name
-            assert '"time.accommodated"' not in text, name
-            for other, deadlines in given.items():
-                if other != name:
-                    assert all(deadline not in text for deadline in deadlines), (name, other)
+    for name, _, text in seen_by(viewers, again):
+        assert '"extra_time_pct"' not in text, name
+        assert '"time.accommodated"' not in text, name
+        for other, deadlines in given.items():
+            if other != name:
+                assert all(deadline not in text for deadline in deadlines), (name, other)
         extended = [
             frame
             for client in (viewers[name], again[name])
@@ -488,14 +436,12 @@ async def test_drafts_reach_the_panel_alone_live_replayed_and_in_snapshots(
         for other, data in kept.items():
             mine = other == ids.get(name)
             assert ("text" in data, "at_close" in data) == (mine, mine), (name, other)
-    for name in viewers:
-        frames = [json.dumps(f) for f in viewers[name].frames + again[name].frames]
-        for text in frames:
-            assert '"answer.drafted"' not in text, name
-            assert '"drafts"' not in text, name
-            for other, typed in drafts.items():
-                if other != name:
-                    assert typed not in text, (name, other)
+    for name, _, text in seen_by(viewers, again):
+        assert '"answer.drafted"' not in text, name
+        assert '"drafts"' not in text, name
+        for other, typed in drafts.items():
+            if other != name:
+                assert typed not in text, (name, other)
     for client in [owner, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()
 
