@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from interview.domain import services
+from interview.domain.visibility import Viewer
 from interview.models import Answer, InterviewSession, Participant, Question, Round, Score
 
 
@@ -22,6 +23,10 @@ def seat(session: InterviewSession, name: str, role: str = "candidate") -> Parti
 
 def owner_seat(session: InterviewSession) -> Participant:
     return session.participants.get(user=session.owner)
+
+
+def viewer_of(participant: Participant) -> Viewer:
+    return Viewer.of(participant)
 
 
 def round_of(session: InterviewSession, question: Question, *, open_: bool = False) -> Round:

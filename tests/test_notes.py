@@ -16,19 +16,14 @@ from channels.db import database_sync_to_async
 from interview.domain import selectors, services
 from interview.domain.errors import ServiceError
 from interview.domain.timeline import timeline_page
-from interview.domain.visibility import Viewer
 from interview.models import Note, Participant, Question
 
 from .conftest import client_for
-from .factories import owner_seat, seat, session_for
+from .factories import owner_seat, seat, session_for, viewer_of
 from .live import Client, panel_member_add, room_create
 
 NOTE_ON_ANSWER = "NOTE-ON-ANSWER: hesitant on decorators"
 NOTE_ON_CANDIDATE = "NOTE-ON-CANDIDATE: strong communicator"
-
-
-def viewer_of(participant) -> Viewer:
-    return Viewer(participant_id=participant.id, role=participant.role)
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -161,25 +156,35 @@ def test_nothing_a_candidate_or_spectator_gets_holds_a_note(answered, anonymous)
         session=session, participant=panel, participant_id=ben.id, text=NOTE_ON_CANDIDATE + "!"
     )
     for who in (ann, ben, wall):
-        viewer = viewer_of(who)
-        seen = [
-            selectors.snapshot_for(session, viewer),
-            # What a replay sends: the events this viewer receives at all.
-            [e for e in selectors.events_after(session.id, 0, viewer) if e["data"] is not None],
-            selectors.welcome_for(who, viewer, 0).replay,
-        ]
-        if who.role == "candidate":
-            seen.append(selectors.candidate_results(who))
-            seen.append(timeline_page(session, viewer).items)
-            url = f"/api/sessions/{session.code}"
-            for path in ("my-results", "timeline"):
-                response = anonymous.get(f"{url}/{path}", HTTP_X_PARTICIPANT_TOKEN=token_of(who))
-                seen.append(response.content.decode())
-        text = json.dumps(seen, default=str)
+        text = everything_seen(session, who, anonymous)
         assert "NOTE-ON" not in text, who.display_name
         assert "note.updated" not in text
         assert '"notes"' not in text
     assert "notes" not in selectors.snapshot_for(session, viewer_of(ann))
+
+
+def everything_seen(session, who, anonymous) -> str:
+    """Every frame, snapshot, result, timeline and page a candidate or spectator can get, as
+    one JSON text."""
+    viewer = viewer_of(who)
+    seen = [
+        selectors.snapshot_for(session, viewer),
+        # What a replay sends: the events this viewer receives at all.
+        [e for e in selectors.events_after(session.id, 0, viewer) if e["data"] is not None],
+        selectors.welcome_for(who, viewer, 0).replay,
+    ]
+    if who.role == "candidate":
+        seen.append(selectors.candidate_results(who))
+        seen.append(timeline_page(session, viewer).items)
+        token = token_of(who)
+        for path in ("my-results", "timeline"):
+            response = anonymous.get(
+                f"/api/sessions/{session.code}/{path}", HTTP_X_PARTICIPANT_TOKEN=token
+            )
+            seen.append(response.content.decode())
+    for path in (f"/s/{session.code}/", f"/s/{session.code}/watch"):
+        seen.append(anonymous.get(path).content.decode())
+    return json.dumps(seen, default=str)
 
 
 def token_of(participant) -> str:

@@ -6,10 +6,17 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from interview.content.rendering import key_points_html, markdown_html
 from interview.models import Question, Round
 
 from .live import Client, panel_member_add, room_create
+from .privacy_kit import (
+    connected,
+    extra_time_room,
+    finished_and_seen,
+    my_results,
+    secrets_of,
+    seen_by,
+)
 
 # The fields of round.opened that only the panel receives: model answers, key points, and
 # their rendered HTML.
@@ -18,19 +25,6 @@ PANEL_ONLY_FIELDS = ["model_answer", "model_answer_html", "key_points", "key_poi
 PANEL_ONLY_ANSWER_FIELDS = ["coverage", "suggested_score"]
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@database_sync_to_async
-def secrets_of(question_ids: list[int]) -> list[str]:
-    """Model answers and key points of the asked questions, as text and rendered, minus what
-    the prompt shows: each as it would stand inside a JSON frame."""
-    needles = []
-    for question in Question.objects.filter(id__in=question_ids):
-        public = f"{question.title} {question.prompt}"
-        needles += [question.model_answer, markdown_html(question.model_answer)]
-        points = zip(question.key_points, key_points_html(question.key_points), strict=True)
-        needles += [text for point, html in points if point not in public for text in (point, html)]
-    return [json.dumps(needle)[1:-1] for needle in needles]
 
 
 async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
@@ -44,9 +38,7 @@ async def test_candidates_and_spectators_never_receive_what_is_not_theirs(
     panel = {name: Client(room.code) for name in ("alice", "bob")}
     await panel["alice"].hello(room.owner)
     await panel["bob"].hello(room.seats["bob"])
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "W1", "W2")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Cy", "W1", "W2"))
     history: dict[str, list[Client]] = {name: [client] for name, client in viewers.items()}
     mine: dict[str, list[str]] = {name: [] for name in viewers}  # what each may see of theirs
 
@@ -182,9 +174,7 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
     alice, bob = Client(room.code), Client(room.code)
     await alice.hello(room.owner)
     await bob.hello(room.seats["bob"])
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": question_id})
     round_id = pushed["data"]["round_id"]
     answer_ids = {}
@@ -235,10 +225,7 @@ async def test_what_each_interviewer_gave_stays_with_the_panel(
             for frame in client.frames:
                 assert not given_scores_seen(frame, viewer_id), (name, frame["type"])
     for name in ("Ann", "Ben"):
-        results = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        results = await my_results(anonymous, room, name)
         body = results.json()
         assert not given_scores_seen(body, room.seats[name].participant_id), name
         (played,) = body["rounds"]
@@ -255,9 +242,7 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
     question = await database_sync_to_async(lambda: Question.objects.order_by("id").first())()
     alice = Client(room.code)
     await alice.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": question.id})
     round_id = pushed["data"]["round_id"]
     for name in ("Ann", "Ben"):
@@ -276,38 +261,15 @@ async def test_key_point_coverage_stays_with_the_panel_live_replayed_and_in_resu
     panel_again = Client(room.code)
     welcome = await panel_again.hello(room.owner)
     assert all(a["coverage"]["points"] for a in welcome["data"]["snapshot"]["answers"])
-    await alice.command("session.finish")
-    for client in [*viewers.values(), *again.values()]:
-        await client.next("session.finished")
-
-    for name in viewers:
-        for client in (viewers[name], again[name]):
-            for frame in client.frames:
-                assert '"coverage"' not in json.dumps(frame), (name, frame["type"])
-                assert '"suggested_score"' not in json.dumps(frame), (name, frame["type"])
+    for name, kind, text in await finished_and_seen(alice, viewers, again):
+        assert '"coverage"' not in text, (name, kind)
+        assert '"suggested_score"' not in text, (name, kind)
     for name in ("Ann", "Ben"):
-        mine = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
         assert "coverage" not in mine.content.decode(), name
     for client in [alice, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()
-
-
-async def extra_time_room(interviewer):
-    """A room of three candidates and a spectator, each connected, and its owner: the room,
-    the participants' ids by name, a question to push, the owner's and the others' sockets."""
-    room = await room_create(interviewer, candidates=("Ann", "Ben", "Cy"), spectators=("Wall",))
-    ids = {name: seat.participant_id for name, seat in room.seats.items()}
-    question_id = await database_sync_to_async(lambda: Question.objects.first().id)()
-    owner = Client(room.code)
-    await owner.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Cy", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
-    return room, ids, question_id, owner, viewers
 
 
 async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer, interviewer, bank):
@@ -340,14 +302,12 @@ async def test_who_has_extra_time_is_the_panels_and_that_candidates_alone(layer,
         assert round_seen["deadlines"] == own, name
         await client.drain()
 
-    for name in viewers:
-        frames = [json.dumps(frame) for frame in viewers[name].frames + again[name].frames]
-        for text in frames:
-            assert '"extra_time_pct"' not in text, name
-            assert '"time.accommodated"' not in text, name
-            for other, deadlines in given.items():
-                if other != name:
-                    assert all(deadline not in text for deadline in deadlines), (name, other)
+    for name, _, text in seen_by(viewers, again):
+        assert '"extra_time_pct"' not in text, name
+        assert '"time.accommodated"' not in text, name
+        for other, deadlines in given.items():
+            if other != name:
+                assert all(deadline not in text for deadline in deadlines), (name, other)
         extended = [
             frame
             for client in (viewers[name], again[name])
@@ -476,14 +436,12 @@ async def test_drafts_reach_the_panel_alone_live_replayed_and_in_snapshots(
         for other, data in kept.items():
             mine = other == ids.get(name)
             assert ("text" in data, "at_close" in data) == (mine, mine), (name, other)
-    for name in viewers:
-        frames = [json.dumps(f) for f in viewers[name].frames + again[name].frames]
-        for text in frames:
-            assert '"answer.drafted"' not in text, name
-            assert '"drafts"' not in text, name
-            for other, typed in drafts.items():
-                if other != name:
-                    assert typed not in text, (name, other)
+    for name, _, text in seen_by(viewers, again):
+        assert '"answer.drafted"' not in text, name
+        assert '"drafts"' not in text, name
+        for other, typed in drafts.items():
+            if other != name:
+                assert typed not in text, (name, other)
     for client in [owner, panel_again, *viewers.values(), *again.values()]:
         await client.disconnect()
 
@@ -500,9 +458,7 @@ async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_a
     assert not any(name in public for name in hidden)
     alice = Client(room.code)
     await alice.hello(room.owner)
-    viewers = {name: Client(room.code) for name in ("Ann", "Ben", "Wall")}
-    for name, client in viewers.items():
-        await client.hello(room.seats[name])
+    viewers = await connected(room, ("Ann", "Ben", "Wall"))
     pushed = await alice.command("question.push", {"question_id": exercise.id})
     round_id = pushed["data"]["round_id"]
     opened = await alice.next("round.opened")
@@ -524,21 +480,11 @@ async def test_an_exercises_hidden_tests_stay_with_the_panel_live_replayed_and_a
     panel_again = Client(room.code)
     welcome = await panel_again.hello(room.owner)
     assert welcome["data"]["snapshot"]["round"]["tests"] == exercise.tests
-    await alice.command("session.finish")
-    for client in [*viewers.values(), *again.values()]:
-        await client.next("session.finished")
-
-    for name in viewers:
-        for client in (viewers[name], again[name]):
-            for frame in client.frames:
-                text = json.dumps(frame)
-                assert '"tests"' not in text, (name, frame["type"])
-                assert not [n for n in hidden if n in text], (name, frame["type"])
+    for name, kind, text in await finished_and_seen(alice, viewers, again):
+        assert '"tests"' not in text, (name, kind)
+        assert not [n for n in hidden if n in text], (name, kind)
     for name in ("Ann", "Ben"):
-        mine = await database_sync_to_async(anonymous.get)(
-            f"/api/sessions/{room.code}/my-results",
-            HTTP_X_PARTICIPANT_TOKEN=room.seats[name].token,
-        )
+        mine = await my_results(anonymous, room, name)
         assert mine.status_code == 200
         assert mine.json()["rounds"][0]["model_answer"] == exercise.model_answer
         assert '"tests"' not in mine.content.decode(), name

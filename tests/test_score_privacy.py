@@ -22,17 +22,12 @@ from interview.domain.broadcast import event_message
 from interview.domain.selectors import candidate_results, events_after, snapshot_for
 from interview.domain.standings import leaderboard_for, panel_mean
 from interview.domain.timeline import timeline_page
-from interview.domain.visibility import Viewer
 from interview.models import Event, Question, Round
 
 from .conftest import make_interviewer
-from .factories import owner_seat, seat, session_for
+from .factories import owner_seat, seat, session_for, viewer_of
 
 pytestmark = pytest.mark.django_db
-
-
-def viewer_of(participant) -> Viewer:
-    return Viewer(participant_id=participant.id, role=participant.role)
 
 
 def live_frames(session, participant) -> list[dict]:

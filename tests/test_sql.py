@@ -40,17 +40,14 @@ from interview.models import (
 )
 
 from .factories import owner_seat, seat, session_for
+from .services_kit import live, push  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def room(interviewer, bank):
-    """A session with a panel of one, two candidates and a round open."""
-    session = session_for(interviewer)
-    panel, ann, ben = owner_seat(session), seat(session, "Ann"), seat(session, "Ben")
-    rnd = services.round_open(
-        session=session, participant=panel, question_id=Question.objects.first().id
-    )
-    return session, panel, ann, ben, rnd
+def room(live):  # noqa: F811 (the fixture imported above)
+    """``live`` (a panel of one, two candidates) with a round open."""
+    session, panel, ann, ben = live
+    return session, panel, ann, ben, push(session, panel)
 
 
 def locked(session: InterviewSession, *args) -> dict:
@@ -324,12 +321,12 @@ def test_a_submit_reads_a_new_answers_id_then_inserts_updates_and_keeps_revision
     session, _, ann, _, rnd = room
     now = timezone.now()
     with transaction.atomic():
-        row = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
+        row, _ = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
         answer, upsert = answers._answer_upserted(row, rnd.id, ann, "first", {}, now)
         sql.writes_together([upsert, answers._revision_inserted(answer)])
     assert Answer.objects.get().id == answer.id == row["new_answer_id"]
     with transaction.atomic():
-        row = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
+        row, _ = answers._submit_read(InterviewSession(pk=session.pk), None, rnd.id, ann.id)
         answer, upsert = answers._answer_upserted(row, rnd.id, ann, "second", {}, now)
         sql.writes_together([upsert, answers._revision_inserted(answer)])
     assert (row["answer_id"], row["revision"]) == (answer.id, 1)

@@ -8,17 +8,12 @@ from interview.content.textdiff import DIFF_BUDGET
 from interview.domain import services, timeline
 from interview.domain.protocol import MAX_ANSWER_CHARS
 from interview.domain.timeline import timeline_page
-from interview.domain.visibility import Viewer
 from interview.models import AnswerRevision, Event, InterviewSession, Question
 
-from .factories import owner_seat, seat, session_for
+from .factories import owner_seat, seat, session_for, viewer_of
 from .test_textdiff import worst_revisions
 
 pytestmark = pytest.mark.django_db
-
-
-def viewer_of(participant) -> Viewer:
-    return Viewer(participant_id=participant.id, role=participant.role)
 
 
 def signal_event(session: InterviewSession, participant, round_id: int, **extra) -> Event:

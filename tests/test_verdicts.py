@@ -26,19 +26,15 @@ from interview.domain.protocol import (
     command_parse,
 )
 from interview.domain.timeline import timeline_page
-from interview.domain.visibility import Lens, Viewer, verdict_visible
+from interview.domain.visibility import Lens, verdict_visible
 from interview.models import Event, Question, Verdict
 
 from .conftest import client_for
-from .factories import owner_seat, seat, session_for
+from .factories import owner_seat, seat, session_for, viewer_of
 from .live import Client, room_create
-from .test_notes import token_of
+from .test_notes import everything_seen
 
 SECRET_MESSAGE = "SECRET-MESSAGE expected 3, got 4"
-
-
-def viewer_of(participant) -> Viewer:
-    return Viewer(participant_id=participant.id, role=participant.role)
 
 
 def exercise() -> Question:
@@ -302,27 +298,6 @@ async def test_a_candidates_or_spectators_verdict_is_refused_forbidden(layer, in
 
 
 # --- who sees what ----------------------------------------------------------------------------
-
-
-def everything_seen(session, who, anonymous) -> str:
-    """Every frame, snapshot, result, timeline and page a candidate or spectator can get."""
-    viewer = viewer_of(who)
-    seen = [
-        selectors.snapshot_for(session, viewer),
-        [e for e in selectors.events_after(session.id, 0, viewer) if e["data"] is not None],
-        selectors.welcome_for(who, viewer, 0).replay,
-    ]
-    if who.role == "candidate":
-        seen.append(timeline_page(session, viewer).items)
-        token = token_of(who)
-        for path in ("my-results", "timeline"):
-            response = anonymous.get(
-                f"/api/sessions/{session.code}/{path}", HTTP_X_PARTICIPANT_TOKEN=token
-            )
-            seen.append(response.content.decode())
-    for path in (f"/s/{session.code}/", f"/s/{session.code}/watch"):
-        seen.append(anonymous.get(path).content.decode())
-    return json.dumps(seen, default=str)
 
 
 def hidden_names(rnd) -> list[str]:

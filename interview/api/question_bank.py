@@ -65,13 +65,21 @@ def bank_read(text: str, *, source: str = "bank") -> list[dict]:
         entry.setdefault("starter_code", "")
         entry.setdefault("examples", [])
         entry.setdefault("tests", [])
-        if entry["slug"] in seen:
-            raise BankError(
-                f"{label}: field 'slug': {entry['slug']!r} repeats entry {seen[entry['slug']]}."
-            )
-        seen[entry["slug"]] = number
-        entries.append(entry)
+        _slug_kept(entries, seen, entry, (number, label), "repeats entry {}")
     return entries
+
+
+def _slug_kept(
+    entries: list[dict], seen: dict, entry: dict, at: tuple[object, object], repeated: str
+) -> None:
+    """Append ``entry`` to ``entries`` and note its slug in ``seen`` as found at ``at[0]``;
+    or, if ``seen`` has the slug, raise ``BankError`` naming the entry (``at[1]``), the slug
+    and where it was first (``repeated``, a template with ``{}`` for that place)."""
+    slug = entry["slug"]
+    if slug in seen:
+        raise BankError(f"{at[1]}: field 'slug': {slug!r} {repeated.format(seen[slug])}.")
+    seen[slug] = at[0]
+    entries.append(entry)
 
 
 def bank_read_file(path: Path) -> list[dict]:
@@ -89,12 +97,7 @@ def bank_read_files(paths: list[Path] | tuple[Path, ...]) -> list[dict]:
     seen: dict[str, Path] = {}
     for path in paths:
         for entry in bank_read_file(path):
-            if entry["slug"] in seen:
-                raise BankError(
-                    f"{path}: field 'slug': {entry['slug']!r} is in {seen[entry['slug']]} too."
-                )
-            seen[entry["slug"]] = path
-            entries.append(entry)
+            _slug_kept(entries, seen, entry, (path, path), "is in {} too")
     return entries
 
 

@@ -40,6 +40,7 @@ from interview.api.serializers import (
 from interview.domain import selectors, services, throttling, timeline
 from interview.domain.errors import Refusal
 from interview.domain.fields import ID_MAX, IdField
+from interview.domain.payloads import session_heading
 from interview.domain.roles import is_interviewer
 from interview.domain.visibility import Viewer
 from interview.models import InterviewSession, Participant, Question
@@ -188,10 +189,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         created = services.session_create(owner=request.user, **form.validated_data)
         session = created.session
         body = {
-            "code": session.code,
-            "title": session.title,
-            "status": session.status,
-            "ranking": session.ranking,
+            **session_heading(session),
             "show_verdicts": session.show_verdicts,
             "join_url": absolute(request, f"/s/{session.code}/"),
             "spectate_url": absolute(request, f"/s/{session.code}/watch"),
@@ -315,7 +313,7 @@ class TimelineView(APIView):
             raise Refusal("forbidden", "You are not on this session's panel.")
         else:
             raise Refusal("not_authenticated", "Sign in, or send your participant token.")
-        viewer = Viewer(participant_id=participant.id, role=participant.role)
+        viewer = Viewer.of(participant)
         page = timeline.timeline_page(session, viewer, **query.validated_data)
         following = None
         if page.next_after is not None:
@@ -346,7 +344,7 @@ class PlaybackView(APIView):
         query.is_valid(raise_exception=True)
         session = session_by_code(request, code)
         seat = panel_seat(request, session)
-        viewer = Viewer(participant_id=seat.id, role=seat.role)
+        viewer = Viewer.of(seat)
         playback = timeline.playback_for(session, viewer, **query.validated_data)
         if playback is None:
             raise NotFound("No such round in this session.")

@@ -1,9 +1,20 @@
 """A round as events and snapshots carry it: built from the round alone (its own copy of the
-question it asked), no query. ``visibility`` cuts each payload per viewer."""
+question it asked), no query. ``visibility`` cuts each payload per viewer. And a session's
+heading, as its results and the API give it."""
 
 from interview.content.rendering import key_points_html, markdown_html
 from interview.domain.protocol import timestamp
-from interview.models import Question, Round
+from interview.models import InterviewSession, Question, Round
+
+
+def session_heading(session: InterviewSession) -> dict:
+    """The session's code, title, status and ranking rule, from the instance, no query."""
+    return {
+        "code": session.code,
+        "title": session.title,
+        "status": session.status,
+        "ranking": session.ranking,
+    }
 
 
 def question_asked(rnd: Round, *, prompt: bool = True) -> dict:

@@ -14,6 +14,7 @@ mean, and the author each interviewer's feedback, as its own event (``feedback.u
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from interview.domain.protocol import EventType
 
@@ -28,6 +29,11 @@ class Lens(StrEnum):
 class Viewer:
     participant_id: int
     role: str
+
+    @classmethod
+    def of(cls, participant: Any) -> "Viewer":
+        """The viewer a participant is (anything with its ``id`` and ``role``)."""
+        return cls(participant_id=participant.id, role=participant.role)
 
 
 # Private fields by event type: who besides the panel may see each. Every other field of a

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from interview.domain.payloads import model_answer_asked, question_asked
+from interview.domain.payloads import model_answer_asked, question_asked, session_heading
 from interview.domain.protocol import timestamp
 from interview.domain.selectors.answers import verdicts_of
 from interview.domain.selectors.lookups import rounds_of
@@ -23,7 +23,7 @@ def candidate_results(participant: Participant) -> dict:
     """
     session = participant.session
     # The candidate is the author of every answer here.
-    lens = lens_of(Viewer(participant_id=participant.id, role=participant.role), participant.id)
+    lens = lens_of(Viewer.of(participant), participant.id)
     answers = {
         answer.round_id: answer
         for answer in Answer.objects.filter(participant=participant, round__session=session)
@@ -50,12 +50,7 @@ def candidate_results(participant: Participant) -> dict:
         if rnd["present"]
     )
     return {
-        "session": {
-            "code": session.code,
-            "title": session.title,
-            "status": session.status,
-            "ranking": session.ranking,
-        },
+        "session": session_heading(session),
         "skills": skills,
         "participant": {
             "participant_id": participant.id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from interview.domain.integrity import signals_summary
-from interview.domain.payloads import question_asked
+from interview.domain.payloads import question_asked, session_heading
 from interview.domain.selectors.answers import scores_awaiting, verdicts_of
 from interview.domain.selectors.lookups import rounds_of
 from interview.domain.selectors.panel import Notes, Signals, notes_seen, signals_seen
@@ -65,10 +65,7 @@ def results_for(session: InterviewSession) -> dict:
     sheet = score_sheet(session)
     return {
         "session": {
-            "code": session.code,
-            "title": session.title,
-            "status": session.status,
-            "ranking": session.ranking,
+            **session_heading(session),
             "created_at": session.created_at.isoformat(),
             "finished_at": session.finished_at.isoformat() if session.finished_at else None,
         },

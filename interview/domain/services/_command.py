@@ -248,6 +248,30 @@ def refuse_unless_open(
     return now
 
 
+def candidate_round_locked(
+    session: InterviewSession,
+    receipt: Receipt | None,
+    round_id: int,
+    participant_id: int,
+    read: tuple[str, str],
+    lost: str,
+) -> tuple[dict[str, Any], datetime]:
+    """A candidate's command on a round: the locked session (``session_locked``) with the
+    round and the candidate's own deadline (``CANDIDATE_ROUND_COLUMNS``) and what the command
+    reads beside them, ``read`` (columns, then joins; the round is ``r``, the parameters
+    ``round_id`` and ``participant_id``). Refused unless the round is open to the candidate
+    (``refuse_unless_open``, with ``lost``). Returns the row and the time of the command."""
+    columns, joins = read
+    row = session_locked(
+        session,
+        receipt,
+        f"{CANDIDATE_ROUND_COLUMNS}, {columns}",
+        f"{CANDIDATE_ROUND} {joins}",
+        {"round_id": round_id, "participant_id": participant_id},
+    )
+    return row, refuse_unless_open(session, row, round_id, lost)
+
+
 # A candidate of the session beside its locked row (``c``), by ``candidate_id``.
 CANDIDATE = (
     f"LEFT JOIN {P.table} c ON c.{P.id} = %(candidate_id)s AND c.{P.session} = s.{S.id}"

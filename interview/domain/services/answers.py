@@ -8,14 +8,11 @@ from django.db import transaction
 from interview.content.coverage import coverage_of
 from interview.domain import sql
 from interview.domain.services._command import (
-    CANDIDATE_ROUND,
-    CANDIDATE_ROUND_COLUMNS,
     Receipt,
+    candidate_round_locked,
     events_append,
     is_due,
     recorded,
-    refuse_unless_open,
-    session_locked,
 )
 from interview.domain.services._standings import standing_changed
 from interview.domain.visibility import IN_EXTRA_TIME
@@ -54,8 +51,7 @@ def answer_submit(
     session's lock keeps the answer as read until the transaction ends: every command that
     changes an answer takes it.
     """
-    row = _submit_read(session, receipt, round_id, participant.id)
-    now = refuse_unless_open(session, row, round_id, "the answer was not saved")
+    row, now = _submit_read(session, receipt, round_id, participant.id)
     coverage = coverage_of(text, sql.json_value(row["key_points"]) or [])
     answer, upsert = _answer_upserted(row, round_id, participant, text, coverage, now)
     # The room learns of an answer in extra time at the round's close, and so does its
@@ -85,23 +81,23 @@ def answer_submit(
 
 def _submit_read(
     session: InterviewSession, receipt: Receipt | None, round_id: int, participant_id: int
-) -> dict[str, Any]:
-    """The locked session with the round (``CANDIDATE_ROUND_COLUMNS``, its key points), the
-    candidate's tie-break, and their answer as it stands or a new answer's id."""
-    return session_locked(
-        session,
-        receipt,
-        f"{CANDIDATE_ROUND_COLUMNS}, r.{R.key_points} AS key_points,"
+) -> tuple[dict[str, Any], datetime]:
+    """The locked session with the round (``candidate_round_locked``, its key points), the
+    candidate's tie-break, and their answer as it stands or a new answer's id; and the time
+    of the submit. Refused unless the round is open to the candidate."""
+    read = (
+        f"r.{R.key_points} AS key_points,"
         f" st.{ST.scored_submitted_at} AS scored_submitted_at, a.{A.id} AS answer_id,"
         f" a.{A.revision} AS revision, a.{A.first_submitted_at} AS first_submitted_at,"
         f" a.{A.score_sum} AS score_sum, a.{A.score_count} AS score_count,"
         f" a.{A.room_count} AS room_count,"
         f" CASE WHEN a.{A.id} IS NULL THEN {sql.next_id(Answer)} END AS new_answer_id",
-        f"{CANDIDATE_ROUND} LEFT JOIN {ST.table} st"
-        f" ON st.{ST.participant} = %(participant_id)s"
+        f"LEFT JOIN {ST.table} st ON st.{ST.participant} = %(participant_id)s"
         f" LEFT JOIN {A.table} a ON a.{A.round} = r.{R.id}"
         f" AND a.{A.participant} = %(participant_id)s",
-        {"round_id": round_id, "participant_id": participant_id},
+    )
+    return candidate_round_locked(
+        session, receipt, round_id, participant_id, read, "the answer was not saved"
     )
 
 

@@ -17,13 +17,10 @@ from interview.domain.protocol import (
     timestamp,
 )
 from interview.domain.services._command import (
-    CANDIDATE_ROUND,
-    CANDIDATE_ROUND_COLUMNS,
     Receipt,
+    candidate_round_locked,
     events_append,
     recorded,
-    refuse_unless_open,
-    session_locked,
 )
 from interview.domain.services._standings import standing_changed
 from interview.domain.visibility import IN_EXTRA_TIME
@@ -65,16 +62,14 @@ def answer_draft(
     round and the candidate's draft; the draft, its snapshot, the event and the receipt
     together.
     """
-    row = session_locked(
-        session,
-        receipt,
-        f"{CANDIDATE_ROUND_COLUMNS}, d.{D.snapshot_at} AS snapshot_at,"
-        f" d.{D.snapshots} AS snapshots",
-        f"{CANDIDATE_ROUND} LEFT JOIN {D.table} d"
+    draft = (
+        f"d.{D.snapshot_at} AS snapshot_at, d.{D.snapshots} AS snapshots",
+        f"LEFT JOIN {D.table} d"
         f" ON d.{D.round} = r.{R.id} AND d.{D.participant} = %(participant_id)s",
-        {"round_id": round_id, "participant_id": participant.id},
     )
-    now = refuse_unless_open(session, row, round_id, "the draft was not kept")
+    row, now = candidate_round_locked(
+        session, receipt, round_id, participant.id, draft, "the draft was not kept"
+    )
     event = {"round_id": round_id, "participant_id": participant.id, "text": text}
     event["at"] = timestamp(now)
     sql.writes_together(

@@ -5,13 +5,10 @@ from django.db import transaction
 from interview.domain import sql
 from interview.domain.protocol import SIGNALS_PER_ROUND, EventType, timestamp
 from interview.domain.services._command import (
-    CANDIDATE_ROUND,
-    CANDIDATE_ROUND_COLUMNS,
     Receipt,
+    candidate_round_locked,
     events_append,
     recorded,
-    refuse_unless_open,
-    session_locked,
 )
 from interview.models import InterviewSession, Participant, Round, SignalTally
 
@@ -38,15 +35,14 @@ def signal_report(
     Refused like an answer (``refuse_unless_open``). Statements: the locked session with the
     round and the candidate's tally; the tally, the event and the receipt together.
     """
-    row = session_locked(
-        session,
-        receipt,
-        f"{CANDIDATE_ROUND_COLUMNS}, t.{T.stored} AS signals_stored",
-        f"{CANDIDATE_ROUND} LEFT JOIN {T.table} t"
+    tally = (
+        f"t.{T.stored} AS signals_stored",
+        f"LEFT JOIN {T.table} t"
         f" ON t.{T.round} = r.{R.id} AND t.{T.participant} = %(participant_id)s",
-        {"round_id": round_id, "participant_id": participant.id},
     )
-    now = refuse_unless_open(session, row, round_id, "the signal was not kept")
+    row, now = candidate_round_locked(
+        session, receipt, round_id, participant.id, tally, "the signal was not kept"
+    )
     kept = (row["signals_stored"] or 0) < SIGNALS_PER_ROUND
     writes = [tally_counted(round_id, participant.id, kept)]
     if kept:
