@@ -142,13 +142,8 @@ class RoomState:
             rnd["answered"] = sorted({*rnd["answered"], data["participant_id"]})
 
     def _submitted_at(self, data: dict, frame: dict) -> str:
-        """A submit's time is its event's; a draft kept at the close keeps its draft's."""
-        if not data.get("at_close"):
-            return frame["ts"]
-        key = (data["round_id"], data["participant_id"])
-        drafts = self.snapshot.get("drafts", [])
-        draft = next((d for d in drafts if (d["round_id"], d["participant_id"]) == key), None)
-        return draft["at"] if draft else frame["ts"]
+        """A submit's time is its event's; a draft kept at the close says its own."""
+        return data.get("submitted_at") or frame["ts"]
 
     def _score_updated(self, data: dict, frame: dict) -> None:
         answer = self.answer(data["answer_id"])

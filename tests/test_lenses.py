@@ -11,7 +11,6 @@ applies the frames since that lens's last welcome to it and must arrive at a fre
 snapshot; the replay of the same events (``selectors.events_after``) must be those frames.
 """
 
-import json
 import os
 
 import pytest
@@ -31,9 +30,11 @@ from examples.room_state import RoomState
 from interview.domain import broadcast, selectors, services
 from interview.domain.credentials import secret_hash, secret_new
 from interview.domain.errors import ServiceError
+from interview.domain.protocol import EventType, event_frame, frame_text
 from interview.domain.visibility import Viewer, lens_of
 from interview.models import InterviewSession, Participant, Question
 
+from .frames import frame_parsed
 from .lens_rules import forbidden_in_frame, forbidden_in_snapshot, normalised
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ class Lens:
         else:
             text = message["texts"].get(lens_of(self.viewer, None))
         if text is not None:
-            frame = json.loads(text)
+            frame = frame_parsed(text)
             problem = forbidden_in_frame(frame, self.viewer)
             assert problem is None, f"{self.name} received {problem}: {frame}"
             self.frames.append(frame)
@@ -142,8 +143,9 @@ class LensMachine(RuleBasedStateMachine):
     def counts_sent(self) -> None:
         """``presence.counts``, as ``delivery`` sends it once presence is quiet."""
         counts = selectors.presence_counts(self.session.id)
+        text = frame_text(event_frame(EventType.PRESENCE_COUNTS, counts))
         for lens in self.lenses:
-            lens.frames.append({"type": "presence.counts", "seq": None, "data": counts})
+            lens.frames.append(frame_parsed(text))
 
     def command(self, who: Participant, service, **data):
         self.session.refresh_from_db()
@@ -347,3 +349,27 @@ def test_every_lens_sees_a_welcome_plus_its_events_as_a_fresh_welcome(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_a_draft_kept_at_the_close_says_when_it_was_saved_to_every_lens(
+    interviewer, other_interviewer, bank
+):
+    """Found by the machine: a kept draft's revision is timed when the draft was saved, and
+    the welcome shows that time; its ``answer.submitted`` came at the close and said nothing
+    of it, so no lens but the panel (which had the draft) could tell it from the events."""
+    LensMachine.owner_user, LensMachine.co_user = interviewer, other_interviewer
+    machine = LensMachine()
+    try:
+        machine.room(ranking="total")
+        ann = machine.candidates[0]
+        question = Question.objects.order_by("id").first()
+        rnd = machine.command(machine.owner, services.round_open, question_id=question.id)
+        machine.command(ann, services.answer_draft, round_id=rnd.id, text="kept at the close")
+        machine.command(machine.owner, services.round_close)
+        for lens in machine.lenses:
+            (kept,) = [f for f in lens.frames if f["type"] == "answer.submitted"]
+            assert kept["data"]["submitted_at"] <= kept["ts"], lens.name
+        machine.lenses_checked()
+    finally:
+        machine.lenses = []
+        machine.teardown()

@@ -1422,6 +1422,8 @@ def _drafts_kept(round_id: int, now: datetime, closing: Sequence[sql.Statement] 
             "text": row["text"],
             "coverage": coverage,
             "at_close": True,
+            # Its time is its draft's, not the event's: every lens's snapshot shows that one.
+            "submitted_at": timestamp(saved_at),
         }
         if saved_at > deadline:
             event[IN_EXTRA_TIME] = True  # typed in the candidate's own extra time
