@@ -33,11 +33,6 @@ class Anything(serializers.JSONField):
     """Any JSON value (a command's result, a test's input)."""
 
 
-def _nullable(field: serializers.Field) -> serializers.Field:
-    field.allow_null = True
-    return field
-
-
 class QuestionAsked(serializers.Serializer):
     id = StrictIdField()
     title = StrictCharField()
@@ -95,7 +90,7 @@ class RoundOpened(serializers.Serializer):
 
 class Coverage(serializers.Serializer):
     points = serializers.ListField(child=Anything())
-    suggested_score = _nullable(StrictIntegerField())
+    suggested_score = StrictIntegerField(allow_null=True)
 
 
 class AnswerSubmitted(serializers.Serializer):
@@ -120,7 +115,7 @@ class ScoreUpdated(Board):
     answer_id = StrictIdField()
     participant_id = StrictIdField()
     round_id = StrictIdField()
-    score = _nullable(serializers.FloatField())
+    score = serializers.FloatField(allow_null=True)
     by = StrictIdField(required=False)
     by_score = StrictIntegerField(min_value=0, max_value=10, required=False)
     feedback = StrictCharField(required=False)
@@ -159,8 +154,8 @@ class CandidateSignal(serializers.Serializer):
 
 class NoteUpdated(serializers.Serializer):
     participant_id = StrictIdField()
-    answer_id = _nullable(StrictIdField())
-    round_id = _nullable(StrictIdField())
+    answer_id = StrictIdField(allow_null=True)
+    round_id = StrictIdField(allow_null=True)
     by = StrictIdField()
     text = StrictCharField()
     updated_at = Moment()
@@ -194,8 +189,8 @@ class AnswerVerdict(serializers.Serializer):
     total = StrictIntegerField(min_value=1)
     failures = Failure(many=True, required=False)
     by = StrictIdField(required=False)
-    suggested_score = _nullable(StrictIntegerField(required=False))
-    disagreement = _nullable(Disagreement(required=False))
+    suggested_score = StrictIntegerField(required=False, allow_null=True)
+    disagreement = Disagreement(required=False, allow_null=True)
     shown = serializers.BooleanField(required=False)
 
 
