@@ -67,9 +67,14 @@ class RoomState:
     # --- one frame -------------------------------------------------------------------------
 
     def apply(self, frame: dict) -> None:
-        """Move the state on by one received frame."""
-        if frame.get("seq") is not None:
-            self.last_seq = frame["seq"]
+        """Move the state on by one received frame. A persisted event the state already
+        holds (a resume's replay of what its welcome's snapshot has, up to ``last_seq``) is
+        passed over."""
+        seq = frame.get("seq")
+        if seq is not None:
+            if seq <= self.last_seq:
+                return
+            self.last_seq = seq
         handler = _HANDLERS.get(frame["type"])
         if handler is not None:
             handler(self, frame["data"], frame)
