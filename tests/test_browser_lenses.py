@@ -66,7 +66,7 @@ def course(machine: LensMachine) -> None:
 
 def recorded(owner_user, co_user) -> list[dict]:
     """Each lens's welcome and the frames it received since, over ``course``."""
-    LensMachine.owner_user, LensMachine.co_user = owner_user, co_user
+    LensMachine.prepare(owner_user, co_user)
     machine = LensMachine()
     try:
         machine.room(ranking="total")

@@ -55,11 +55,11 @@ class RecordingLayer:
 class Lens:
     """One viewer: its welcome, and the frames it has received since."""
 
-    def __init__(self, name: str, participant: Participant) -> None:
+    def __init__(self, name: str, participant: Participant, welcome: dict | None = None) -> None:
         self.name = name
         self.participant = participant
         self.viewer = Viewer(participant_id=participant.id, role=participant.role)
-        self.welcome = selectors.welcome_for(participant, self.viewer, 0).data
+        self.welcome = welcome or selectors.welcome_for(participant, self.viewer, 0).data
         self.frames: list[dict] = []
 
     def receive(self, message: dict) -> None:
@@ -95,11 +95,11 @@ class LensMachine(RuleBasedStateMachine):
 
     owner_user = co_user = None
     question_ids: list[int] = []
+    seeds: dict[str, dict] = {}
 
     def __init__(self) -> None:
         super().__init__()
-        self.atomic = transaction.atomic()
-        self.atomic.__enter__()
+        self.atomic = None  # the example's transaction, rolled back at its end
         self.layer = RecordingLayer()
         self.channels: dict[int, str] = {}  # online participants' socket names
         self.lenses: list[Lens] = []
@@ -108,6 +108,8 @@ class LensMachine(RuleBasedStateMachine):
         self.seats = 0
 
     def teardown(self) -> None:
+        if self.atomic is None:
+            return
         try:
             if self.lenses:
                 self.lenses_checked()
@@ -155,24 +157,54 @@ class LensMachine(RuleBasedStateMachine):
 
     # --- the room ---------------------------------------------------------------------------
 
-    @initialize(ranking=st.sampled_from(["total", "mean"]))
-    def room(self, ranking: str) -> None:
+    @classmethod
+    def prepare(cls, owner_user, co_user, *, seeded: tuple[str, ...] = ()) -> None:
+        """Who sits on the panel; the rooms of these rankings made once, before the examples
+        (each example starts from one and rolls back to it), the others in each example."""
+        cls.owner_user, cls.co_user = owner_user, co_user
+        cls.seeds = {}
+        for ranking in seeded:
+            cls.seeds[ranking] = cls().seeded(ranking)
+
+    def seeded(self, ranking: str) -> dict:
+        """A room: its owner, a second panel member, two candidates and a spectator, and
+        each one's welcome (a room with no round yet shows every panel member the same
+        snapshot, and every other viewer the same)."""
         created = services.session_create(owner=self.owner_user, title="Lenses", ranking=ranking)
-        self.session = created.session
-        self.owner = created.owner.participant
+        self.session, owner = created.session, created.owner.participant
         invite = secret_new()
         InterviewSession.objects.filter(pk=self.session.pk).update(
             panel_invite_hash=secret_hash(invite)
         )
         self.session.refresh_from_db()
-        self.co = services.participant_join(
+        co = services.participant_join(
             session=self.session, role="interviewer", user=self.co_user, invite=invite
         ).participant
         ann, ben = (self.seat("candidate") for _ in range(2))
         wall = self.seat("spectator")
-        self.panel = [self.owner, self.co]
-        seats = [("owner", self.owner), ("co", self.co), ("ann", ann), ("ben", ben)]
-        self.lenses = [Lens(name, seat) for name, seat in [*seats, ("wall", wall)]]
+        first, public = Lens("owner", owner), Lens("ann", ann)
+        seats = [("owner", owner, first), ("co", co, first), ("ann", ann, public)]
+        seats += [("ben", ben, public), ("wall", wall, public)]
+        lenses = [(name, seat, self.welcome_like(seat, lens.welcome)) for name, seat, lens in seats]
+        return {"session": self.session, "panel": [owner, co], "lenses": lenses}
+
+    def welcome_like(self, seat: Participant, welcome: dict) -> dict:
+        """``welcome`` as ``seat`` gets it (its snapshot alike)."""
+        me = {"participant_id": seat.id, "name": seat.display_name, "role": seat.role}
+        me["is_owner"] = seat.user_id is not None and seat.user_id == self.session.owner_id
+        return {**welcome, "participant": me}
+
+    @initialize(ranking=st.sampled_from(["total", "mean"]))
+    def room(self, ranking: str) -> None:
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        seed = self.seeds.get(ranking) or self.seeded(ranking)
+        self.session = InterviewSession.objects.get(pk=seed["session"].pk)
+        self.owner, self.co = self.panel = list(seed["panel"])
+        self.lenses = [Lens(name, seat, welcome) for name, seat, welcome in seed["lenses"]]
+        self.candidates = [lens.participant for lens in self.lenses[2:4]]
+        self.spectators = [self.lenses[4].participant]
+        self.seats = 3
 
     def seat(self, role: str) -> Participant:
         self.seats += 1
@@ -337,7 +369,7 @@ def test_every_lens_sees_a_welcome_plus_its_events_as_a_fresh_welcome(
     interviewer, other_interviewer, bank
 ):
     questions = Question.objects.order_by("id")
-    LensMachine.owner_user, LensMachine.co_user = interviewer, other_interviewer
+    LensMachine.prepare(interviewer, other_interviewer, seeded=("total", "mean"))
     LensMachine.question_ids = list(questions.values_list("id", flat=True)[:4])
     run_state_machine_as_test(
         LensMachine,
@@ -357,7 +389,7 @@ def test_a_draft_kept_at_the_close_says_when_it_was_saved_to_every_lens(
     """Found by the machine: a kept draft's revision is timed when the draft was saved, and
     the welcome shows that time; its ``answer.submitted`` came at the close and said nothing
     of it, so no lens but the panel (which had the draft) could tell it from the events."""
-    LensMachine.owner_user, LensMachine.co_user = interviewer, other_interviewer
+    LensMachine.prepare(interviewer, other_interviewer)
     machine = LensMachine()
     try:
         machine.room(ranking="total")
