@@ -5,10 +5,13 @@ lens ever receives a field its rules keep from it.
 A Hypothesis state machine runs random sequences of every command through the services, in
 the test database, synchronously: what a command commits is published through the real
 fan-out code (``broadcast``) into a recording layer, and each lens takes the text of its lens
-from it, as ``delivery`` hands it to a socket. After every step, for the owner, a second panel
-member, both candidates and a spectator, ``examples/room_state.RoomState`` (the one reducer)
-applies the frames since that lens's last welcome to it and must arrive at a fresh welcome's
-snapshot; the replay of the same events (``selectors.events_after``) must be those frames.
+from it, as ``delivery`` hands it to a socket. Every frame is checked on arrival against the
+privacy rules (``lens_rules``) and the published schema. Whenever a lens reconnects (a rule
+of its own, at random points of the course) and at the end of every example, for the owner,
+a second panel member, both candidates and a spectator, ``examples/room_state.RoomState``
+(the one reducer) applies the frames since that lens's last welcome to it and must arrive at
+a fresh welcome's snapshot, and the replay of the same events (``selectors.events_after``)
+must be those frames. Each example runs in a transaction rolled back at its end.
 """
 
 import os
