@@ -20,7 +20,7 @@ DAPHNE_FLAGS := --websocket-max-message-size 65536 --ping-interval 15 --ping-tim
 DAPHNE_BACKLOG := 1024
 
 .PHONY: run interviewer test test-busy test-sqlite test-postgres lint format setup clean stack \
-	stack-stop bench vendor lock
+	stack-stop bench vendor lock schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --g
 lock: $(VENV)/.dev
 	$(UV_COMPILE) -o requirements.lock requirements.txt
 	$(UV_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
+
+# docs/events.schema.json, the JSON Schema of the server's frames, from the protocol
+# (interview/domain/eventschema.py); a test fails while the committed file is not current.
+schema: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py eventschema
 
 # The embedded set-up: SQLite, the in-memory channel layer, one daphne process.
 setup: $(VENV)/.runtime

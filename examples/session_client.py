@@ -10,10 +10,12 @@ was expected and what came, and the script exits with status 1 (2 if the server 
     python examples/session_client.py --server http://127.0.0.1:8000 --token <API token>
 
 For a client author the reusable parts are ``Peer`` (a socket that says hello, checks every
-frame's envelope and the ``seq`` order, and buffers frames until someone asks for them) and
-``Http``; the rest is the session, step by step. A run takes about 25 seconds, most of it
-waiting for a deadline and for the hello timeout. Joins are rate-limited per client address
-(10 a minute by default): a run that hits the limit waits as the 429's ``Retry-After`` says.
+frame's envelope and the ``seq`` order, keeps its view of the room with
+``room_state.RoomState`` (beside this file: the welcome, moved on by each event) and buffers
+frames until someone asks for them) and ``Http``; the rest is the session, step by step. A
+run takes about 25 seconds, most of it waiting for a deadline and for the hello timeout. Joins
+are rate-limited per client address (10 a minute by default): a run that hits the limit waits
+as the 429's ``Retry-After`` says.
 ``--trace FILE`` writes every frame sent and received as JSON lines, tokens blanked out.
 """
 
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
+from room_state import RoomState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -216,6 +219,7 @@ class Peer:
         self.history: list[dict] = []  # every frame received, in order
         self.pending: list[dict] = []  # received, not asked for yet
         self.welcome: dict = {}
+        self.view: RoomState | None = None  # the room as this socket knows it
         self._ids = itertools.count(1)
 
     @classmethod
@@ -238,6 +242,7 @@ class Peer:
         check(not missing, f"{name}: the welcome lacks {sorted(missing)}")
         parse_ts(data["server_now"])
         peer.welcome = data
+        peer.view = RoomState(data)
         return peer
 
     @property
@@ -272,6 +277,8 @@ class Peer:
             raise ContractError(f"{self.name}: a frame that is not JSON: {text[:200]}") from None
         self._check_envelope(frame)
         self.history.append(frame)
+        if self.view is not None:
+            self.view.apply(frame)
         return frame
 
     def _check_envelope(self, frame: dict) -> None:
@@ -774,6 +781,34 @@ async def results(room: Room) -> None:
         check("Ada" in text and FEEDBACK in text, "Ada or her feedback missing from the CSV")
 
 
+def view_of(state: RoomState) -> dict:
+    """What a kept view and a fresh welcome agree on: the session's course and every answer's
+    revision and score as this viewer sees them, the leaderboard's names and totals."""
+    snap = state.snapshot
+    return {
+        "status": snap["status"],
+        "round": snap["round"] and snap["round"]["round_id"],
+        "rounds": [(r["round_id"], r["open"], r["closed_at"]) for r in snap["rounds"]],
+        "answers": {a["answer_id"]: (a["revision"], a["score"]) for a in snap["answers"]},
+        "board": sorted((row["name"], row["total"]) for row in state.board()),
+    }
+
+
+async def views_kept(room: Room) -> None:
+    """Each socket's view of the room, kept from its welcome and the events since
+    (``RoomState``), is what a fresh welcome shows."""
+    with step("each socket's view (its welcome moved on by each event) is a fresh welcome's"):
+        for name, peer in room.peers.items():
+            fresh = await room.connect(name)
+            expected = view_of(RoomState(fresh.welcome))
+            deadline = time.monotonic() + 5
+            while view_of(peer.view) != expected and time.monotonic() < deadline:
+                with contextlib.suppress(ContractError):
+                    peer.pending.append(await peer.receive(deadline - time.monotonic()))
+            check(view_of(peer.view) == expected, f"{name}: {view_of(peer.view)} != {expected}")
+            await fresh.close()
+
+
 def privacy_audit(room: Room) -> None:
     """Over every frame each socket received: nobody saw what the contract keeps from them."""
     with step("privacy over the whole run: no model answer, others' text, feedback or scorer"):
@@ -855,6 +890,7 @@ async def run(server: str, token: str, trace_out: TextIO | None) -> None:
     await finish(room, answer_id)
     await score_after_finish(room, answer_id)
     await results(room)
+    await views_kept(room)
     privacy_audit(room)
     with step("isolation: the other session's socket received nothing of this one"):
         with contextlib.suppress(ContractError):

@@ -6,10 +6,32 @@ an event of a type and for a command's reply is the same for both, here.
 """
 
 import asyncio
+import functools
 import itertools
+import json
 from collections.abc import Callable
 
+import jsonschema
+
+from interview.domain.eventschema import SCHEMA_PATH
+
 _ids = itertools.count(1)
+
+
+@functools.cache
+def frame_validator() -> jsonschema.protocols.Validator:
+    """The validator of ``docs/events.schema.json``, the published schema of every frame."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def frame_parsed(text: str) -> dict:
+    """A received frame's JSON, which must be valid against the published schema."""
+    frame = json.loads(text)
+    error = jsonschema.exceptions.best_match(frame_validator().iter_errors(frame))
+    if error is not None:
+        raise AssertionError(f"frame off docs/events.schema.json: {error.message} in {text[:500]}")
+    return frame
 
 
 class Frames:
@@ -29,6 +51,12 @@ class Frames:
 
     async def send_json(self, frame: dict) -> None:
         raise NotImplementedError
+
+    def record(self, text: str) -> dict:
+        """A frame as received: parsed, checked against the schema, kept in ``frames``."""
+        frame = frame_parsed(text)
+        self.frames.append(frame)
+        return frame
 
     async def _wait(self, wanted: Callable[[dict], bool], what: str, timeout: float) -> dict:
         for index, frame in enumerate(self.unread):

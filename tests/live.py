@@ -5,7 +5,6 @@ history, and finds frames by type or command id without caring about interleavin
 """
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
@@ -125,9 +124,7 @@ class Client(Frames):
             self.closed_with = output.get("code", 1000)
             raise ClosedError(self.closed_with)
         assert output["type"] == "websocket.send", output
-        frame = json.loads(output["text"])
-        self.frames.append(frame)
-        return frame
+        return self.record(output["text"])
 
     async def drain(self, settle: float = 0.2) -> list[dict]:
         """Read until nothing arrives for ``settle`` seconds; return what was unread."""

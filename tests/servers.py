@@ -346,9 +346,7 @@ class Peer(Frames):
         except ConnectionClosed as closed:
             self.close_code = closed.rcvd.code if closed.rcvd is not None else 1006
             raise ClosedError(self.close_code, self) from None
-        frame = json.loads(text)
-        self.frames.append(frame)
-        return frame
+        return self.record(text)
 
     async def collect(self, seconds: float) -> list[dict]:
         """Everything unread plus all that arrives within ``seconds``; the socket must stay open."""

@@ -395,7 +395,7 @@ def panel_only_event_append(code: str) -> Event:
         session=session,
         seq=session.last_seq,
         type="round.closed",
-        payload={"round_id": 0, "reason": "manual"},
+        payload={"round_id": 1, "reason": "interviewer"},  # as docs/events.schema.json has it
         audience=Event.Audience.INTERVIEWERS,
     )
 

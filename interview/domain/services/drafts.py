@@ -240,6 +240,8 @@ def _draft_kept(
         )
     event = {"round_id": round_id, "answer_id": answer_id, "participant_id": row["participant_id"]}
     event |= {"revision": revision, "text": text, "coverage": coverage, "at_close": True}
+    # Its time is its draft's, not the event's: every lens's snapshot shows that one.
+    event["submitted_at"] = timestamp(saved_at)
     if saved_at > deadline:
         event[IN_EXTRA_TIME] = True  # typed in the candidate's own extra time
     return answer, kept, writes, (EventType.ANSWER_SUBMITTED, event)
