@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import Command, CommandType
 from interview.domain.standings import leaderboard_for
 from interview.models import (
@@ -228,7 +228,7 @@ def submit(session, candidate, rnd, text: str = "a") -> Answer:
 
 
 def refused(service, **kwargs) -> str:
-    with pytest.raises(ServiceError) as refusal:
+    with pytest.raises(Refusal) as refusal:
         service(**kwargs)
     return refusal.value.code
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from interview.api.errors import error_body, exception_handler
-from interview.domain.errors import ErrorCode, Refusal, ServiceError
+from interview.domain.errors import ErrorCode, Refusal
 from interview.domain.fields import ID_MAX
 
 from .factories import session_for
@@ -139,7 +139,7 @@ def test_a_body_that_is_not_json_is_an_unsupported_media_type(api):
 ROOT = Path(__file__).resolve().parent.parent
 # Where refusals are raised: everything but the tests, which make unknown ones on purpose.
 SOURCES = ("interview", "frontend", "server")
-REFUSALS = {"Refusal", "ServiceError"}
+REFUSALS = {"Refusal"}
 
 STATUSES = {
     "bad_json": 400,
@@ -182,10 +182,6 @@ def test_a_refusal_with_an_unknown_code_is_refused_at_construction():
         Refusal("no_such_code", "Whatever.")
 
 
-def test_the_old_name_of_the_refusal_type_is_the_same_type():
-    assert ServiceError is Refusal
-
-
 def test_a_refusal_over_http_is_its_code_message_and_details_with_its_status():
     response = exception_handler(Refusal("in_use", "Asked in a session.", ["s1"]), {})
     assert response.status_code == 409
@@ -205,7 +201,7 @@ def _literal_code(call: ast.Call) -> ast.expr | None:
 
 
 def _refusal_codes() -> list[tuple[str, str]]:
-    """Every code written out in a ``Refusal(...)`` or ``ServiceError(...)`` of the code
+    """Every code written out in a ``Refusal(...)`` of the code
     base, as (where, code): a string, or ``ErrorCode.NAME`` as ``ErrorCode.NAME``."""
     found = []
     for folder in SOURCES:

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError
 
 from interview.domain import broadcast, services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import Command, CommandType
 from interview.live import groupcommit
 from interview.models import Event, Question, SignalTally
@@ -91,7 +91,7 @@ async def test_a_refused_signal_in_a_group_rolls_back_only_itself(room, intervie
         return_exceptions=True,
     )
     refused = outcomes[3]
-    assert isinstance(refused, ServiceError)
+    assert isinstance(refused, Refusal)
     assert refused.code == "not_found"
     assert all(not isinstance(outcome, Exception) for n, outcome in enumerate(outcomes) if n != 3)
     tallies = SignalTally.objects.filter(round=open_round)

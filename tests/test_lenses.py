@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 from examples.room_state import RoomState
 from interview.domain import broadcast, selectors, services
 from interview.domain.credentials import secret_hash, secret_new
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import EventType, event_frame, frame_text
 from interview.domain.visibility import Viewer, lens_of
 from interview.models import InterviewSession, Participant, Question
@@ -128,7 +128,7 @@ class LensMachine(RuleBasedStateMachine):
             try:
                 with TestCase.captureOnCommitCallbacks(execute=True):
                     result = call(*args, **kwargs)
-            except ServiceError:
+            except Refusal:
                 return None
         self.deliver(pending)
         return result

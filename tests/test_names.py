@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.names import (
     MARKS_PER_CHARACTER_MAX,
     display_name_clean,
@@ -24,8 +24,8 @@ def join(session: InterviewSession, name: str, role: str = "candidate"):
     return services.participant_join(session=session, role=role, display_name=name).participant
 
 
-def refused_join(session: InterviewSession, name: str, role: str = "candidate") -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
+def refused_join(session: InterviewSession, name: str, role: str = "candidate") -> Refusal:
+    with pytest.raises(Refusal) as refused:
         join(session, name, role)
     return refused.value
 
@@ -165,6 +165,6 @@ def test_a_letter_is_kept_with_at_most_two_marks(marks):
     if len(marks) <= MARKS_PER_CHARACTER_MAX:
         assert display_name_clean(name) == unicodedata.normalize("NFC", name)
     else:
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refusal) as refused:
             display_name_clean(name)
         assert refused.value.code == "invalid"

@@ -14,7 +14,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from interview.domain import selectors, services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.timeline import timeline_page
 from interview.models import Note, Participant, Question
 
@@ -97,7 +97,7 @@ def test_a_note_is_on_an_answer_or_a_candidate_of_this_session(answered, intervi
         ({"participant_id": wall.id}, "No candidate"),  # a spectator is no candidate
         ({"participant_id": panel.id}, "No candidate"),
     ):
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.note_save(session=session, participant=panel, text="x", **target)
         assert refused.value.code == "not_found"
         assert refused.value.message.startswith(message)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interview.content.coverage import coverage_of
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import Command, CommandType
 from interview.models import (
     Answer,
@@ -76,7 +76,7 @@ def test_an_answer_after_the_deadline_is_refused_even_before_the_clock_closes_it
     session, panel, ann, _ = live
     rnd = push(session, panel)
     Round.objects.filter(pk=rnd.pk).update(deadline=timezone.now() - timedelta(seconds=1))
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="late")
     assert refused.value.code == "round_closed"
     assert not Answer.objects.exists()
@@ -127,7 +127,7 @@ def test_an_answer_that_waited_for_the_lock_while_its_round_closed_is_refused(li
     def submit():
         try:
             services.answer_submit(session=session, participant=ann, round_id=rnd.id, text="t")
-        except ServiceError as error:
+        except Refusal as error:
             refused.append(error.code)
 
     racing(lambda: services.round_close(session=session, participant=panel), submit)

@@ -6,7 +6,7 @@ import pytest
 from django.db import close_old_connections
 
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import Command, CommandType
 from interview.models import (
     Answer,
@@ -31,7 +31,7 @@ from .services_kit import (
 def test_a_refused_command_changes_nothing(live):
     session, _, ann, _ = live
     command = Command(CommandType.ANSWER_SUBMIT, "x1", {"round_id": 12345, "text": "t"})
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refusal):
         services.command_execute(participant=ann, command=command)
     assert ann.receipts.count() == 0
     assert events_of(session) == []

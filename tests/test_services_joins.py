@@ -3,7 +3,7 @@
 import pytest
 
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.models import (
     Participant,
 )
@@ -15,8 +15,8 @@ def join(session, name: str, role: str = "candidate") -> Participant:
     return services.participant_join(session=session, role=role, display_name=name).participant
 
 
-def refused_join(session, name: str, role: str = "candidate") -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
+def refused_join(session, name: str, role: str = "candidate") -> Refusal:
+    with pytest.raises(Refusal) as refused:
         join(session, name, role)
     return refused.value
 

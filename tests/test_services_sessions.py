@@ -3,7 +3,7 @@
 import pytest
 
 from interview.domain import selectors, services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 
 from .services_kit import (
     answered,  # noqa: F401 (fixture)
@@ -20,12 +20,12 @@ def test_finishing_closes_the_open_round_and_only_the_owner_may(live, other_inte
     bob = services.joins._participant_new(
         session=session, role="interviewer", display_name="bob", user=other_interviewer
     ).participant
-    with pytest.raises(ServiceError, match="owner"):
+    with pytest.raises(Refusal, match="owner"):
         services.session_finish(session=session, participant=bob)
     services.session_finish(session=session, participant=panel)
     assert session.status == "finished"
     assert [t for _, t in events_of(session)][-2:] == ["round.closed", "session.finished"]
-    with pytest.raises(ServiceError) as again:
+    with pytest.raises(Refusal) as again:
         services.session_finish(session=session, participant=panel)
     assert again.value.code == "session_finished"
 
@@ -63,6 +63,6 @@ def test_after_the_finish_the_panel_still_scores_and_only_the_sessions_course_is
         ),
     ]
     for command in refused:
-        with pytest.raises(ServiceError) as refusal:
+        with pytest.raises(Refusal) as refusal:
             command()
         assert refusal.value.code == "session_finished"

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from interview.domain import services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import SIGNALS_PER_ROUND, CommandType
 from interview.models import (
     Event,
@@ -75,11 +75,11 @@ def test_a_signal_is_refused_like_an_answer(live, interviewer):
         Round.objects.filter(pk=round_.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     codes = []
     for round_ in (foreign, rnd):
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refusal) as refused:
             report(session, ann, round_)
         codes.append(refused.value.code)
     services.session_finish(session=session, participant=panel)
-    with pytest.raises(ServiceError) as finished:
+    with pytest.raises(Refusal) as finished:
         report(session, ann, rnd)
     assert [*codes, finished.value.code] == ["not_found", "round_closed", "session_finished"]
     assert not SignalTally.objects.exists()

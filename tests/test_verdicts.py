@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 
 from interview.content.verdicts import suggested_with_tests, verdicts_agree
 from interview.domain import selectors, services
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import (
     MAX_VERDICT_FAILURES,
     MAX_VERDICT_MESSAGE_CHARS,
@@ -203,13 +203,13 @@ def test_a_verdict_is_refused_on_what_has_no_tests_or_does_not_exist(judged, ban
         ),
     ]
     for data, code in cases:
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.answer_verdict(session=session, participant=panel, **data)
         assert refused.value.code == code, data
     question = Question.objects.exclude(kind=Question.Kind.EXERCISE).order_by("id").first()
     other = services.round_open(session=session, participant=panel, question_id=question.id)
     prose = services.answer_submit(session=session, participant=ann, round_id=other.id, text="x")
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.answer_verdict(
             session=session, participant=panel, answer_id=prose.id, revision=1, **sent
         )
@@ -270,7 +270,7 @@ def test_a_verdict_command_is_parsed_with_its_bounds():
         verdict_frame(total="7"),
     ]
     for frame in refused:
-        with pytest.raises(ServiceError) as error:
+        with pytest.raises(Refusal) as error:
             command_parse(frame)
         assert error.value.code is ErrorCode.INVALID, frame
 

@@ -67,7 +67,3 @@ class Refusal(Exception):  # noqa: N818 (a refusal is an outcome, not an error o
     @property
     def http_status(self) -> int:
         return self.code.http_status
-
-
-# To be removed: the lead renames every ServiceError to Refusal across the tree.
-ServiceError = Refusal

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from interview.domain import sql
 from interview.domain.broadcast import event_publish_on_commit
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.standings import leaderboard_for
 from interview.domain.visibility import audience_of
 from interview.models import (
@@ -208,7 +208,7 @@ def leaderboard_payload(session: InterviewSession) -> dict[str, Any]:
 def refuse_if_finished(session: InterviewSession) -> None:
     """Refuse (``session_finished``) what changes a finished session's course."""
     if session.status == InterviewSession.Status.FINISHED:
-        raise ServiceError("session_finished", "This session has finished.")
+        raise Refusal("session_finished", "This session has finished.")
 
 
 def is_due(deadline: datetime | str, now: datetime) -> bool:
@@ -240,11 +240,11 @@ def refuse_unless_open(
     ``row`` holds ``CANDIDATE_ROUND_COLUMNS``; ``lost`` says what was not kept. Returns the
     time of the command."""
     if row["round_id"] is None:
-        raise ServiceError("not_found", f"No round {round_id} in this session.")
+        raise Refusal("not_found", f"No round {round_id} in this session.")
     refuse_if_finished(session)
     now = timezone.now()
     if row["closed_at"] is not None or is_due(row["own_deadline"] or row["deadline"], now):
-        raise ServiceError("round_closed", f"This round is closed; {lost}.")
+        raise Refusal("round_closed", f"This round is closed; {lost}.")
     return now
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview.domain import sql
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import EventType, timestamp
 from interview.domain.services._command import (
     CANDIDATE,
@@ -78,9 +78,9 @@ def round_extend(
     refuse_if_finished(session)
     now = timezone.now()
     if row["open_round_id"] is None or open_round_due(row, now):
-        raise ServiceError("not_found", "No round is open.")
+        raise Refusal("not_found", "No round is open.")
     if row["candidate_id"] is None:
-        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+        raise Refusal("not_found", f"No candidate {participant_id} in this session.")
     round_id = row["open_round_id"]
     own = sql.moment(row["own_deadline"] or row["open_deadline"])
     deadline = max(own, now) + timedelta(seconds=seconds)
@@ -127,7 +127,7 @@ def participant_accommodate(
     )
     refuse_if_finished(session)
     if row["candidate_id"] is None:
-        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+        raise Refusal("not_found", f"No candidate {participant_id} in this session.")
     now = timezone.now()
     result = {"participant_id": participant_id, "extra_time_pct": extra_time_pct}
     sql.writes_together(

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from interview.domain.credentials import secret_hash, secret_new
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.names import (
     DISPLAY_NAME_MAX,
     display_name_clean,
@@ -64,10 +64,10 @@ def participant_join(
     if role == Participant.Role.INTERVIEWER:
         return _interviewer_join(session=session, user=user, invite=invite)
     if role not in (Participant.Role.CANDIDATE, Participant.Role.SPECTATOR):
-        raise ServiceError("invalid", "role: must be candidate, spectator or interviewer.")
+        raise Refusal("invalid", "role: must be candidate, spectator or interviewer.")
     name = display_name_clean(display_name)
     if role == Participant.Role.CANDIDATE and session.status == InterviewSession.Status.FINISHED:
-        raise ServiceError("session_finished", "This session has finished.")
+        raise Refusal("session_finished", "This session has finished.")
     with transaction.atomic():
         # Lock the session row so two joins with one name cannot both pass the check.
         InterviewSession.objects.select_for_update().filter(pk=session.pk).first()
@@ -87,7 +87,7 @@ def _refuse_a_taken_name(session: InterviewSession, name: str) -> None:
         display_names_clash(keys, display_name_keys(taken))
         for taken in candidates.values_list("display_name", flat=True)
     ):
-        raise ServiceError("name_taken", f"The name {name!r} is already taken in this session.")
+        raise Refusal("name_taken", f"The name {name!r} is already taken in this session.")
 
 
 def _standing_new(session: InterviewSession, candidate: Participant) -> None:
@@ -112,20 +112,20 @@ def _interviewer_join(
     """Seat a signed-in interviewer on the panel by the invite, or give a panel member back
     in a new token."""
     if user is None or not user.is_authenticated:
-        raise ServiceError("not_authenticated", "Sign in as an interviewer to join a panel.")
+        raise Refusal("not_authenticated", "Sign in as an interviewer to join a panel.")
     if not is_interviewer(user):
-        raise ServiceError("forbidden", "Only interviewer accounts can join a panel.")
+        raise Refusal("forbidden", "Only interviewer accounts can join a panel.")
     with transaction.atomic():
         seat = Participant.objects.select_for_update().filter(session=session, user=user).first()
         if seat is not None:
             if seat.role != Participant.Role.INTERVIEWER:
-                raise ServiceError("conflict", "You already take part in this session.")
+                raise Refusal("conflict", "You already take part in this session.")
             token = secret_new()
             seat.token_hash = secret_hash(token)
             seat.save(update_fields=["token_hash"])
             return Issued(participant=seat, token=token)
         if not invite or secret_hash(invite) != session.panel_invite_hash:
-            raise ServiceError("forbidden", "A valid panel invite is needed to join this panel.")
+            raise Refusal("forbidden", "A valid panel invite is needed to join this panel.")
         return _participant_new(
             session=session,
             role=Participant.Role.INTERVIEWER,

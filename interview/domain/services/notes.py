@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview.domain import sql
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import EventType, timestamp
 from interview.domain.services._command import (
     CANDIDATE,
@@ -50,9 +50,9 @@ def note_save(
         {"answer_id": answer_id, "candidate_id": participant_id, **CANDIDATE_PARAMS},
     )
     if answer_id is not None and row["answer_id"] is None:
-        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+        raise Refusal("not_found", f"No answer {answer_id} in this session.")
     if answer_id is None and row["candidate_id"] is None:
-        raise ServiceError("not_found", f"No candidate {participant_id} in this session.")
+        raise Refusal("not_found", f"No candidate {participant_id} in this session.")
     now = timezone.now()
     candidate_id = row["author_id"] if answer_id is not None else participant_id
     Note.objects.update_or_create(

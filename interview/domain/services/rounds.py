@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from interview.domain import sql
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.payloads import round_payload
 from interview.domain.services._command import (
     Receipt,
@@ -74,7 +74,7 @@ def round_open(
     row = _push_read(session, receipt, question_id)
     refuse_if_finished(session)
     if row["question_id"] is None:
-        raise ServiceError("not_found", f"No question with id {question_id}.")
+        raise Refusal("not_found", f"No question with id {question_id}.")
     now = timezone.now()
     kept, events = _open_round_closed_for_push(session, row, now)
     rnd, own_deadlines = _round_new(session, row, time_limit_s, now)
@@ -209,7 +209,7 @@ def round_close(
     refuse_if_finished(session)
     now = timezone.now()
     if row["open_round_id"] is None or open_round_due(row, now):
-        raise ServiceError("not_found", "No round is open.")
+        raise Refusal("not_found", "No round is open.")
     rnd = Round(
         id=row["open_round_id"],
         session_id=session.pk,

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview.domain import sql
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import EventType
 from interview.domain.services._command import (
     Receipt,
@@ -85,7 +85,7 @@ def answer_score(
     """
     row = _score_read(session, receipt, answer_id, participant.id)
     if row["author_id"] is None:
-        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+        raise Refusal("not_found", f"No answer {answer_id} in this session.")
     # Not refused after the finish: the panel scores and gives feedback after the interviews.
     now = timezone.now()
     if feedback is None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from interview.domain import sql
 from interview.domain.credentials import join_code_new, secret_hash, secret_new
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.services._command import (
     Receipt,
     events_append,
@@ -76,7 +76,7 @@ def session_create(
             return SessionCreated(session=session, owner=issued, panel_invite=panel_invite)
         except IntegrityError:
             continue
-    raise ServiceError("conflict", "Could not allocate a join code; try again.")
+    raise Refusal("conflict", "Could not allocate a join code; try again.")
 
 
 def _refuse_a_new_session(owner: AbstractBaseUser, ranking: str, question_ids: list[int]) -> None:
@@ -84,13 +84,13 @@ def _refuse_a_new_session(owner: AbstractBaseUser, ranking: str, question_ids: l
     ``MAX_LIVE_SESSIONS_PER_USER`` sessions not finished (``too_many_sessions``), or with a
     question id of no question (``invalid``, the missing ones in its details)."""
     if ranking not in InterviewSession.Ranking.values:
-        raise ServiceError("invalid", "ranking: must be total or mean.")
+        raise Refusal("invalid", "ranking: must be total or mean.")
     live = InterviewSession.objects.filter(owner=owner).exclude(
         status=InterviewSession.Status.FINISHED
     )
     limit = django_settings.MAX_LIVE_SESSIONS_PER_USER
     if live.count() >= limit:
-        raise ServiceError(
+        raise Refusal(
             "too_many_sessions",
             f"You have {limit} sessions that have not finished: finish one to open another.",
         )
@@ -98,7 +98,7 @@ def _refuse_a_new_session(owner: AbstractBaseUser, ranking: str, question_ids: l
         found = set(Question.objects.filter(id__in=question_ids).values_list("id", flat=True))
         missing = [qid for qid in question_ids if qid not in found]
         if missing:
-            raise ServiceError(
+            raise Refusal(
                 "invalid",
                 f"question_ids: no question with id {', '.join(map(str, missing))}.",
                 {"question_ids": missing},
@@ -115,7 +115,7 @@ def session_finish(
         session, receipt, f"{OPEN_ROUND_COLUMNS}, {EXTRA_TIME_ANSWERS}", OPEN_ROUND
     )
     if participant.user_id != session.owner_id:
-        raise ServiceError("forbidden", "Only the session's owner can finish it.")
+        raise Refusal("forbidden", "Only the session's owner can finish it.")
     refuse_if_finished(session)
     now = timezone.now()
     writes, events = [], []

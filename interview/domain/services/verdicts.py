@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interview.content.verdicts import suggested_with_tests, verdicts_agree
 from interview.domain import sql
-from interview.domain.errors import ServiceError
+from interview.domain.errors import Refusal
 from interview.domain.protocol import EventType
 from interview.domain.services._command import (
     Receipt,
@@ -138,14 +138,14 @@ def _refuse_a_verdict(row: dict[str, Any], answer_id: int, revision: int, total:
     (``not_found``), on an answer to anything but an exercise, or with a ``total`` other
     than the round's count of examples and hidden tests (``invalid``)."""
     if row["author_id"] is None:
-        raise ServiceError("not_found", f"No answer {answer_id} in this session.")
+        raise Refusal("not_found", f"No answer {answer_id} in this session.")
     if row["kind"] != Question.Kind.EXERCISE:
-        raise ServiceError("invalid", f"Answer {answer_id} is not to an exercise: no tests.")
+        raise Refusal("invalid", f"Answer {answer_id} is not to an exercise: no tests.")
     if row["revision_submitted_at"] is None:
-        raise ServiceError("not_found", f"Answer {answer_id} has no revision {revision}.")
+        raise Refusal("not_found", f"Answer {answer_id} has no revision {revision}.")
     tests = len(sql.json_value(row["examples"]) or []) + len(sql.json_value(row["tests"]) or [])
     if total != tests:
-        raise ServiceError("invalid", f"total: the round has {tests} tests, examples included.")
+        raise Refusal("invalid", f"total: the round has {tests} tests, examples included.")
 
 
 def _verdict_first(
