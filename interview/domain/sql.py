@@ -16,8 +16,9 @@ from typing import Any
 from django.db import connection, models
 from django.utils.dateparse import parse_datetime
 
-# Named parameters (the services'); reads may still pass a list for ``%s`` placeholders.
-Params = Mapping[str, Any] | Sequence[Any]
+# Every statement names its parameters (``%(name)s``): their order never depends on how the
+# statement's text was put together.
+Params = Mapping[str, Any]
 Statement = tuple[str, Mapping[str, Any]]
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from interview.domain import sql
 from interview.domain.visibility import Lens
-from interview.models import Answer, Category, InterviewSession
+from interview.models import Answer, Category, InterviewSession, Participant, Standing
 
 
 def rounded_mean(total: float, count: int) -> float | None:
@@ -89,9 +89,11 @@ class LeaderboardRow:
 
 
 # The order of each ranking rule, as the standings' indexes hold it.
+ST = sql.names(Standing)
+P = sql.names(Participant)
 RANKING_ORDER = {
-    InterviewSession.Ranking.TOTAL: "st.total DESC",
-    InterviewSession.Ranking.MEAN: "st.mean DESC",
+    InterviewSession.Ranking.TOTAL: f"st.{ST.total} DESC",
+    InterviewSession.Ranking.MEAN: f"st.{ST.mean} DESC",
 }
 
 
@@ -104,12 +106,14 @@ def leaderboard_for(session: InterviewSession) -> list[LeaderboardRow]:
     joined first.
     """
     rows = sql.all_rows(
-        "SELECT st.participant_id, p.display_name, st.total, st.mean, st.answered,"
-        " st.joined_at FROM interview_standing st"
-        " JOIN interview_participant p ON p.id = st.participant_id WHERE st.session_id = %s"
+        f"SELECT st.{ST.participant}, p.{P.display_name}, st.{ST.total}, st.{ST.mean},"
+        f" st.{ST.answered}, st.{ST.joined_at} FROM {ST.table} st"
+        f" JOIN {P.table} p ON p.{P.id} = st.{ST.participant}"
+        f" WHERE st.{ST.session} = %(session_id)s"
         f" ORDER BY {RANKING_ORDER.get(session.ranking, RANKING_ORDER['total'])},"
-        " st.answered DESC, st.scored_submitted_at ASC NULLS LAST, st.participant_id",
-        [session.pk],
+        f" st.{ST.answered} DESC, st.{ST.scored_submitted_at} ASC NULLS LAST,"
+        f" st.{ST.participant}",
+        {"session_id": session.pk},
     )
     return [
         LeaderboardRow(
