@@ -14,13 +14,7 @@ from examples.room_state import RoomState
 from interview.domain import services
 from interview.models import Answer, Question
 
-from . import test_browser
 from .test_lenses import LensMachine
-
-server = test_browser.server
-chromium = test_browser.chromium
-browser = test_browser.browser
-tabs = test_browser.tabs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 

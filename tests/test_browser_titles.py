@@ -8,17 +8,7 @@ Same set-up as ``test_browser``: one daphne per test, a Chromium context per per
 import pytest
 from playwright.async_api import expect
 
-from . import test_browser
-from .browser import answer_editor, join_with_name, sign_in
-from .test_browser import pushed
-
-browser = test_browser.browser
-chromium = test_browser.chromium
-peers = test_browser.peers
-questions = test_browser.questions
-room = test_browser.room
-server = test_browser.server
-tabs = test_browser.tabs
+from .browser import answer_editor, join_with_name, pushed, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.end_to_end]
 
