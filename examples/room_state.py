@@ -102,15 +102,16 @@ class RoomState:
             for key, value in data["question"].items()
             if key not in ("prompt", "prompt_html")
         }
-        snap["rounds"].append(
-            {
-                "round_id": data["round_id"],
-                "position": data["position"],
-                "question": question,
-                "open": True,
-                "closed_at": None,
-            }
-        )
+        card = {
+            "round_id": data["round_id"],
+            "position": data["position"],
+            "question": question,
+            "open": True,
+            "closed_at": None,
+        }
+        # The panel's welcome lists every round's key points, as its round.opened gave them.
+        card |= {key: data[key] for key in ("key_points", "key_points_html") if key in data}
+        snap["rounds"].append(card)
         snap["rounds_played"] = len(snap["rounds"])
         if snap["status"] == "lobby":
             snap["status"] = "live"

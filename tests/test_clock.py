@@ -5,7 +5,6 @@ That a due round closes within a second with nobody connected is tested with the
 """
 
 import asyncio
-import time
 
 import pytest
 
@@ -13,15 +12,7 @@ from interview.domain import services
 from interview.live import clock as module
 from interview.live.clock import SERVER_ID, Clock
 
-WAIT_S = 30.0
-
-
-async def eventually(condition, timeout: float = WAIT_S) -> None:
-    """Wait until ``condition()`` holds, checking every few milliseconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        await asyncio.sleep(0.01)
+from .waiting import eventually
 
 
 @pytest.fixture

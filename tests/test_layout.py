@@ -79,3 +79,44 @@ def test_no_function_is_over_60_lines() -> None:
                 if lines > FUNCTION_LINES_MAX:
                     long[f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"] = lines
     assert long == {}
+
+
+# Modules without a test module of their own, and why: declarations that the tests of what
+# they declare cover, and the services' private helpers, tested through the services.
+UNMIRRORED = {
+    "interview/apps.py": "the app's configuration",
+    "interview/api/urls.py": "URL declarations: tests/test_views*.py request every route",
+    "interview/live/routing.py": "the socket routes: every live test connects through them",
+    "frontend/apps.py": "the app's configuration",
+    "frontend/urls.py": "URL declarations: the browser tests and tests/test_csp.py load every page",
+    "server/urls.py": "URL declarations",
+    "interview/models/assessments.py": "model declarations: tests/test_models.py",
+    "interview/models/events.py": "model declarations: tests/test_models.py",
+    "interview/models/questions.py": "model declarations: tests/test_models.py",
+    "interview/models/rounds.py": "model declarations: tests/test_models.py",
+    "interview/models/sessions.py": "model declarations: tests/test_models.py",
+    "interview/domain/services/_command.py": "the services' shared steps: test_services_*.py",
+    "interview/domain/services/_rounds.py": "the services' shared steps: test_services_*.py",
+    "interview/domain/services/_standings.py": "the services' shared steps: test_services_*.py",
+    "interview/adapters/cpython.py": "the collector tuning, with the entry point that applies "
+    "it: tests/test_run.py",
+}
+
+
+@pytest.mark.dbless
+def test_every_module_has_a_test_module_named_after_it() -> None:
+    """``tests/test_<module>.py``, or ``tests/test_<package>_<module>.py`` for a module of a
+    package (``interview/domain/services/rounds.py``: ``tests/test_services_rounds.py``)."""
+    missing = []
+    for path in sorted([*INTERVIEW.rglob("*.py"), *(ROOT / "frontend").rglob("*.py"),
+                        *(ROOT / "server").rglob("*.py")]):  # fmt: skip
+        name = str(path.relative_to(ROOT))
+        if "migrations" in path.parts or path.name == "__init__.py" or name in UNMIRRORED:
+            continue
+        tests = ROOT / "tests"
+        if not (
+            (tests / f"test_{path.stem}.py").exists()
+            or (tests / f"test_{path.parent.name}_{path.stem}.py").exists()
+        ):
+            missing.append(name)
+    assert missing == []

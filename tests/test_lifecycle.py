@@ -15,17 +15,9 @@ from interview.live.lifecycle import Lifecycle, lifecycle, with_lifecycle
 from interview.models import Connection
 
 from .live import Client, room_create
+from .waiting import eventually
 
 live = pytest.mark.django_db(transaction=True)
-WAIT_S = 30.0
-
-
-async def eventually(condition, timeout: float = WAIT_S) -> None:
-    """Wait until ``condition()`` holds, checking every few milliseconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        await asyncio.sleep(0.01)
 
 
 class Socket:
@@ -216,8 +208,6 @@ async def test_the_layer_probe_fails_when_the_layers_redis_does_not_answer(setti
 @live
 async def test_a_busy_event_loop_does_not_make_the_watch_judge_redis_away(layer, monkeypatch):
     """Blocked longer than the probe's timeout, three times: Redis answered all along."""
-    import asyncio
-    import time
 
     from interview.live import lifecycle as module
     from interview.live.lifecycle import LAYER_FAILURES, LAYER_PROBE_TIMEOUT_S, Lifecycle

@@ -225,7 +225,10 @@ async def test_an_event_that_overtakes_an_earlier_one_waits_for_it(
     try:
         layer_ = get_channel_layer()
         group = group_session(room.session.id)
-        frame = '{{"type":"round.closed","seq":{seq},"ts":"t","data":{{"round_id":{seq}}}}}'
+        frame = (
+            '{{"type":"round.closed","seq":{seq},"ts":"2026-12-07T10:00:00.000Z",'
+            '"data":{{"round_id":{seq},"reason":"interviewer"}}}}'
+        )
         for seq in (2, 1):
             text = frame.format(seq=seq)
             message = {"type": "session.event", "session": room.session.id, "seq": seq}

@@ -3,6 +3,7 @@ number of queries whatever the size of the room."""
 
 from collections import defaultdict
 
+from interview.content.rendering import key_points_html
 from interview.domain.limits import client_limits
 from interview.domain.payloads import question_asked, round_payload
 from interview.domain.protocol import EventType, timestamp
@@ -16,7 +17,6 @@ from interview.domain.selectors.answers import (
 from interview.domain.selectors.lookups import rounds_of
 from interview.domain.selectors.online import online_ids, presence_counts
 from interview.domain.selectors.panel import notes_seen, signals_seen
-from interview.domain.selectors.round_points import with_key_points
 from interview.domain.standings import leaderboard_for
 from interview.domain.visibility import (
     PARTICIPANT_CARD,
@@ -172,3 +172,15 @@ def _participant_card(participant_id: int, name: str, role: str, online: bool, p
     if role == Participant.Role.CANDIDATE:
         card["extra_time_pct"] = pct
     return card
+
+
+def with_key_points(entries: list[dict], rounds: list[Round], lens: Lens) -> None:
+    """Add ``key_points`` and ``key_points_html`` to each entry of the welcome's ``rounds``
+    (one per round, in the same order) where ``round.opened`` shows them to this lens; nothing
+    otherwise. The panel labels each answer's coverage with its round's key points, closed
+    rounds included (docs/protocol.md, "Key-point coverage")."""
+    if "key_points" not in (project(EventType.ROUND_OPENED, {"key_points": []}, lens) or {}):
+        return
+    for entry, rnd in zip(entries, rounds, strict=True):
+        entry["key_points"] = rnd.key_points
+        entry["key_points_html"] = key_points_html(rnd.key_points)
