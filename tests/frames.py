@@ -19,16 +19,38 @@ _ids = itertools.count(1)
 
 
 @functools.cache
-def frame_validator() -> jsonschema.protocols.Validator:
-    """The validator of ``docs/events.schema.json``, the published schema of every frame."""
-    schema = json.loads(SCHEMA_PATH.read_text())
-    return jsonschema.validators.validator_for(schema)(schema)
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+@functools.cache
+def frame_validator(frame_type: str) -> jsonschema.protocols.Validator:
+    """The validator of ``docs/events.schema.json`` for frames of one type: the envelope and
+    that type's branch alone, its payload's definition in place, which checks a frame as the
+    whole schema does, several times faster (tests check every frame they receive)."""
+    schema = _schema()
+    branches = []
+    for branch in schema["allOf"]:
+        condition = branch["if"]["properties"]["type"]
+        if frame_type not in condition.get("enum", [condition.get("const")]):
+            continue
+        branch = json.loads(json.dumps(branch))
+        data = branch["then"]["properties"].get("data", {})
+        if data.get("$ref", "").startswith("#/$defs/events/"):
+            branch["then"]["properties"]["data"] = schema["$defs"]["events"][
+                data["$ref"].rsplit("/", 1)[1]
+            ]
+        branches.append(branch)
+    typed = {**schema, "allOf": branches}
+    return jsonschema.validators.validator_for(typed)(typed)
 
 
 def frame_parsed(text: str) -> dict:
     """A received frame's JSON, which must be valid against the published schema."""
     frame = json.loads(text)
-    error = jsonschema.exceptions.best_match(frame_validator().iter_errors(frame))
+    frame_type = frame.get("type") if isinstance(frame, dict) else None
+    validator = frame_validator(frame_type if isinstance(frame_type, str) else "")
+    error = jsonschema.exceptions.best_match(validator.iter_errors(frame))
     if error is not None:
         raise AssertionError(f"frame off docs/events.schema.json: {error.message} in {text[:500]}")
     return frame

@@ -378,7 +378,7 @@ def test_every_lens_sees_a_welcome_plus_its_events_as_a_fresh_welcome(
         LensMachine,
         settings=settings(
             max_examples=int(os.environ.get("LENSES_EXAMPLES", 200)),
-            stateful_step_count=15,
+            stateful_step_count=10,
             deadline=None,
             phases=tuple(Phase) if "LENSES_EXAMPLES" not in os.environ else (Phase.generate,),
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
